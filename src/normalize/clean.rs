@@ -1,0 +1,117 @@
+//! Inline cleanup shared by every format: leftovers of scraped HTML (tags,
+//! entities, `"mailto:a@b.org">a@b.org`), invisible characters, and runs of
+//! whitespace collapsed to one space.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+#[allow(clippy::expect_used)]
+static LEFTOVER_LINK: LazyLock<Regex> = LazyLock::new(|| {
+    // `href="mailto:x">label` or `"https://x">label` with the opening `<a` lost.
+    Regex::new(r#"(?i)(?:<a\s[^>]*?)?(?:href=)?["'](?:mailto:|https?://)[^"'\s<>]*["']\s*(?:target=["'][^"']*["']\s*)?>"#)
+        .expect("static regex")
+});
+#[allow(clippy::expect_used)]
+static TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>").expect("static regex"));
+
+/// Cleans one paragraph or line of release text.
+pub fn inline(text: &str) -> String {
+    let mut s: std::borrow::Cow<'_, str> = text.into();
+    if s.contains('>') {
+        s = LEFTOVER_LINK.replace_all(&s, "").into_owned().into();
+        s = TAG.replace_all(&s, "").into_owned().into();
+    }
+    if s.contains('&') {
+        s = html_escape::decode_html_entities(&s).into_owned().into();
+    }
+    collapse(&s)
+}
+
+/// Collapses whitespace (including no-break spaces) to single spaces and
+/// drops zero-width characters.
+pub fn collapse(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text
+        .split(|c: char| c.is_whitespace() || c == '\u{A0}')
+        .filter(|w| !w.is_empty())
+    {
+        let word: String = word
+            .chars()
+            .filter(|c| {
+                !matches!(
+                    c,
+                    '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}'
+                )
+            })
+            .filter(|&c| !super::decode::is_xml_forbidden(c))
+            .collect();
+        if word.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&word);
+    }
+    out
+}
+
+/// Cuts `text` to at most `max` characters at a word boundary, adding `…`.
+pub fn truncate_words(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let limit = text
+        .char_indices()
+        .nth(max.saturating_sub(1))
+        .map_or(text.len(), |(i, _)| i);
+    let cut = text[..limit]
+        .rfind(' ')
+        .filter(|&i| i > limit / 2)
+        .unwrap_or(limit);
+    format!(
+        "{}…",
+        text[..cut].trim_end_matches([' ', ',', ';', ':', '-', '–'])
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scraped_mailto_leftover_becomes_the_address() {
+        assert_eq!(
+            inline(r#"Email: "mailto:jdoe@example.org">jdoe@example.org"#),
+            "Email: jdoe@example.org"
+        );
+        assert_eq!(
+            inline(r#"contact <a href="mailto:a@b.org">a@b.org</a> today"#),
+            "contact a@b.org today"
+        );
+    }
+
+    #[test]
+    fn entities_and_spaces() {
+        assert_eq!(
+            inline("Fish&nbsp;&amp; chips\u{200B}  now"),
+            "Fish & chips now"
+        );
+    }
+
+    #[test]
+    fn comparisons_survive() {
+        assert_eq!(
+            inline("temperatures < 5 and > 2"),
+            "temperatures < 5 and > 2"
+        );
+    }
+
+    #[test]
+    fn truncation_at_words() {
+        assert_eq!(truncate_words("one two three four", 10), "one two…");
+        assert_eq!(truncate_words("short", 10), "short");
+    }
+}

@@ -1,0 +1,315 @@
+//! The contact block at the end of a release ("For more information, please
+//! contact ..."): found, split off the body, and parsed into people, emails,
+//! phone numbers and the office.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::model::{Contact, Person};
+
+#[allow(clippy::expect_used)]
+static HEADER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)^\W*(?:
+            for\s+(?:more|further|additional)\s+(?:information|details|info)(?:\s*$|\s*[:,.]|\s+(?:please\s+)?contact|\s+(?:contact|reach|call|email|write)\b)
+          | (?:media|press|news)\s+(?:contacts?|inquiries|enquiries|queries|relations)\b
+          | contacts?\s*(?::|$|for\s+(?:media|press|journalists))
+          | (?:please\s+)?contact\s+(?:us|the\s+press\s+office)\b
+          | to\s+(?:learn|find\s+out)\s+more,?\s+(?:please\s+)?contact
+          | para\s+(?:más|mayor|mas)\s+información
+          | contactos?\s*(?::|$|de\s+prensa)
+          | pour\s+(?:plus\s+(?:d['’]\s*)?|de\s+plus\s+amples\s+)informations?
+          | contacts?\s+presse
+        )",
+    )
+    .expect("static regex")
+});
+#[allow(clippy::expect_used)]
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+        .expect("static regex")
+});
+#[allow(clippy::expect_used)]
+static PHONE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:\+|\(\+?|\b)\d[\d \t().\-/]{5,}\d").expect("static regex"));
+#[allow(clippy::expect_used)]
+static LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:tel(?:ephone)?|phone|mobile|mob|cell(?:phone)?|ph|fax|email|e-mail|mail|whatsapp|skype|t|m|e|office|web(?:site)?)\.?\s*[:.]\s*").expect("static regex")
+});
+#[allow(clippy::expect_used)]
+static INLINE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:tel(?:ephone)?|phone|mobile|mob|cell(?:phone)?|fax|e-?mail|whatsapp|skype)\.?\s*:").expect("static regex")
+});
+#[allow(clippy::expect_used)]
+static LEADING_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:.*?\b(?:please\s+)?(?:contact(?:ar|er)?|reach|call|email|write\s+to)\b\s*(?:a\s+|à\s+)?|(?:mr|mrs|ms|dr|prof|sr|sra|mme|m)\.?\s+)").expect("static regex")
+});
+
+/// Words that mark organisations, roles and labels, never a person's name.
+const NOT_NAME_WORDS: [&str; 44] = [
+    "iom",
+    "un",
+    "unhcr",
+    "unicef",
+    "wfp",
+    "who",
+    "office",
+    "mission",
+    "ministry",
+    "agency",
+    "organization",
+    "organisation",
+    "department",
+    "unit",
+    "media",
+    "press",
+    "communications",
+    "communication",
+    "information",
+    "contact",
+    "contacts",
+    "email",
+    "tel",
+    "phone",
+    "mobile",
+    "officer",
+    "spokesperson",
+    "head",
+    "chief",
+    "director",
+    "coordinator",
+    "programme",
+    "program",
+    "project",
+    "regional",
+    "public",
+    "relations",
+    "team",
+    "centre",
+    "center",
+    "migration",
+    "bureau",
+    "headquarters",
+    "news",
+];
+const NAME_PARTICLES: [&str; 16] = [
+    "de", "da", "del", "della", "van", "von", "der", "den", "al", "el", "bin", "la", "le", "du",
+    "dos", "ter",
+];
+
+/// Does this line open a contact block?
+pub fn is_contact_header(line: &str) -> bool {
+    HEADER.is_match(line.trim())
+}
+
+/// Splits the body at the contact block (never at the very first paragraph)
+/// and parses the block.
+pub fn split(mut blocks: Vec<String>) -> (Vec<String>, Option<Contact>) {
+    let Some(at) = blocks
+        .iter()
+        .skip(1)
+        .position(|b| is_contact_header(b))
+        .map(|i| i + 1)
+    else {
+        return (blocks, None);
+    };
+    let block = blocks.split_off(at);
+    (blocks, Some(parse(&block)))
+}
+
+/// Parses the lines of a contact block.
+pub fn parse(lines: &[String]) -> Contact {
+    let mut contact = Contact {
+        lines: lines.to_vec(),
+        ..Contact::default()
+    };
+    for segment in lines.iter().flat_map(|l| segments(l)) {
+        read_segment(&segment, &mut contact);
+    }
+    contact
+}
+
+/// Cuts a contact line into pieces that each hold one item: at commas and
+/// the like, and before each inline label ("... Ogola Tel: +254 ...").
+fn segments(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let pieces = line
+        .split([',', ';', '|', '\t'])
+        .flat_map(|p| p.split(" or "))
+        .flat_map(|p| p.split(" and "));
+    for piece in pieces {
+        let mut last = 0;
+        for m in INLINE_LABEL.find_iter(piece) {
+            out.push(piece[last..m.start()].trim().to_owned());
+            last = m.start();
+        }
+        out.push(piece[last..].trim().to_owned());
+    }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+fn read_segment(segment: &str, contact: &mut Contact) {
+    let mut found_item = false;
+    for email in EMAIL.find_iter(segment) {
+        let email = email.as_str().trim_end_matches('.').to_owned();
+        if let Some(person) = contact.people.last_mut().filter(|p| p.email.is_none()) {
+            person.email = Some(email.clone());
+        }
+        if !contact.emails.contains(&email) {
+            contact.emails.push(email);
+        }
+        found_item = true;
+    }
+    if found_item {
+        return;
+    }
+    let unlabelled = LABEL.replace(segment, "");
+    for phone in PHONE.find_iter(&unlabelled) {
+        let phone = phone.as_str().trim();
+        if phone.chars().filter(char::is_ascii_digit).count() < 7 {
+            continue;
+        }
+        let phone = super::clean::collapse(phone);
+        if let Some(person) = contact.people.last_mut().filter(|p| p.phone.is_none()) {
+            person.phone = Some(phone.clone());
+        }
+        if !contact.phones.contains(&phone) {
+            contact.phones.push(phone);
+        }
+        found_item = true;
+    }
+    if found_item {
+        return;
+    }
+    let text = unlabelled.trim().trim_end_matches(['.', ':']);
+    if let Some(name) = person_name(text) {
+        contact.people.push(Person {
+            name,
+            email: None,
+            phone: None,
+        });
+    } else if contact.office.is_none() && is_office(text) {
+        contact.office = Some(text.to_owned());
+    }
+}
+
+/// A person's name: two to five capitalised words, after any lead-in such as
+/// "please contact" or a title such as "Ms".
+fn person_name(text: &str) -> Option<String> {
+    let text = LEADING_PHRASE.replace(text, "");
+    let text = text.trim().trim_end_matches(['.', ':', ')']);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if !(2..=5).contains(&words.len()) {
+        return None;
+    }
+    let is_name_word = |w: &str| {
+        let lower = w.to_lowercase();
+        if NAME_PARTICLES.contains(&lower.as_str()) {
+            return true;
+        }
+        let mut chars = w.chars();
+        chars.next().is_some_and(char::is_uppercase)
+            && w.chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.'))
+            && !NOT_NAME_WORDS.contains(&lower.trim_end_matches('.'))
+            && !(w.len() > 1 && w.chars().all(char::is_uppercase))
+    };
+    let capitalised = words
+        .iter()
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+        .count();
+    (words.iter().all(|w| is_name_word(w)) && capitalised >= 2).then(|| words.join(" "))
+}
+
+fn is_office(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let acronym_led = words.len() >= 2
+        && words[0].len() >= 2
+        && words[0].chars().all(|c| c.is_ascii_uppercase())
+        && words[1].chars().next().is_some_and(char::is_uppercase);
+    let named = [
+        "Office",
+        "Mission",
+        "Bureau",
+        "Unit",
+        "Department",
+        "Headquarters",
+        "Oficina",
+        "Bureau",
+    ]
+    .iter()
+    .any(|w| words.contains(w));
+    (acronym_led || named) && words.len() <= 8 && !text.contains('@')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(ls: &[&str]) -> Vec<String> {
+        ls.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn recognises_contact_headers() {
+        for h in [
+            "For more information please contact",
+            "For further information, please contact Jane Doe, IOM Nairobi",
+            "Media contacts:",
+            "Contact:",
+            "Para más información, contactar a:",
+            "Pour plus d’informations, veuillez contacter :",
+        ] {
+            assert!(is_contact_header(h), "{h}");
+        }
+        for h in [
+            "For more information on the study, see the annex below.",
+            "Contacts between the two governments grew.",
+        ] {
+            assert!(!is_contact_header(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn splits_block_at_the_header() {
+        let (body, contact) = split(lines(&[
+            "Lead paragraph.",
+            "Second.",
+            "For more information please contact",
+            "Ann Lee",
+        ]));
+        assert_eq!(body, ["Lead paragraph.", "Second."]);
+        assert_eq!(contact.expect("contact").people[0].name, "Ann Lee");
+    }
+
+    #[test]
+    fn parses_a_multi_line_block() {
+        let c = parse(&lines(&[
+            "For more information please contact",
+            "Omar Haddad",
+            "IOM Amman",
+            "Email: ohaddad@example.org",
+            "Mobile: +962 79 555 0101",
+        ]));
+        assert_eq!(c.people.len(), 1);
+        assert_eq!(c.people[0].name, "Omar Haddad");
+        assert_eq!(c.people[0].email.as_deref(), Some("ohaddad@example.org"));
+        assert_eq!(c.people[0].phone.as_deref(), Some("+962 79 555 0101"));
+        assert_eq!(c.office.as_deref(), Some("IOM Amman"));
+    }
+
+    #[test]
+    fn parses_an_inline_block() {
+        let c = parse(&lines(&[
+            "For further information, please contact Grace Mwangi, IOM Nairobi, Tel: +254 20 444 0000, Email: gmwangi@example.org or Peter Otieno, Email: potieno@example.org",
+        ]));
+        let names: Vec<_> = c.people.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Grace Mwangi", "Peter Otieno"]);
+        assert_eq!(c.people[0].email.as_deref(), Some("gmwangi@example.org"));
+        assert_eq!(c.people[1].email.as_deref(), Some("potieno@example.org"));
+        assert_eq!(c.phones, ["+254 20 444 0000"]);
+        assert_eq!(c.office.as_deref(), Some("IOM Nairobi"));
+    }
+}

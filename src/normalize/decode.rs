@@ -1,0 +1,147 @@
+//! Bytes to text: byte-order marks, UTF-16, legacy encodings detected with
+//! chardetng, every line ending turned into `\n`, and the characters XML 1.0
+//! forbids removed, so nothing downstream has to think about encodings.
+
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
+
+use super::Refusal;
+
+/// Decodes a release file. Refuses binary data (NUL bytes outside UTF-16).
+pub fn decode(bytes: &[u8]) -> Result<String, Refusal> {
+    let text = if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        encoding
+            .decode_without_bom_handling(&bytes[bom_len..])
+            .0
+            .into_owned()
+    } else if let Some(encoding) = sniff_utf16(bytes) {
+        encoding.decode_without_bom_handling(bytes).0.into_owned()
+    } else if bytes.contains(&0) {
+        return Err(Refusal::Binary);
+    } else if let Ok(s) = std::str::from_utf8(bytes) {
+        s.to_owned()
+    } else {
+        let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+        detector.feed(bytes, true);
+        let encoding = detector.guess(None, chardetng::Utf8Detection::Deny);
+        let encoding = if encoding == UTF_8 {
+            encoding_rs::WINDOWS_1252
+        } else {
+            encoding
+        };
+        encoding.decode_without_bom_handling(bytes).0.into_owned()
+    };
+    if text.contains('\0') {
+        return Err(Refusal::Binary);
+    }
+    Ok(clean_text(&text))
+}
+
+/// UTF-16 without a byte-order mark: text in it has a NUL in almost every
+/// other byte, on the same side. Anything less regular stays binary.
+fn sniff_utf16(bytes: &[u8]) -> Option<&'static Encoding> {
+    if bytes.len() < 8 || !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    let pairs = bytes.len() / 2;
+    let even_nul = bytes.iter().step_by(2).filter(|&&b| b == 0).count();
+    let odd_nul = bytes.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    let mostly = |n: usize| n * 10 >= pairs * 9;
+    let rarely = |n: usize| n * 20 <= pairs;
+    if mostly(odd_nul) && rarely(even_nul) {
+        Some(UTF_16LE)
+    } else if mostly(even_nul) && rarely(odd_nul) {
+        Some(UTF_16BE)
+    } else {
+        None
+    }
+}
+
+/// Unifies line endings and drops characters that XML 1.0 forbids (and the
+/// C1 controls that only ever come from mis-decoded text).
+pub fn clean_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push('\n');
+            }
+            '\n' | '\t' => out.push(c),
+            '\u{2028}' | '\u{2029}' | '\u{85}' => out.push('\n'),
+            c if is_xml_forbidden(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// True for characters XML 1.0 does not allow (plus C1 controls and BOMs).
+pub fn is_xml_forbidden(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{7F}'..='\u{9F}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_with_and_without_bom() {
+        assert_eq!(decode("Perú".as_bytes()).expect("utf8"), "Perú");
+        assert_eq!(decode(b"\xEF\xBB\xBFPer\xC3\xBA").expect("bom"), "Perú");
+    }
+
+    #[test]
+    fn utf16_with_bom_either_order() {
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("Haïti – IOM".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain("Haïti – IOM".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(decode(&le).expect("le"), "Haïti – IOM");
+        assert_eq!(decode(&be).expect("be"), "Haïti – IOM");
+    }
+
+    #[test]
+    fn utf16_without_bom_is_recognised() {
+        let le: Vec<u8> = "Plain text release body"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(decode(&le).expect("le"), "Plain text release body");
+    }
+
+    #[test]
+    fn windows_1252_is_detected() {
+        // "Côte d’Ivoire – réfugiés" in windows-1252.
+        let bytes =
+            b"C\xF4te d\x92Ivoire \x96 les r\xE9fugi\xE9s sont arriv\xE9s \xE0 la fronti\xE8re";
+        assert_eq!(
+            decode(bytes).expect("1252"),
+            "Côte d’Ivoire – les réfugiés sont arrivés à la frontière"
+        );
+    }
+
+    #[test]
+    fn line_endings_are_unified() {
+        assert_eq!(decode(b"a\r\nb\rc\n").expect("text"), "a\nb\nc\n");
+    }
+
+    #[test]
+    fn nul_bytes_mean_binary() {
+        assert_eq!(
+            decode(b"PK\x03\x04\x00\x00binary").expect_err("binary"),
+            Refusal::Binary
+        );
+    }
+
+    #[test]
+    fn xml_forbidden_characters_are_removed() {
+        assert_eq!(decode(b"a\x0Bb\x1Fc\x7F").expect("text"), "abc");
+    }
+}

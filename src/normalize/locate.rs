@@ -1,0 +1,354 @@
+//! Region and country, in the order SPEC §2 gives: front matter, the region
+//! folder, the dateline, then weighted mentions of countries, demonyms and
+//! places in the title and lead paragraphs. Every decision carries its
+//! evidence and a confidence so that a classification can be audited.
+
+use std::collections::HashMap;
+
+use crate::config::Rules;
+use crate::model::Location;
+use crate::regions::{GLOBAL, NameKind, Taxonomy};
+
+/// Weight of a dateline naming a country or a place in it.
+const DATELINE: f32 = 5.0;
+/// Weight of a mention in the title, the first paragraph and the next ones.
+const TITLE: f32 = 4.0;
+const FIRST_PARAGRAPH: f32 = 2.0;
+const LATER_PARAGRAPH: f32 = 1.0;
+/// Paragraphs after the first that still count as the lead.
+const LEAD_PARAGRAPHS: usize = 3;
+/// Demonyms ("Syrian refugees in Jordan") say less about where than names do.
+const DEMONYM_FACTOR: f32 = 0.35;
+/// The least score that makes a country the focus.
+const FOCUS_THRESHOLD: f32 = 2.5;
+/// How far ahead of the runner-up the focus must be.
+const LEAD_RATIO: f32 = 1.3;
+
+/// What the normalizer knows that bears on location.
+#[derive(Debug, Clone, Copy)]
+pub struct Evidence<'a> {
+    /// `region` from front matter.
+    pub front_region: Option<&'a str>,
+    /// `country` from front matter.
+    pub front_country: Option<&'a str>,
+    /// The region slug of the file's first-level folder.
+    pub region_folder: Option<&'a str>,
+    /// The title.
+    pub title: &'a str,
+    /// A prefix repeated before the title in the body (`Kenya: <title>`).
+    pub title_prefix: Option<&'a str>,
+    /// Body paragraphs, contact block excluded.
+    pub paragraphs: &'a [String],
+}
+
+/// The decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located {
+    /// Region slug.
+    pub region: String,
+    /// ISO code, when there is one focus country.
+    pub country: Option<String>,
+    /// Evidence and confidence.
+    pub location: Location,
+}
+
+/// Decides region and country.
+pub fn locate(evidence: &Evidence<'_>, rules: &Rules) -> Located {
+    let taxonomy = &rules.taxonomy;
+    if let Some(stated) = stated(evidence, taxonomy) {
+        return stated;
+    }
+    let inferred = infer(evidence, rules);
+    let Some(folder) = evidence
+        .region_folder
+        .filter(|f| taxonomy.region(f).is_some())
+    else {
+        return inferred;
+    };
+    // The folder decides the region; an inferred country stays only when it
+    // lies in that region.
+    let fits = |code: &String| {
+        taxonomy
+            .country(code)
+            .is_some_and(|c| c.region == folder || folder == GLOBAL)
+    };
+    let country = inferred.country.filter(fits);
+    let country_source = country.as_ref().and(inferred.location.country_source);
+    Located {
+        region: folder.to_owned(),
+        country,
+        location: Location {
+            region_source: format!("folder {folder}/"),
+            country_source,
+            confidence: 1.0,
+        },
+    }
+}
+
+/// Front matter: a stated region and/or country.
+fn stated(evidence: &Evidence<'_>, taxonomy: &Taxonomy) -> Option<Located> {
+    let country = evidence.front_country.and_then(|c| taxonomy.country(c));
+    let region = evidence.front_region.and_then(|r| taxonomy.region(r));
+    match (region, country) {
+        (None, None) => None,
+        (Some(r), c) => Some(Located {
+            region: r.slug.clone(),
+            country: c.map(|c| c.code.clone()),
+            location: Location {
+                region_source: "front matter".into(),
+                country_source: c.map(|_| "front matter".into()),
+                confidence: 1.0,
+            },
+        }),
+        (None, Some(c)) => Some(Located {
+            region: c.region.clone(),
+            country: Some(c.code.clone()),
+            location: Location {
+                region_source: format!("front matter country {}", c.code),
+                country_source: Some("front matter".into()),
+                confidence: 1.0,
+            },
+        }),
+    }
+}
+
+/// Scores per country, with the evidence for each.
+#[derive(Default)]
+struct Tally {
+    scores: HashMap<usize, f32>,
+    first_seen: HashMap<usize, usize>,
+    dateline: Option<(usize, String)>,
+    order: usize,
+}
+
+impl Tally {
+    fn add(&mut self, country: usize, weight: f32) {
+        *self.scores.entry(country).or_default() += weight;
+        self.order += 1;
+        let order = self.order;
+        self.first_seen.entry(country).or_insert(order);
+    }
+
+    fn ranked(&self) -> Vec<(usize, f32)> {
+        let mut ranked: Vec<(usize, f32)> = self.scores.iter().map(|(&c, &s)| (c, s)).collect();
+        ranked.sort_by(|a, b| {
+            b.1.total_cmp(&a.1)
+                .then(self.first_seen[&a.0].cmp(&self.first_seen[&b.0]))
+        });
+        ranked
+    }
+}
+
+fn infer(evidence: &Evidence<'_>, rules: &Rules) -> Located {
+    let taxonomy = &rules.taxonomy;
+    let hq = Headquarters::new(rules);
+    let mut tally = Tally::default();
+
+    let dateline = evidence
+        .title_prefix
+        .or_else(|| lead_dateline(evidence.paragraphs))
+        .and_then(|d| dateline_country(d, taxonomy, &hq).map(|c| (c, d.to_owned())));
+    if let Some((country, text)) = &dateline {
+        tally.add(*country, DATELINE);
+        tally.dateline = Some((*country, text.clone()));
+    }
+    count_mentions(&mut tally, taxonomy, &hq, evidence.title, TITLE);
+    for (i, paragraph) in evidence
+        .paragraphs
+        .iter()
+        .take(1 + LEAD_PARAGRAPHS)
+        .enumerate()
+    {
+        let weight = if i == 0 {
+            FIRST_PARAGRAPH
+        } else {
+            LATER_PARAGRAPH
+        };
+        count_mentions(&mut tally, taxonomy, &hq, paragraph, weight);
+    }
+    decide(&tally, taxonomy)
+}
+
+fn decide(tally: &Tally, taxonomy: &Taxonomy) -> Located {
+    let ranked = tally.ranked();
+    let total: f32 = ranked.iter().map(|(_, s)| s).sum();
+    let Some(&(top, score)) = ranked.first() else {
+        return global("no country named in the title or lead", 0.6);
+    };
+    let runner_up = ranked.get(1).map_or(0.0, |r| r.1);
+    let country = &taxonomy.countries()[top];
+    let from_dateline = tally.dateline.as_ref().filter(|(c, _)| *c == top);
+    if score >= FOCUS_THRESHOLD && score >= runner_up * LEAD_RATIO {
+        let share = score / total;
+        let (source, confidence) = match from_dateline {
+            Some((_, text)) => (
+                format!("dateline \"{text}\" → {}", country.code),
+                0.75 + 0.2 * share,
+            ),
+            None => (
+                format!(
+                    "lead mentions: {} scored {score:.1} of {total:.1}",
+                    country.code
+                ),
+                0.3 + 0.6 * share,
+            ),
+        };
+        return Located {
+            region: country.region.clone(),
+            country: Some(country.code.clone()),
+            location: Location {
+                region_source: format!("country {}", country.code),
+                country_source: Some(source),
+                confidence: (confidence * 100.0).round() / 100.0,
+            },
+        };
+    }
+    // No single focus: when every contender lies in one region, that region
+    // still fits better than the global feed.
+    let contenders: Vec<usize> = ranked
+        .iter()
+        .filter(|(_, s)| *s * LEAD_RATIO >= score)
+        .map(|(c, _)| *c)
+        .collect();
+    let region = &taxonomy.countries()[contenders[0]].region;
+    let shared = contenders
+        .iter()
+        .all(|&c| &taxonomy.countries()[c].region == region);
+    if score >= FOCUS_THRESHOLD && shared {
+        let codes: Vec<&str> = contenders
+            .iter()
+            .map(|&c| taxonomy.countries()[c].code.as_str())
+            .collect();
+        return Located {
+            region: region.clone(),
+            country: None,
+            location: Location {
+                region_source: format!("no single country; {} all in {region}", codes.join(", ")),
+                country_source: None,
+                confidence: 0.5,
+            },
+        };
+    }
+    global(
+        &format!(
+            "no single focus (best {} scored {score:.1} of {total:.1})",
+            country.code
+        ),
+        0.4,
+    )
+}
+
+fn global(reason: &str, confidence: f32) -> Located {
+    Located {
+        region: GLOBAL.to_owned(),
+        country: None,
+        location: Location {
+            region_source: reason.to_owned(),
+            country_source: None,
+            confidence,
+        },
+    }
+}
+
+/// The dateline of the first paragraph, or a dateline paragraph of its own.
+fn lead_dateline(paragraphs: &[String]) -> Option<&str> {
+    let first = paragraphs
+        .iter()
+        .take(3)
+        .find(|p| p.split_whitespace().count() >= 3)?;
+    if super::summary::is_standalone_dateline(first) {
+        return Some(first.trim_end_matches(['-', '–', '—', ' ']));
+    }
+    super::summary::dateline_prefix(first)
+}
+
+/// Does a dateline name a place the taxonomy knows?
+pub fn names_place(dateline: &str, taxonomy: &Taxonomy) -> bool {
+    dateline.split([',', '/', ';', '(', ')', '|']).any(|part| {
+        taxonomy.lookup_exact(part).is_some()
+            || taxonomy
+                .mentions(part)
+                .iter()
+                .any(|m| m.kind != NameKind::Demonym)
+    })
+}
+
+/// The first place of a dateline that names a country and is not the
+/// publisher's own seat (`Geneva/N’Djamena` → Chad).
+fn dateline_country(dateline: &str, taxonomy: &Taxonomy, hq: &Headquarters) -> Option<usize> {
+    for part in dateline.split([',', '/', ';', '(', ')', '|']) {
+        let part = part.trim();
+        if part.is_empty() || hq.is_seat(part, taxonomy) {
+            continue;
+        }
+        if let Some(country) = taxonomy.lookup_exact(part) {
+            return Some(country);
+        }
+        let place = taxonomy
+            .mentions(part)
+            .into_iter()
+            .find(|m| m.kind != NameKind::Demonym && !hq.is_seat(&part[m.start..m.end], taxonomy));
+        if let Some(m) = place {
+            return Some(m.country);
+        }
+    }
+    None
+}
+
+fn count_mentions(
+    tally: &mut Tally,
+    taxonomy: &Taxonomy,
+    hq: &Headquarters,
+    text: &str,
+    weight: f32,
+) {
+    for m in taxonomy.mentions(text) {
+        if hq.is_place(&text[m.start..m.end]) {
+            continue;
+        }
+        let factor = if m.kind == NameKind::Demonym {
+            DEMONYM_FACTOR
+        } else {
+            1.0
+        };
+        tally.add(m.country, weight * factor);
+    }
+}
+
+/// The publisher's own places: mentioning them says where the release was
+/// written, not what it is about.
+struct Headquarters<'a> {
+    places: &'a [String],
+    countries: Vec<usize>,
+}
+
+impl<'a> Headquarters<'a> {
+    fn new(rules: &'a Rules) -> Headquarters<'a> {
+        let countries = rules
+            .headquarters
+            .iter()
+            .filter_map(|p| rules.taxonomy.lookup_exact(p))
+            .collect();
+        Headquarters {
+            places: &rules.headquarters,
+            countries,
+        }
+    }
+
+    fn is_place(&self, text: &str) -> bool {
+        let folded = text.trim().to_lowercase();
+        self.places.contains(&folded)
+    }
+
+    /// In a dateline, the seat's country counts as the seat too
+    /// (`GENEVA, Switzerland`).
+    fn is_seat(&self, text: &str, taxonomy: &Taxonomy) -> bool {
+        self.is_place(text)
+            || taxonomy.lookup_exact(text).is_some_and(|c| {
+                self.countries.contains(&c)
+                    && taxonomy.countries()[c]
+                        .name
+                        .eq_ignore_ascii_case(text.trim())
+            })
+    }
+}

@@ -1,0 +1,216 @@
+//! `.md` adapter: optional front matter (`---` YAML-style `key: value`
+//! lines, or `+++` TOML) and a CommonMark body whose first `#` heading is
+//! the title when the front matter gives none.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
+
+use super::{Draft, FrontMatter};
+
+/// Parses a Markdown release.
+pub(crate) fn parse(text: &str) -> Draft {
+    let (front, body) = split_front_matter(text);
+    let (title, blocks) = body_blocks(body);
+    Draft {
+        title,
+        blocks,
+        front,
+    }
+}
+
+/// Separates front matter from the body; a malformed block is left as body.
+fn split_front_matter(text: &str) -> (FrontMatter, &str) {
+    for fence in ["---", "+++"] {
+        let Some(rest) = text.strip_prefix(fence).and_then(|r| r.strip_prefix('\n')) else {
+            continue;
+        };
+        let close = format!("\n{fence}");
+        let end = if rest.starts_with(fence) {
+            Some(0)
+        } else {
+            rest.find(&close).map(|i| i + 1)
+        };
+        let Some(end) = end else { continue };
+        let block = &rest[..end];
+        let body = rest[end + fence.len()..].trim_start_matches(['\n', ' ']);
+        let pairs = if fence == "---" {
+            yaml_pairs(block)
+        } else {
+            toml_pairs(block)
+        };
+        return (front_matter(pairs), body);
+    }
+    (FrontMatter::default(), text)
+}
+
+/// Flat `key: value` lines, values unquoted; nested YAML is not needed here.
+fn yaml_pairs(block: &str) -> Vec<(String, String)> {
+    block
+        .lines()
+        .filter(|l| !l.starts_with([' ', '\t', '#', '-']))
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), unquote(v.trim()).to_owned()))
+        .collect()
+}
+
+fn unquote(v: &str) -> &str {
+    for q in ['"', '\''] {
+        if let Some(inner) = v.strip_prefix(q).and_then(|s| s.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    v
+}
+
+fn toml_pairs(block: &str) -> Vec<(String, String)> {
+    let Ok(table) = block.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    table
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let value = match v {
+                toml::Value::String(s) => s,
+                toml::Value::Datetime(d) => d.to_string(),
+                toml::Value::Integer(i) => i.to_string(),
+                _ => return None,
+            };
+            Some((k.to_ascii_lowercase(), value))
+        })
+        .collect()
+}
+
+fn front_matter(pairs: Vec<(String, String)>) -> FrontMatter {
+    let mut front = FrontMatter::default();
+    for (key, value) in pairs {
+        let value = value.trim().to_owned();
+        if value.is_empty() {
+            continue;
+        }
+        match key.as_str() {
+            "title" => front.title = Some(value),
+            "date" => front.date = parse_date(&value),
+            "region" => front.region = Some(value.to_ascii_lowercase()),
+            "country" => front.country = Some(value.to_ascii_uppercase()),
+            "summary" | "description" => front.summary = Some(value),
+            "author" => front.author = Some(value),
+            _ => {}
+        }
+    }
+    front
+}
+
+/// RFC 3339, or a bare `YYYY-MM-DD` taken as midnight UTC.
+pub(crate) fn parse_date(value: &str) -> Option<DateTime<FixedOffset>> {
+    if let Ok(d) = DateTime::parse_from_rfc3339(value) {
+        return Some(d);
+    }
+    if let Ok(d) = DateTime::parse_from_str(value, "%Y-%m-%d %H:%M:%S %z") {
+        return Some(d);
+    }
+    let day = NaiveDate::parse_from_str(value.get(..10)?, "%Y-%m-%d").ok()?;
+    Some(day.and_hms_opt(0, 0, 0)?.and_utc().fixed_offset())
+}
+
+/// The first level-1 heading, and every other block as plain text.
+fn body_blocks(body: &str) -> (Option<String>, Vec<String>) {
+    let mut title = None;
+    let mut blocks = Vec::new();
+    let mut current = String::new();
+    let mut in_title = false;
+    let mut in_image = 0usize;
+    for event in Parser::new(body) {
+        match event {
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H1,
+                ..
+            }) if title.is_none() => in_title = true,
+            Event::End(TagEnd::Heading(HeadingLevel::H1)) if in_title => {
+                in_title = false;
+                title =
+                    Some(std::mem::take(&mut current).trim().to_owned()).filter(|t| !t.is_empty());
+            }
+            Event::Start(Tag::Image { .. }) => in_image += 1,
+            Event::End(TagEnd::Image) => in_image = in_image.saturating_sub(1),
+            Event::Start(Tag::Item) => {
+                flush(&mut blocks, &mut current);
+                current.push_str("- ");
+            }
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::CodeBlock
+                | TagEnd::TableRow,
+            ) => flush(&mut blocks, &mut current),
+            Event::Text(t) | Event::Code(t) if in_image == 0 => current.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => current.push(' '),
+            Event::End(TagEnd::TableCell) => current.push_str(" | "),
+            _ => {}
+        }
+    }
+    flush(&mut blocks, &mut current);
+    (title, blocks)
+}
+
+fn flush(blocks: &mut Vec<String>, current: &mut String) {
+    let text = current.trim().trim_end_matches(" |").trim();
+    if !text.is_empty() && text != "-" {
+        blocks.push(text.to_owned());
+    }
+    current.clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_front_matter_wins() {
+        let d = parse(
+            "---\ntitle: \"Relief reaches Gonaïves\"\ndate: 2024-03-05\nregion: central-north-america-caribbean\ncountry: ht\nauthor: Marie Joseph\n---\n# Another heading\n\nBody paragraph.\n",
+        );
+        assert_eq!(d.front.title.as_deref(), Some("Relief reaches Gonaïves"));
+        assert_eq!(d.front.country.as_deref(), Some("HT"));
+        assert_eq!(
+            d.front.date.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2024-03-05T00:00:00+00:00")
+        );
+        assert_eq!(d.blocks, ["Body paragraph."]);
+    }
+
+    #[test]
+    fn toml_front_matter() {
+        let d = parse(
+            "+++\ntitle = \"Shelter kits delivered\"\ndate = 2024-03-05T10:00:00+01:00\n+++\nText here.\n",
+        );
+        assert_eq!(d.front.title.as_deref(), Some("Shelter kits delivered"));
+        assert_eq!(
+            d.front.date.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2024-03-05T10:00:00+01:00")
+        );
+    }
+
+    #[test]
+    fn first_heading_is_the_title_without_front_matter() {
+        let d = parse(
+            "# New centre opens in *Agadez*\n\nNiamey – The centre opened\non Monday.\n\n## Background\n\n- one\n- two\n",
+        );
+        assert_eq!(d.title.as_deref(), Some("New centre opens in Agadez"));
+        assert_eq!(
+            d.blocks,
+            [
+                "Niamey – The centre opened on Monday.",
+                "Background",
+                "- one",
+                "- two"
+            ]
+        );
+    }
+
+    #[test]
+    fn unterminated_front_matter_is_body() {
+        let d = parse("---\ntitle: x\nno end\n");
+        assert_eq!(d.front, FrontMatter::default());
+    }
+}

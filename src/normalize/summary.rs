@@ -1,0 +1,246 @@
+//! The summary: the first real body paragraph (with its dateline), cut at a
+//! sentence end or else a word boundary. Also knows what a dateline looks
+//! like, since both the summary and the locator care.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::template::line_key;
+
+#[allow(clippy::expect_used)]
+static UPDATE_NOTE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:this|the) (?:press )?(?:note|release|article|story|page|statement|update|news) (?:has been|was|is) (?:updated|amended|corrected|revised)|^(?:updated|last updated|editor'?s note)\b").expect("static regex")
+});
+
+/// Paragraphs shorter than this (in words) are labels, not a lead.
+const FEWEST_LEAD_WORDS: usize = 6;
+/// Paragraphs searched for the lead.
+const LEAD_SEARCH: usize = 40;
+
+/// Picks the lead paragraph and cuts it to `max` characters.
+/// `names_place` says whether a dateline names a known place.
+pub fn summarize(
+    body: &[String],
+    title: &str,
+    max: usize,
+    names_place: impl Fn(&str) -> bool,
+) -> String {
+    let title_key = line_key(title);
+    let leads: Vec<usize> = (0..body.len().min(LEAD_SEARCH))
+        .filter(|&i| is_lead(&body[i], &title_key))
+        .collect();
+    let opens_with_place = |i: &usize| dateline_prefix(&body[*i]).is_some_and(&names_place);
+    // A labelled sidebar ("Analysis:", then a byline) sometimes comes before
+    // the release's own opening; that opening is the paragraph with the dateline.
+    let after_sidebar = leads
+        .first()
+        .filter(|i| !opens_with_place(i))
+        .and_then(|&first| {
+            let labelled = body[..first].iter().any(|p| is_label(p));
+            leads
+                .iter()
+                .take(8)
+                .find(|i| labelled && opens_with_place(i))
+        });
+    let lead = after_sidebar
+        .or(leads.first())
+        .map(|&i| &body[i])
+        .or_else(|| body.iter().find(|p| line_key(p) != title_key));
+    lead.map(|p| cut(p, max)).unwrap_or_default()
+}
+
+/// A short label such as `Analysis:` that heads a block of its own.
+fn is_label(paragraph: &str) -> bool {
+    paragraph.ends_with(':') && paragraph.split_whitespace().count() <= 3
+}
+
+fn is_lead(paragraph: &str, title_key: &str) -> bool {
+    let words = paragraph.split_whitespace().count();
+    let disqualified = words < FEWEST_LEAD_WORDS
+        || (paragraph.ends_with(':') && words < 15)
+        || is_standalone_dateline(paragraph)
+        || UPDATE_NOTE.is_match(paragraph)
+        || paragraph.starts_with("- ")
+        || paragraph.starts_with("• ")
+        || super::contact::is_contact_header(paragraph)
+        || line_key(paragraph) == title_key;
+    !disqualified
+}
+
+/// A line that is only a dateline, such as `GENEVA, Switzerland, 13 May 2015 --`.
+pub fn is_standalone_dateline(line: &str) -> bool {
+    let t = line.trim();
+    t.chars().count() <= 160
+        && (t.ends_with("--") || t.ends_with('—') || t.ends_with('–') || t.ends_with(" -"))
+        && t.chars().next().is_some_and(char::is_uppercase)
+}
+
+/// The dateline that opens a paragraph (`Kathmandu – `, `Misrata, Libya - `,
+/// `Kenya: `), without its separator.
+pub fn dateline_prefix(paragraph: &str) -> Option<&str> {
+    let head_end = paragraph
+        .char_indices()
+        .nth(90)
+        .map_or(paragraph.len(), |(i, _)| i);
+    let head = &paragraph[..head_end];
+    let (at, sep_len) = [" – ", " — ", " -- ", " - ", ": "]
+        .iter()
+        .filter_map(|sep| head.find(sep).map(|i| (i, sep.len())))
+        .min_by_key(|&(i, _)| i)?;
+    let prefix = paragraph[..at].trim();
+    let rest = &paragraph[at + sep_len..];
+    let words = prefix.split_whitespace().count();
+    let starts_upper = prefix.chars().next().is_some_and(char::is_uppercase);
+    let has_date_or_list =
+        prefix.contains(',') || prefix.contains('/') || prefix.chars().any(|c| c.is_ascii_digit());
+    let sentence_after = rest.split_whitespace().count() >= 8;
+    let place_like = prefix.split_whitespace().all(|w| {
+        !w.starts_with(char::is_lowercase)
+            || [
+                "of", "the", "de", "du", "des", "la", "le", "el", "al", "and", "y", "et", "di",
+                "do", "da",
+            ]
+            .contains(&w)
+    });
+    (starts_upper
+        && place_like
+        && !prefix.is_empty()
+        && (words <= 4 || (has_date_or_list && words <= 12))
+        && sentence_after
+        && !prefix.ends_with('.'))
+    .then_some(prefix)
+}
+
+/// Cuts a paragraph to at most `max` characters: after the last whole
+/// sentence that fits, else at a word boundary, marking the cut with `…`.
+pub fn cut(paragraph: &str, max: usize) -> String {
+    if paragraph.chars().count() <= max {
+        return paragraph.to_owned();
+    }
+    let limit = paragraph
+        .char_indices()
+        .nth(max.saturating_sub(2))
+        .map_or(paragraph.len(), |(i, _)| i);
+    let head = &paragraph[..limit];
+    match last_sentence_end(head).filter(|&end| end * 10 >= limit * 3) {
+        Some(end) => format!("{} …", head[..end].trim_end()),
+        None => super::clean::truncate_words(paragraph, max),
+    }
+}
+
+/// Byte offset just past the last sentence end in `text` that is followed by
+/// a space, skipping abbreviations such as `Mr.` or `U.S.`.
+fn last_sentence_end(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut best = None;
+    for (i, c) in text.char_indices() {
+        if !matches!(c, '.' | '!' | '?') {
+            continue;
+        }
+        let mut end = i + 1;
+        while let Some(q) = text[end..]
+            .chars()
+            .next()
+            .filter(|q| matches!(q, '"' | '”' | '’' | '\'' | ')' | '»'))
+        {
+            end += q.len_utf8();
+        }
+        if bytes.get(end) != Some(&b' ') {
+            continue;
+        }
+        if c == '.' && is_abbreviation(&text[..i]) {
+            continue;
+        }
+        best = Some(end);
+    }
+    best
+}
+
+fn is_abbreviation(before: &str) -> bool {
+    let word = before
+        .rsplit(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .unwrap_or("");
+    const SHORT: [&str; 16] = [
+        "Mr", "Mrs", "Ms", "Dr", "St", "No", "Nos", "Amb", "Gen", "Prof", "Sr", "Jr", "vs", "etc",
+        "approx", "Hon",
+    ];
+    SHORT.contains(&word)
+        || word.contains('.')
+        || (word.len() == 1 && word.chars().all(|c| c.is_uppercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paras(ps: &[&str]) -> Vec<String> {
+        ps.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn lead_skips_labels_datelines_and_notes() {
+        let body = paras(&[
+            "2017",
+            "GENEVA, Switzerland, May 3, 2016 --",
+            "This press release was updated on 4 May.",
+            "Juba – The first barge of the season reached the capital after a month on the river.",
+        ]);
+        assert!(
+            summarize(&body, "Barge arrives", 400, |_| true).starts_with("Juba – The first barge")
+        );
+    }
+
+    #[test]
+    fn lead_is_never_the_title() {
+        let body = paras(&[
+            "Barge Arrives in Juba After a Month",
+            "The barge carried 400 returnees and their belongings.",
+        ]);
+        assert!(
+            summarize(&body, "Barge arrives in Juba after a month", 400, |_| true)
+                .starts_with("The barge carried")
+        );
+    }
+
+    #[test]
+    fn cuts_at_a_sentence_end() {
+        let p = "First sentence is here. Mr. Smith said a second sentence is here too. And a third one that is too long to fit.";
+        assert_eq!(
+            cut(p, 80),
+            "First sentence is here. Mr. Smith said a second sentence is here too. …"
+        );
+    }
+
+    #[test]
+    fn cuts_at_a_word_when_no_sentence_fits() {
+        let p = "one two three four five six seven eight nine ten eleven twelve";
+        let s = cut(p, 30);
+        assert!(s.ends_with('…') && s.chars().count() <= 30, "{s}");
+    }
+
+    #[test]
+    fn finds_datelines() {
+        assert_eq!(
+            dateline_prefix(
+                "Misrata, Libya – This week the agency helped 127 stranded migrants go home."
+            ),
+            Some("Misrata, Libya")
+        );
+        assert_eq!(
+            dateline_prefix(
+                "Kenya: The agency is providing transport to thousands of displaced people."
+            ),
+            Some("Kenya")
+        );
+        assert_eq!(
+            dateline_prefix("Foreign Nationals Flee Libya to Tunisia, Egypt - Update"),
+            None
+        );
+        assert_eq!(
+            dateline_prefix("The agency said: we are here to help everyone now and later."),
+            None
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! Template lines: a site's navigation, menus and footers that surround the
+//! release text. Some are configured (literal lines and regexes); the rest
+//! are learned from how many files of one folder carry the same line, so a
+//! new site's navigation is dropped without anyone configuring it.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::config::Rules;
+
+/// The form in which lines are compared: trimmed, whitespace collapsed,
+/// lowercase, typographic apostrophes made plain.
+pub fn line_key(line: &str) -> String {
+    let mut key = String::with_capacity(line.len());
+    for word in line.split_whitespace() {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.extend(
+            word.chars()
+                .map(|c| if c == '\u{2019}' { '\'' } else { c })
+                .flat_map(char::to_lowercase),
+        );
+    }
+    key
+}
+
+/// Is this line configured as template, or made of punctuation alone?
+pub fn is_configured(line: &str, rules: &Rules) -> bool {
+    let trimmed = line.trim();
+    if !trimmed.is_empty() && !trimmed.chars().any(char::is_alphanumeric) {
+        return true;
+    }
+    rules.template_lines.contains(&line_key(trimmed))
+        || rules.template_patterns.iter().any(|p| p.is_match(trimmed))
+}
+
+/// Lines that may be learned: not blank, not a contact header (which the
+/// contact splitter needs), and not a bare number or date.
+fn learnable(key: &str) -> bool {
+    !key.is_empty()
+        && key.chars().any(char::is_alphabetic)
+        && !super::contact::is_contact_header(key)
+}
+
+/// For each folder, how many files contain each line. Files are added and
+/// removed as they come and go, so the learned set stays in step.
+#[derive(Debug, Default, Clone)]
+pub struct LearnedTemplates {
+    folders: HashMap<String, Folder>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Folder {
+    files: usize,
+    counts: HashMap<String, usize>,
+}
+
+impl LearnedTemplates {
+    /// Counts the distinct lines of one file of `folder`.
+    pub fn add_file(&mut self, folder: &str, text: &str) {
+        let entry = self.folders.entry(folder.to_owned()).or_default();
+        entry.files += 1;
+        for key in distinct_keys(text) {
+            *entry.counts.entry(key).or_default() += 1;
+        }
+    }
+
+    /// Forgets a file previously added with the same text.
+    pub fn remove_file(&mut self, folder: &str, text: &str) {
+        let Some(entry) = self.folders.get_mut(folder) else {
+            return;
+        };
+        entry.files = entry.files.saturating_sub(1);
+        for key in distinct_keys(text) {
+            if let Some(n) = entry.counts.get_mut(&key) {
+                *n -= 1;
+                if *n == 0 {
+                    entry.counts.remove(&key);
+                }
+            }
+        }
+        if entry.files == 0 {
+            self.folders.remove(folder);
+        }
+    }
+
+    /// Does the line (as a [`line_key`]) recur in enough files of `folder`?
+    pub fn is_template(&self, folder: &str, key: &str, min_files: usize) -> bool {
+        self.folders
+            .get(folder)
+            .and_then(|f| f.counts.get(key))
+            .is_some_and(|&n| n >= min_files)
+    }
+}
+
+fn distinct_keys(text: &str) -> HashSet<String> {
+    text.lines()
+        .map(line_key)
+        .filter(|k| learnable(k))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_ignore_case_spacing_and_apostrophes() {
+        assert_eq!(line_key("  Who  We’re\tHere "), "who we're here");
+    }
+
+    #[test]
+    fn a_line_in_three_files_is_learned() {
+        let mut l = LearnedTemplates::default();
+        for body in [
+            "Home\nNews\nFirst story",
+            "Home\nNews\nSecond story",
+            "Home\nNews\nThird story",
+        ] {
+            l.add_file("site", body);
+        }
+        assert!(l.is_template("site", "home", 3));
+        assert!(!l.is_template("site", "first story", 3));
+        assert!(!l.is_template("other", "home", 3));
+    }
+
+    #[test]
+    fn repeating_inside_one_file_is_not_template() {
+        let mut l = LearnedTemplates::default();
+        l.add_file("site", "Menu\nMenu\nMenu\nMenu");
+        assert!(!l.is_template("site", "menu", 3));
+    }
+
+    #[test]
+    fn removing_a_file_unlearns_its_lines() {
+        let mut l = LearnedTemplates::default();
+        for _ in 0..3 {
+            l.add_file("site", "Home\nStory");
+        }
+        l.remove_file("site", "Home\nStory");
+        assert!(!l.is_template("site", "home", 3));
+    }
+
+    #[test]
+    fn contact_headers_are_never_learned() {
+        let mut l = LearnedTemplates::default();
+        for _ in 0..5 {
+            l.add_file("site", "For more information, please contact:");
+        }
+        assert!(!l.is_template("site", "for more information, please contact:", 3));
+    }
+}

@@ -1,0 +1,387 @@
+//! `.txt` adapter: a web page scraped to text. Drops template lines, finds
+//! the title among the leading lines (skipping breadcrumbs, bylines and
+//! dates), and rebuilds paragraphs, joining hard-wrapped lines back
+//! together while keeping real paragraph breaks.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use regex::Regex;
+
+use super::template::{self, LearnedTemplates, line_key};
+use super::{Draft, FrontMatter};
+use crate::config::Rules;
+
+/// Lines longer than this are body text, never a title.
+const LONGEST_TITLE_LINE: usize = 250;
+/// Leading lines searched for the title.
+const TITLE_SEARCH_LINES: usize = 12;
+
+#[allow(clippy::expect_used)]
+static DATE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?i:date)\s*:?\s*(\d{4}-\d{2}-\d{2})\b\s*").expect("static regex")
+});
+#[allow(clippy::expect_used)]
+static DATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    let month = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)[a-z]*\.?";
+    Regex::new(&format!(
+        r"(?i)^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:de\s+)?{month},?\s+(?:de\s+)?\d{{4}}|{month}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}})(?:\s*[-–|,]?\s*\d{{1,2}}:\d{{2}}.*)?$"
+    ))
+    .expect("static regex")
+});
+#[allow(clippy::expect_used)]
+static SOURCE_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:source|posted|published|by|author|fuente|auteur|publié le|publicado)\s*:")
+        .expect("static regex")
+});
+
+/// Parses scraped text into a draft.
+pub(crate) fn parse(text: &str, folder: &str, rules: &Rules, learned: &LearnedTemplates) -> Draft {
+    let with_learned = parse_lines(text, |line| {
+        template::is_configured(line, rules)
+            || (rules.learn_templates
+                && learned.is_template(folder, &line_key(line), rules.learn_min_files))
+    });
+    // When learned lines swallow a whole file (several copies of one release
+    // in a folder), they are not navigation: read the file without them.
+    if with_learned.title.is_none() && with_learned.blocks.is_empty() {
+        return parse_lines(text, |line| template::is_configured(line, rules));
+    }
+    with_learned
+}
+
+fn parse_lines(text: &str, is_template: impl Fn(&str) -> bool) -> Draft {
+    let mut front = FrontMatter::default();
+    // Template lines become blank lines: they separate paragraphs.
+    let mut lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if is_template(l) {
+                String::new()
+            } else {
+                l.trim_end().to_owned()
+            }
+        })
+        .collect();
+    if let Some(first) = lines.iter_mut().find(|l| !l.trim().is_empty()) {
+        front.date = take_date_prefix(first);
+    }
+    let (title, body_start) = find_title(&lines);
+    let body: Vec<&str> = lines[body_start..]
+        .iter()
+        .map(|l| l.as_str())
+        .map(|l| if is_date_line(l.trim()) { "" } else { l })
+        .collect();
+    Draft {
+        title,
+        blocks: paragraphs(&body),
+        front,
+    }
+}
+
+/// Removes a scraped `date 2024-05-01` prefix from a line, returning the date.
+fn take_date_prefix(line: &mut String) -> Option<DateTime<FixedOffset>> {
+    let captures = DATE_PREFIX.captures(line)?;
+    let date = captures.get(1).and_then(|d| parse_day(d.as_str()));
+    let end = captures.get(0).map_or(0, |m| m.end());
+    line.replace_range(..end, "");
+    date
+}
+
+fn parse_day(day: &str) -> Option<DateTime<FixedOffset>> {
+    let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?;
+    Some(date.and_hms_opt(0, 0, 0)?.and_utc().fixed_offset())
+}
+
+/// Finds the title line; returns it and the index where the body starts.
+fn find_title(lines: &[String]) -> (Option<String>, usize) {
+    let mut short: Option<(usize, &str)> = None;
+    let candidates = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .take(TITLE_SEARCH_LINES);
+    for (i, line) in candidates {
+        let line = line.trim();
+        if is_meta_line(line) {
+            continue;
+        }
+        if is_prose(line) {
+            return match short {
+                Some((j, t)) => (Some(t.to_owned()), j + 1),
+                None => (None, i),
+            };
+        }
+        if is_list_item(line) {
+            continue;
+        }
+        if line.split_whitespace().count() >= 3 {
+            return (Some(line.to_owned()), i + 1);
+        }
+        short = Some((i, line));
+    }
+    match short {
+        Some((j, t)) => (Some(t.to_owned()), j + 1),
+        None => (
+            None,
+            lines
+                .iter()
+                .position(|l| !l.trim().is_empty())
+                .unwrap_or(lines.len()),
+        ),
+    }
+}
+
+/// Lines around a title that are not the title: bylines, dates, datelines.
+fn is_meta_line(line: &str) -> bool {
+    SOURCE_LINE.is_match(line) || is_date_line(line) || super::summary::is_standalone_dateline(line)
+}
+
+fn is_date_line(line: &str) -> bool {
+    line.len() <= 60 && DATE_LINE.is_match(line)
+}
+
+/// A body paragraph rather than a title: too long, or opening with a dateline.
+fn is_prose(line: &str) -> bool {
+    line.chars().count() > LONGEST_TITLE_LINE
+        || super::summary::dateline_prefix(line).is_some_and(|d| {
+            is_sentence(line[d.len()..].trim_start_matches([' ', ':', '-', '–', '—']))
+        })
+}
+
+/// Running text rather than a headline: long, or ending like a sentence
+/// without most words capitalised.
+fn is_sentence(text: &str) -> bool {
+    let words: Vec<&str> = text
+        .split_whitespace()
+        .filter(|w| w.chars().count() >= 4)
+        .collect();
+    let capitalised = words
+        .iter()
+        .filter(|w| w.starts_with(char::is_uppercase))
+        .count();
+    text.chars().count() > 150
+        || (text.ends_with(['.', '!', '?', '"', '”']) && capitalised * 2 < words.len().max(1))
+}
+
+fn is_list_item(line: &str) -> bool {
+    let t = line.trim_start();
+    t.starts_with("- ")
+        || t.starts_with("• ")
+        || t.starts_with("* ")
+        || t.starts_with("· ")
+        || t.starts_with("– ")
+}
+
+/// Groups body lines into paragraphs. In hard-wrapped text a line that does
+/// not end a sentence, or that is full to the wrap width, runs on.
+fn paragraphs(lines: &[&str]) -> Vec<String> {
+    let width = wrap_width(lines);
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut previous = "";
+    for &raw in lines {
+        let line = raw.trim();
+        if line.is_empty() {
+            push_paragraph(&mut out, &mut current);
+            previous = "";
+            continue;
+        }
+        let joins = !previous.is_empty() && width.is_some_and(|w| runs_on(previous, line, w));
+        if !joins {
+            push_paragraph(&mut out, &mut current);
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(line);
+        previous = line;
+    }
+    push_paragraph(&mut out, &mut current);
+    out
+}
+
+fn push_paragraph(out: &mut Vec<String>, current: &mut String) {
+    if !current.trim().is_empty() {
+        out.push(std::mem::take(current));
+    }
+    current.clear();
+}
+
+/// The width text was wrapped at, when it looks hard-wrapped: most lines
+/// are short and about as long as each other.
+fn wrap_width(lines: &[&str]) -> Option<usize> {
+    let mut lengths: Vec<usize> = lines
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty() && !is_list_item(l))
+        .map(|l| l.chars().count())
+        .collect();
+    if lengths.len() < 4 {
+        return None;
+    }
+    lengths.sort_unstable();
+    let long = lengths.iter().filter(|&&n| n > 100).count();
+    let p90 = lengths[lengths.len() * 9 / 10];
+    let p50 = lengths[lengths.len() / 2];
+    (long * 10 <= lengths.len() && p90 <= 100 && p50 >= 30)
+        .then(|| lengths[lengths.len() * 19 / 20].max(p90))
+}
+
+fn runs_on(previous: &str, next: &str, width: usize) -> bool {
+    if is_list_item(next) {
+        return false;
+    }
+    let ends_sentence = previous.ends_with(['.', '!', '?', ':', '"', '”', '»', ')', ';']);
+    if !ends_sentence {
+        return true;
+    }
+    let next_word = next
+        .split_whitespace()
+        .next()
+        .map_or(0, |w| w.chars().count());
+    previous.chars().count() + 1 + next_word > width
+}
+
+/// Removes blocks that only repeat the title; returns the prefix of an echo
+/// such as `Kenya: <title>` (often the only hint of the country).
+pub(crate) fn drop_title_echoes(blocks: &mut Vec<String>, title: &str) -> Option<String> {
+    let title_key = line_key(title);
+    let mut prefix = None;
+    let mut index = 0;
+    blocks.retain(|block| {
+        index += 1;
+        let key = line_key(block);
+        if key == title_key {
+            return false;
+        }
+        if index <= 3 && key.len() > title_key.len() && key.ends_with(&title_key) {
+            let head = &block[..block.len().saturating_sub(title.len())];
+            let head = head
+                .trim()
+                .trim_end_matches([':', '-', '–', '—', '|'])
+                .trim();
+            if !head.is_empty()
+                && head.split_whitespace().count() <= 5
+                && head.len() + title.len() + 4 >= block.len()
+            {
+                prefix = Some(head.to_owned());
+                return false;
+            }
+        }
+        true
+    });
+    prefix
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(text: &str) -> Draft {
+        parse_lines(text, |l| l.trim() == "Menu" || l.trim() == "-")
+    }
+
+    #[test]
+    fn title_follows_navigation_and_breadcrumbs() {
+        let d = draft(
+            "Menu\n-\nNews\nRegion\n\nFloods Displace Thousands in Northern Province\n\nLusaka – Heavy rains this week forced thousands of families from their homes in the north of the country, officials said on Monday.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Floods Displace Thousands in Northern Province")
+        );
+        assert_eq!(d.blocks.len(), 1);
+        assert!(d.blocks[0].starts_with("Lusaka – Heavy rains"));
+    }
+
+    #[test]
+    fn no_title_line_when_text_opens_with_a_dateline_paragraph() {
+        let d = draft(
+            "Quito, 3 May 2021 – The government and partners opened a new reception centre for families arriving at the northern border this week, the first of three planned this year.\nSecond paragraph here.",
+        );
+        assert_eq!(d.title, None);
+        assert_eq!(d.blocks.len(), 2);
+    }
+
+    #[test]
+    fn date_prefix_is_metadata() {
+        let d = draft(
+            " date 2021-06-01 Dhaka – The agency called for continued support to refugees and host communities across the district.",
+        );
+        assert_eq!(
+            d.front.date.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2021-06-01T00:00:00+00:00")
+        );
+        assert!(d.blocks[0].starts_with("Dhaka –"));
+    }
+
+    #[test]
+    fn hard_wrapped_lines_are_joined_into_paragraphs() {
+        let text = "A Short Headline for the Test\n\
+            The agency has opened a new transit centre for migrants in the\n\
+            desert town, offering shelter, food and medical care to people\n\
+            stranded on their way north.\n\
+            Officials said the centre would take up to a thousand people at\n\
+            a time.\n\
+            A third paragraph begins here and runs over more than one line\n\
+            because it is long enough to wrap.\n";
+        let d = draft(text);
+        assert_eq!(d.title.as_deref(), Some("A Short Headline for the Test"));
+        assert_eq!(d.blocks.len(), 3, "{:#?}", d.blocks);
+        assert!(d.blocks[0].ends_with("stranded on their way north."));
+        assert_eq!(
+            d.blocks[1],
+            "Officials said the centre would take up to a thousand people at a time."
+        );
+    }
+
+    #[test]
+    fn one_paragraph_per_line_stays_as_is() {
+        let long = "word ".repeat(40);
+        let d = draft(&format!(
+            "Title of the Release Here\n{long}\nShort line.\n{long}\n{long}\n"
+        ));
+        assert_eq!(d.blocks.len(), 4);
+    }
+
+    #[test]
+    fn list_items_stay_separate() {
+        let d = draft(
+            "Title of the Release Here\nOur programmes include:\n- Health\n- Shelter\n- Water and sanitation\nA closing paragraph that is long enough to count as text.",
+        );
+        assert!(
+            d.blocks.contains(&"- Shelter".to_owned()),
+            "{:#?}",
+            d.blocks
+        );
+    }
+
+    #[test]
+    fn date_lines_and_bylines_are_skipped() {
+        let d = draft(
+            "Source: Example Agency |\n\nRelief Convoy Reaches Stranded Families\n\nMarch 11, 2018\n\nThe convoy arrived after a two-day journey across the desert with food and water.",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Relief Convoy Reaches Stranded Families")
+        );
+        assert_eq!(
+            d.blocks,
+            ["The convoy arrived after a two-day journey across the desert with food and water."]
+        );
+    }
+
+    #[test]
+    fn title_echo_with_country_prefix_is_dropped() {
+        let mut blocks = vec![
+            "Kenya: Families return home".to_owned(),
+            "Body text.".to_owned(),
+        ];
+        assert_eq!(
+            drop_title_echoes(&mut blocks, "Families return home").as_deref(),
+            Some("Kenya")
+        );
+        assert_eq!(blocks, ["Body text."]);
+    }
+}

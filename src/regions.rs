@@ -1,0 +1,485 @@
+//! The region taxonomy: regions, their member countries and every name a
+//! country goes by (aliases, demonyms, capital, places, Spanish and French
+//! forms). Loaded from data (`config/regions.toml` or the user's file),
+//! validated once, then used to find country mentions in text.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use serde::Deserialize;
+
+/// The slug of the catch-all region for releases with no single focus.
+pub const GLOBAL: &str = "global";
+
+/// The taxonomy shipped with pressfeed (IOM's regional structure).
+pub const BUILTIN_TOML: &str = include_str!("../config/regions.toml");
+
+/// Why a taxonomy file was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum TaxonomyError {
+    /// The file could not be read.
+    #[error("cannot read region taxonomy {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O failure.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or does not have the expected shape.
+    #[error("{origin}: {message}")]
+    Parse {
+        /// The file (or `built-in`).
+        origin: String,
+        /// What the TOML parser said, with line and column.
+        message: String,
+    },
+    /// A content rule was broken.
+    #[error("{origin}: {problem}")]
+    Invalid {
+        /// The file (or `built-in`).
+        origin: String,
+        /// What is wrong, naming the entry.
+        problem: String,
+    },
+}
+
+/// One region of the taxonomy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    /// URL-safe identifier, e.g. `south-america`.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// One country or territory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Country {
+    /// ISO 3166-1 alpha-2 code (or `XK`).
+    pub code: String,
+    /// English name.
+    pub name: String,
+    /// Slug of the region it belongs to.
+    pub region: String,
+}
+
+/// What kind of name a mention matched; demonyms are weaker evidence of focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    /// The country's name or an alias, in any language.
+    Country,
+    /// Its capital or another place inside it.
+    Place,
+    /// A demonym ("Nepali", "vénézuélien").
+    Demonym,
+}
+
+/// A country named somewhere in a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mention {
+    /// Index into [`Taxonomy::countries`].
+    pub country: usize,
+    /// What matched.
+    pub kind: NameKind,
+    /// Byte offset of the match in the text.
+    pub start: usize,
+    /// Byte offset just past the match.
+    pub end: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTaxonomy {
+    region: Vec<RawRegion>,
+    #[serde(default)]
+    country: Vec<RawCountry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegion {
+    slug: String,
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCountry {
+    code: String,
+    region: String,
+    name: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    demonyms: Vec<String>,
+    capital: Option<String>,
+    #[serde(default)]
+    places: Vec<String>,
+    name_es: Option<String>,
+    name_fr: Option<String>,
+    #[serde(default)]
+    words_es_fr: Vec<String>,
+}
+
+impl RawCountry {
+    fn names(&self) -> impl Iterator<Item = (&str, NameKind)> {
+        let country = std::iter::once(&self.name)
+            .chain(&self.aliases)
+            .chain(&self.name_es)
+            .chain(&self.name_fr)
+            .map(|s| (s.as_str(), NameKind::Country));
+        let places = self
+            .capital
+            .iter()
+            .chain(&self.places)
+            .map(|s| (s.as_str(), NameKind::Place));
+        let demonyms = self
+            .demonyms
+            .iter()
+            .chain(&self.words_es_fr)
+            .map(|s| (s.as_str(), NameKind::Demonym));
+        country.chain(places).chain(demonyms)
+    }
+}
+
+/// How a pattern must be cased in the text to count.
+#[derive(Debug, Clone, Copy)]
+enum CaseRule {
+    /// Written in lowercase in the data: any case matches.
+    Any,
+    /// Starts with a capital: the text must too ("Turkey", not "turkey").
+    Capitalized,
+    /// An acronym ("UK", "DRC"): the text must match exactly.
+    Exact,
+}
+
+#[derive(Debug, Clone)]
+struct Pattern {
+    text: String,
+    country: usize,
+    kind: NameKind,
+    case: CaseRule,
+}
+
+/// The validated taxonomy with its name matcher.
+#[derive(Debug)]
+pub struct Taxonomy {
+    regions: Vec<Region>,
+    countries: Vec<Country>,
+    by_code: HashMap<String, usize>,
+    patterns: Vec<Pattern>,
+    exact: HashMap<String, usize>,
+    matcher: AhoCorasick,
+}
+
+impl Taxonomy {
+    /// The taxonomy shipped with pressfeed.
+    pub fn builtin() -> Result<Taxonomy, TaxonomyError> {
+        Taxonomy::parse(BUILTIN_TOML, "built-in region taxonomy")
+    }
+
+    /// Reads and validates a taxonomy file.
+    pub fn from_file(path: &Path) -> Result<Taxonomy, TaxonomyError> {
+        let text = std::fs::read_to_string(path).map_err(|source| TaxonomyError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Taxonomy::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and validates taxonomy TOML; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Taxonomy, TaxonomyError> {
+        let raw: RawTaxonomy = toml::from_str(text).map_err(|e| TaxonomyError::Parse {
+            origin: origin.to_owned(),
+            message: crate::config::describe_toml_error(text, &e),
+        })?;
+        build(raw).map_err(|problem| TaxonomyError::Invalid {
+            origin: origin.to_owned(),
+            problem,
+        })
+    }
+
+    /// Every region, in the order of the file.
+    pub fn regions(&self) -> &[Region] {
+        &self.regions
+    }
+
+    /// Every country, in the order of the file.
+    pub fn countries(&self) -> &[Country] {
+        &self.countries
+    }
+
+    /// The region with this slug.
+    pub fn region(&self, slug: &str) -> Option<&Region> {
+        self.regions.iter().find(|r| r.slug == slug)
+    }
+
+    /// The index of the country with this ISO code (any case).
+    pub fn country_index(&self, code: &str) -> Option<usize> {
+        self.by_code.get(&code.to_ascii_uppercase()).copied()
+    }
+
+    /// The country with this ISO code (any case).
+    pub fn country(&self, code: &str) -> Option<&Country> {
+        self.country_index(code).map(|i| &self.countries[i])
+    }
+
+    /// The country whose name, alias or place is exactly `name` (any case).
+    pub fn lookup_exact(&self, name: &str) -> Option<usize> {
+        self.exact.get(&fold(name.trim())).copied()
+    }
+
+    /// Every country named in `text`, whole words only, longest name first.
+    pub fn mentions(&self, text: &str) -> Vec<Mention> {
+        self.matcher
+            .find_iter(text)
+            .filter_map(|m| {
+                let pattern = &self.patterns[m.pattern().as_usize()];
+                let found = &text[m.start()..m.end()];
+                (is_whole_word(text, m.start(), m.end()) && case_fits(pattern, found)).then_some(
+                    Mention {
+                        country: pattern.country,
+                        kind: pattern.kind,
+                        start: m.start(),
+                        end: m.end(),
+                    },
+                )
+            })
+            .collect()
+    }
+}
+
+fn build(raw: RawTaxonomy) -> Result<Taxonomy, String> {
+    let mut regions = Vec::new();
+    for r in raw.region {
+        if r.slug.is_empty()
+            || !r
+                .slug
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(format!(
+                "region slug {:?} must be lowercase letters, digits and '-'",
+                r.slug
+            ));
+        }
+        if regions.iter().any(|x: &Region| x.slug == r.slug) {
+            return Err(format!("region {:?} is listed twice", r.slug));
+        }
+        regions.push(Region {
+            slug: r.slug,
+            name: r.name,
+        });
+    }
+    if !regions.iter().any(|r| r.slug == GLOBAL) {
+        return Err(format!(
+            "the region {GLOBAL:?} is missing (it holds releases with no single focus)"
+        ));
+    }
+
+    let mut countries = Vec::new();
+    let mut by_code = HashMap::new();
+    let mut owner: HashMap<String, usize> = HashMap::new();
+    let mut patterns = Vec::new();
+    let mut exact = HashMap::new();
+    for (index, c) in raw.country.iter().enumerate() {
+        let code = c.code.to_ascii_uppercase();
+        if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(format!("country code {:?} is not two letters", c.code));
+        }
+        if by_code.insert(code.clone(), index).is_some() {
+            return Err(format!("country code {code} is listed twice"));
+        }
+        if !regions.iter().any(|r| r.slug == c.region) {
+            return Err(format!(
+                "country {code} names an unknown region {:?}",
+                c.region
+            ));
+        }
+        for (name, kind) in c.names() {
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(format!("country {code} has an empty name"));
+            }
+            let key = fold(name);
+            match owner.get(&key) {
+                Some(&other) if other != index => {
+                    return Err(format!(
+                        "the name {name:?} is claimed by both {} and {code}",
+                        raw.country[other].code.to_ascii_uppercase()
+                    ));
+                }
+                Some(_) => continue,
+                None => {}
+            }
+            owner.insert(key.clone(), index);
+            if kind != NameKind::Demonym {
+                exact.insert(key, index);
+            }
+            patterns.push(Pattern {
+                text: name.to_owned(),
+                country: index,
+                kind,
+                case: case_rule(name),
+            });
+        }
+        countries.push(Country {
+            code,
+            name: c.name.clone(),
+            region: c.region.clone(),
+        });
+    }
+    let matcher = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostLongest)
+        .ascii_case_insensitive(true)
+        .build(patterns.iter().map(|p| p.text.as_str()))
+        .map_err(|e| format!("cannot build the name matcher: {e}"))?;
+    Ok(Taxonomy {
+        regions,
+        countries,
+        by_code,
+        patterns,
+        exact,
+        matcher,
+    })
+}
+
+/// Case- and apostrophe-insensitive key for comparing names.
+fn fold(name: &str) -> String {
+    name.chars()
+        .map(|c| if c == '\u{2019}' { '\'' } else { c })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn case_rule(name: &str) -> CaseRule {
+    let letters: Vec<char> = name.chars().filter(|c| c.is_alphabetic()).collect();
+    if letters.len() <= 4 && letters.len() > 1 && letters.iter().all(|c| c.is_uppercase()) {
+        CaseRule::Exact
+    } else if name.chars().next().is_some_and(char::is_uppercase) {
+        CaseRule::Capitalized
+    } else {
+        CaseRule::Any
+    }
+}
+
+fn case_fits(pattern: &Pattern, found: &str) -> bool {
+    match pattern.case {
+        CaseRule::Any => true,
+        CaseRule::Capitalized => found.chars().next().is_some_and(char::is_uppercase),
+        CaseRule::Exact => found == pattern.text,
+    }
+}
+
+fn is_whole_word(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: &str = r#"
+[[region]]
+slug = "south-america"
+name = "South America"
+[[region]]
+slug = "global"
+name = "Global"
+[[country]]
+code = "PE"
+region = "south-america"
+name = "Peru"
+demonyms = ["Peruvian"]
+capital = "Lima"
+name_es = "Perú"
+words_es_fr = ["peruano"]
+[[country]]
+code = "EC"
+region = "south-america"
+name = "Ecuador"
+aliases = ["Republic of Ecuador"]
+"#;
+
+    fn small() -> Taxonomy {
+        Taxonomy::parse(SMALL, "test").expect("valid taxonomy")
+    }
+
+    #[test]
+    fn builtin_taxonomy_is_valid() {
+        let t = Taxonomy::builtin().expect("built-in taxonomy");
+        assert_eq!(t.regions().len(), 10);
+        assert_eq!(t.countries().len(), 250);
+    }
+
+    #[test]
+    fn finds_whole_word_mentions_only() {
+        let t = small();
+        let found = t.mentions(
+            "Peruvian officials met in Lima, not in Limassol; the Republic of Ecuador too.",
+        );
+        let kinds: Vec<_> = found
+            .iter()
+            .map(|m| (t.countries()[m.country].code.as_str(), m.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("PE", NameKind::Demonym),
+                ("PE", NameKind::Place),
+                ("EC", NameKind::Country)
+            ]
+        );
+    }
+
+    #[test]
+    fn capitalized_names_need_a_capital_in_the_text() {
+        let t = small();
+        assert!(t.mentions("lima beans").is_empty());
+        assert_eq!(t.mentions("los migrantes peruanos y el peruano").len(), 1);
+    }
+
+    #[test]
+    fn rejects_a_name_claimed_twice() {
+        let text = format!(
+            "{SMALL}\n[[country]]\ncode = \"BO\"\nregion = \"south-america\"\nname = \"lima\"\n"
+        );
+        let err = Taxonomy::parse(&text, "t").expect_err("duplicate name");
+        assert!(
+            err.to_string().contains("claimed by both PE and BO"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn rejects_a_code_listed_twice_and_unknown_regions() {
+        let twice = format!(
+            "{SMALL}\n[[country]]\ncode = \"PE\"\nregion = \"south-america\"\nname = \"Other\"\n"
+        );
+        assert!(
+            Taxonomy::parse(&twice, "t")
+                .expect_err("dup")
+                .to_string()
+                .contains("listed twice")
+        );
+        let unknown =
+            format!("{SMALL}\n[[country]]\ncode = \"XX\"\nregion = \"mars\"\nname = \"Other\"\n");
+        assert!(
+            Taxonomy::parse(&unknown, "t")
+                .expect_err("region")
+                .to_string()
+                .contains("unknown region")
+        );
+    }
+
+    #[test]
+    fn exact_lookup_ignores_case_and_apostrophe_style() {
+        let t = small();
+        assert_eq!(t.lookup_exact("LIMA"), t.country_index("pe"));
+        assert_eq!(t.lookup_exact("Peruvian"), None);
+    }
+}
