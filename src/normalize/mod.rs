@@ -14,6 +14,8 @@ mod html;
 pub mod identity;
 pub mod locate;
 mod markdown;
+#[cfg(test)]
+mod proptests;
 pub mod summary;
 pub mod template;
 mod text;

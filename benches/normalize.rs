@@ -1,0 +1,109 @@
+//! Normalizer throughput on one core: the project's fixtures in
+//! `tests/data/`, scaled to a few thousand files with varied titles,
+//! datelines and lengths. Prints files/s and MB/s for each format.
+//!
+//! Run with `cargo bench --bench normalize`.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use pressfeed::config::Config;
+use pressfeed::normalize::{self, Format, LearnedTemplates, Source};
+
+/// Files per format in one timed pass.
+const FILES: usize = 4000;
+const PLACES: [&str; 8] = [
+    "Kathmandu",
+    "Misrata, Libya",
+    "Beira",
+    "Cúcuta",
+    "Gaziantep",
+    "Juba",
+    "Dili",
+    "Agadez",
+];
+
+fn main() {
+    let config = Config::builtin().expect("built-in configuration");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    println!("normalize throughput, one core, {FILES} files per format");
+    for (format, dir, ext) in [
+        (Format::Text, "txt", "txt"),
+        (Format::Markdown, "md", "md"),
+        (Format::Html, "html", "html"),
+    ] {
+        let samples = load(&root.join(dir), ext);
+        if samples.is_empty() {
+            println!("{dir:>5}: no fixtures in tests/data/{dir}");
+            continue;
+        }
+        let files = scale(&samples, FILES);
+        let bytes: usize = files.iter().map(Vec::len).sum();
+        let elapsed = time(&files, format, &config);
+        let secs = elapsed.as_secs_f64();
+        println!(
+            "{dir:>5}: {:>8.0} files/s {:>7.1} MB/s  (avg {:.1} KB/file, {} fixtures)",
+            files.len() as f64 / secs,
+            bytes as f64 / secs / 1e6,
+            bytes as f64 / files.len() as f64 / 1e3,
+            samples.len()
+        );
+    }
+}
+
+fn load(dir: &Path, ext: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<_> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect()
+}
+
+/// Varies each sample so no two files are identical: a numbered title and a
+/// different dateline.
+fn scale(samples: &[String], n: usize) -> Vec<Vec<u8>> {
+    (0..n)
+        .map(|i| {
+            let sample = &samples[i % samples.len()];
+            let place = PLACES[i % PLACES.len()];
+            format!("{sample}\n{place} – Update number {i} on the response, with more families reached this week.\n")
+                .into_bytes()
+        })
+        .collect()
+}
+
+fn time(files: &[Vec<u8>], format: Format, config: &Config) -> Duration {
+    let learned = LearnedTemplates::default();
+    let keys: Vec<String> = (0..files.len()).map(|i| format!("bench/{i}")).collect();
+    // One untimed pass warms caches and lazily built regexes.
+    run(files, &keys, format, config, &learned);
+    let start = Instant::now();
+    run(files, &keys, format, config, &learned);
+    start.elapsed()
+}
+
+fn run(
+    files: &[Vec<u8>],
+    keys: &[String],
+    format: Format,
+    config: &Config,
+    learned: &LearnedTemplates,
+) {
+    for (bytes, key) in files.iter().zip(keys) {
+        let source = Source {
+            key,
+            format,
+            region_folder: None,
+            bytes,
+        };
+        std::hint::black_box(normalize::normalize(&source, &config.rules, learned).ok());
+    }
+}
