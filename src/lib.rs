@@ -23,3 +23,4 @@ pub mod error;
 pub mod model;
 pub mod normalize;
 pub mod regions;
+pub mod snapshot;

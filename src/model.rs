@@ -1,11 +1,11 @@
 //! The shared vocabulary: what a normalized release is. Data only; the
 //! normalizer builds these records, the store keeps them and the feeds render them.
 
-use chrono::{DateTime, FixedOffset};
-use serde::Serialize;
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
 
 /// One normalized press release.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Release {
     /// Stable identifier, a `tag:` URI derived from where the file lives.
     pub id: String,
@@ -30,7 +30,7 @@ pub struct Release {
 }
 
 /// The evidence behind a release's region and country.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Location {
     /// Why the region was chosen, e.g. `folder south-america/` or `dateline "Kathmandu –" → NP`.
     pub region_source: String,
@@ -41,7 +41,7 @@ pub struct Location {
 }
 
 /// A contact block split into its parts.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
     /// People named in the block, in order.
     pub people: Vec<Person>,
@@ -56,7 +56,7 @@ pub struct Contact {
 }
 
 /// One person from a contact block.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
     /// Full name as written.
     pub name: String,
@@ -71,4 +71,18 @@ impl Contact {
     pub fn first_person(&self) -> Option<&Person> {
         self.people.first()
     }
+}
+
+/// A release as the feeds publish it: the normalized record plus the dates
+/// the store keeps for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The normalized record.
+    pub release: Release,
+    /// Path of the file relative to its watch folder, `/`-separated.
+    pub key: String,
+    /// Front-matter date, else when the file was first seen.
+    pub published: DateTime<Utc>,
+    /// When the normalized content last changed.
+    pub updated: DateTime<Utc>,
 }
