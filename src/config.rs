@@ -142,6 +142,8 @@ pub struct Config {
     pub data: PathBuf,
     /// Public base URL, always ending in `/`.
     pub base_url: String,
+    /// Whether the base URL was configured (else it follows the listen address).
+    pub base_url_configured: bool,
     /// Feed title.
     pub site_title: String,
     /// Feed description.
@@ -206,6 +208,15 @@ impl Config {
         let mut config = validate(&text, &origin, user, defaults, overrides)?;
         config.source = path.map(Path::to_owned);
         Ok(config)
+    }
+
+    /// Makes the base URL follow the address actually bound, unless one was
+    /// configured (`--listen 127.0.0.1:0` then links to the real port).
+    pub fn follow_listen_address(&mut self, addr: std::net::SocketAddr) {
+        self.listen = addr;
+        if !self.base_url_configured {
+            self.base_url = format!("http://{addr}/");
+        }
     }
 
     /// A configuration for tests: defaults with a watch folder and data folder.
@@ -305,6 +316,7 @@ fn validate(
             format!("{listen_text:?} is not an address like 127.0.0.1:8080"),
         )
     })?;
+    let base_url_configured = overrides.base_url.is_some() || user.base_url.is_some();
     let base_url = overrides
         .base_url
         .clone()
@@ -429,6 +441,7 @@ fn validate(
             .or(defaults.data)
             .unwrap_or_else(|| "./data".into()),
         base_url,
+        base_url_configured,
         site_title: user.site_title.or(defaults.site_title).unwrap_or_default(),
         site_description: user
             .site_description

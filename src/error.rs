@@ -14,6 +14,21 @@ pub enum Error {
     /// Writing output or reading input failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The daemon failed.
+    #[error(transparent)]
+    Daemon(#[from] crate::daemon::DaemonError),
+    /// `render` failed.
+    #[error(transparent)]
+    Render(#[from] crate::render::RenderError),
     /// Some files of a `normalize` batch were refused (already reported).
     #[error("{0} file(s) refused")]
     Refused(usize),
@@ -24,7 +39,7 @@ impl Error {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Error::Config(_) => ExitCode::from(2),
-            Error::Io(_) | Error::Refused(_) => ExitCode::from(1),
+            _ => ExitCode::from(1),
         }
     }
 

@@ -1,12 +1,16 @@
-//! The `pressfeed` binary: parses the command line, runs the command, and
-//! turns the outcome into an exit status. The work lives in the library.
+//! The `pressfeed` binary: parses the command line, sets up logging, runs
+//! the command, and turns the outcome into an exit status. The work lives
+//! in the library.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
 use pressfeed::cli::{Cli, Command};
 use pressfeed::config::{Config, Overrides};
+use pressfeed::daemon::{self, Origin};
 use pressfeed::error::Error;
 
 fn main() -> ExitCode {
@@ -24,6 +28,29 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
+        Command::Serve {
+            config,
+            watch,
+            listen,
+            data,
+            base_url,
+        } => {
+            let overrides = Overrides {
+                watch,
+                listen,
+                data,
+                base_url,
+            };
+            let loaded = Config::load(config.as_deref(), &overrides)?;
+            init_logging(&loaded.log_level);
+            serve(
+                loaded,
+                Origin {
+                    path: config,
+                    overrides,
+                },
+            )
+        }
         Command::Normalize { config, files } => {
             let config = Config::load(config.as_deref(), &Overrides::default())?;
             let stdout = std::io::stdout();
@@ -35,18 +62,64 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
             Ok(())
         }
-        Command::CheckConfig { config } => {
+        Command::Render { config, out } => {
             let loaded = Config::load(config.as_deref(), &Overrides::default())?;
-            let taxonomy = &loaded.rules.taxonomy;
-            println!(
-                "{}: ok ({} regions, {} countries)",
-                config
-                    .as_deref()
-                    .map_or("built-in defaults".into(), |p| p.display().to_string()),
-                taxonomy.regions().len(),
-                taxonomy.countries().len()
-            );
+            init_logging(&loaded.log_level);
+            let written = pressfeed::render::render(Arc::new(loaded), &out)?;
+            eprintln!("pressfeed: wrote {written} files to {}", out.display());
             Ok(())
         }
+        Command::CheckConfig { config } => check_config(config.as_deref()),
     }
+}
+
+fn serve(config: Config, origin: Origin) -> Result<(), Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listener = match pressfeed::systemd::activated_listener()? {
+            Some(socket) => tokio::net::TcpListener::from_std(socket)?,
+            None => tokio::net::TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| Error::Bind {
+                    addr: config.listen.to_string(),
+                    source,
+                })?,
+        };
+        let addr = listener.local_addr()?;
+        let mut config = config;
+        config.follow_listen_address(addr);
+        println!("listening on http://{addr}");
+        std::io::stdout().flush()?;
+        let stop = tokio_util::sync::CancellationToken::new();
+        daemon::run(config, origin, listener, stop).await?;
+        Ok(())
+    })
+}
+
+fn check_config(path: Option<&Path>) -> Result<(), Error> {
+    let loaded = Config::load(path, &Overrides::default())?;
+    let taxonomy = &loaded.rules.taxonomy;
+    println!(
+        "{}: ok ({} regions, {} countries)",
+        path.map_or("built-in defaults".into(), |p| p.display().to_string()),
+        taxonomy.regions().len(),
+        taxonomy.countries().len()
+    );
+    Ok(())
+}
+
+/// One event per line on stderr; level from RUST_LOG, else the configuration.
+fn init_logging(level: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("pressfeed={level},warn")));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .with_target(false)
+        .init();
 }

@@ -172,6 +172,7 @@ pub struct Taxonomy {
     patterns: Vec<Pattern>,
     exact: HashMap<String, usize>,
     matcher: AhoCorasick,
+    digest: u64,
 }
 
 impl Taxonomy {
@@ -195,10 +196,22 @@ impl Taxonomy {
             origin: origin.to_owned(),
             message: crate::config::describe_toml_error(text, &e),
         })?;
-        build(raw).map_err(|problem| TaxonomyError::Invalid {
+        let mut taxonomy = build(raw).map_err(|problem| TaxonomyError::Invalid {
             origin: origin.to_owned(),
             problem,
-        })
+        })?;
+        taxonomy.digest = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            text.hash(&mut h);
+            h.finish()
+        };
+        Ok(taxonomy)
+    }
+
+    /// A hash of the taxonomy's source text: equal digests, equal taxonomies.
+    pub fn digest(&self) -> u64 {
+        self.digest
     }
 
     /// Every region, in the order of the file.
@@ -343,6 +356,7 @@ fn build(raw: RawTaxonomy) -> Result<Taxonomy, String> {
         patterns,
         exact,
         matcher,
+        digest: 0,
     })
 }
 

@@ -47,7 +47,7 @@ static LEADING_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Words that mark organisations, roles and labels, never a person's name.
-const NOT_NAME_WORDS: [&str; 44] = [
+const NOT_NAME_WORDS: [&str; 72] = [
     "iom",
     "un",
     "unhcr",
@@ -92,6 +92,34 @@ const NOT_NAME_WORDS: [&str; 44] = [
     "bureau",
     "headquarters",
     "news",
+    "aid",
+    "relief",
+    "foundation",
+    "council",
+    "committee",
+    "society",
+    "network",
+    "services",
+    "service",
+    "international",
+    "federation",
+    "association",
+    "institute",
+    "trust",
+    "fund",
+    "group",
+    "union",
+    "commission",
+    "government",
+    "red",
+    "cross",
+    "crescent",
+    "national",
+    "global",
+    "humanitarian",
+    "migrant",
+    "migrants",
+    "refugee",
 ];
 const NAME_PARTICLES: [&str; 16] = [
     "de", "da", "del", "della", "van", "von", "der", "den", "al", "el", "bin", "la", "le", "du",

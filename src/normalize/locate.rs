@@ -3,7 +3,7 @@
 //! places in the title and lead paragraphs. Every decision carries its
 //! evidence and a confidence so that a classification can be audited.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::config::Rules;
 use crate::model::Location;
@@ -23,6 +23,10 @@ const DEMONYM_FACTOR: f32 = 0.35;
 const FOCUS_THRESHOLD: f32 = 2.5;
 /// How far ahead of the runner-up the focus must be.
 const LEAD_RATIO: f32 = 1.3;
+/// Scores this close count as even.
+const EVEN: f32 = 1.05;
+/// Weight left to a country named as a donor.
+const DONOR_FACTOR: f32 = 0.25;
 
 /// What the normalizer knows that bears on location.
 #[derive(Debug, Clone, Copy)]
@@ -117,18 +121,22 @@ fn stated(evidence: &Evidence<'_>, taxonomy: &Taxonomy) -> Option<Located> {
 struct Tally {
     scores: HashMap<usize, f32>,
     first_seen: HashMap<usize, usize>,
+    /// In how many separate places (title, each paragraph) a country is named.
+    spread: HashMap<usize, HashSet<usize>>,
     dateline: Option<(usize, String)>,
     order: usize,
 }
 
 impl Tally {
-    fn add(&mut self, country: usize, weight: f32) {
+    fn add(&mut self, country: usize, weight: f32, place: usize) {
         *self.scores.entry(country).or_default() += weight;
+        self.spread.entry(country).or_default().insert(place);
         self.order += 1;
         let order = self.order;
         self.first_seen.entry(country).or_insert(order);
     }
 
+    /// Countries by score, ties going to the one named first.
     fn ranked(&self) -> Vec<(usize, f32)> {
         let mut ranked: Vec<(usize, f32)> = self.scores.iter().map(|(&c, &s)| (c, s)).collect();
         ranked.sort_by(|a, b| {
@@ -136,6 +144,10 @@ impl Tally {
                 .then(self.first_seen[&a.0].cmp(&self.first_seen[&b.0]))
         });
         ranked
+    }
+
+    fn spread(&self, country: usize) -> usize {
+        self.spread.get(&country).map_or(0, HashSet::len)
     }
 }
 
@@ -149,10 +161,10 @@ fn infer(evidence: &Evidence<'_>, rules: &Rules) -> Located {
         .or_else(|| lead_dateline(evidence.paragraphs))
         .and_then(|d| dateline_country(d, taxonomy, &hq).map(|c| (c, d.to_owned())));
     if let Some((country, text)) = &dateline {
-        tally.add(*country, DATELINE);
+        tally.add(*country, DATELINE, 0);
         tally.dateline = Some((*country, text.clone()));
     }
-    count_mentions(&mut tally, taxonomy, &hq, evidence.title, TITLE);
+    count_mentions(&mut tally, taxonomy, &hq, evidence.title, TITLE, 0);
     for (i, paragraph) in evidence
         .paragraphs
         .iter()
@@ -164,7 +176,7 @@ fn infer(evidence: &Evidence<'_>, rules: &Rules) -> Located {
         } else {
             LATER_PARAGRAPH
         };
-        count_mentions(&mut tally, taxonomy, &hq, paragraph, weight);
+        count_mentions(&mut tally, taxonomy, &hq, paragraph, weight, i + 1);
     }
     decide(&tally, taxonomy)
 }
@@ -172,53 +184,86 @@ fn infer(evidence: &Evidence<'_>, rules: &Rules) -> Located {
 fn decide(tally: &Tally, taxonomy: &Taxonomy) -> Located {
     let ranked = tally.ranked();
     let total: f32 = ranked.iter().map(|(_, s)| s).sum();
-    let Some(&(top, score)) = ranked.first() else {
+    let Some(&(mut top, score)) = ranked.first() else {
         return global("no country named in the title or lead", 0.6);
     };
-    let runner_up = ranked.get(1).map_or(0.0, |r| r.1);
-    let country = &taxonomy.countries()[top];
-    let from_dateline = tally.dateline.as_ref().filter(|(c, _)| *c == top);
-    if score >= FOCUS_THRESHOLD && score >= runner_up * LEAD_RATIO {
-        let share = score / total;
-        let (source, confidence) = match from_dateline {
-            Some((_, text)) => (
-                format!("dateline \"{text}\" → {}", country.code),
-                0.75 + 0.2 * share,
-            ),
-            None => (
-                format!(
-                    "lead mentions: {} scored {score:.1} of {total:.1}",
-                    country.code
-                ),
-                0.3 + 0.6 * share,
-            ),
-        };
-        return Located {
-            region: country.region.clone(),
-            country: Some(country.code.clone()),
-            location: Location {
-                region_source: format!("country {}", country.code),
-                country_source: Some(source),
-                confidence: (confidence * 100.0).round() / 100.0,
-            },
-        };
+    // A single weak mention is no focus, but the same country named in two
+    // places of the lead is.
+    let strong_enough = score >= FOCUS_THRESHOLD || (score >= 2.0 && tally.spread(top) >= 2);
+    if !strong_enough {
+        let code = &taxonomy.countries()[top].code;
+        return global(
+            &format!("no single focus (best {code} scored {score:.1})"),
+            0.4,
+        );
     }
-    // No single focus: when every contender lies in one region, that region
-    // still fits better than the global feed.
     let contenders: Vec<usize> = ranked
         .iter()
         .filter(|(_, s)| *s * LEAD_RATIO >= score)
         .map(|(c, _)| *c)
         .collect();
+    // Several countries about equally named: a list, not a focus.
+    if contenders.len() >= 3 {
+        return shared_region(&contenders, taxonomy, score, total);
+    }
+    // Two close contenders: the dateline decides when it names one of them;
+    // without one, two countries named exactly as much are a pair, not a focus.
+    let dateline = tally
+        .dateline
+        .as_ref()
+        .filter(|(c, _)| contenders.contains(c));
+    match dateline {
+        Some((c, _)) => top = *c,
+        None if contenders.len() == 2 && tally.scores[&contenders[1]] * EVEN >= score => {
+            return shared_region(&contenders, taxonomy, score, total);
+        }
+        None => {}
+    }
+    let country = &taxonomy.countries()[top];
+    let score = tally.scores[&top];
+    let share = score / total;
+    let (source, confidence) = match dateline.or(tally.dateline.as_ref().filter(|(c, _)| *c == top))
+    {
+        Some((_, text)) => (
+            format!("dateline \"{text}\" → {}", country.code),
+            0.75 + 0.2 * share,
+        ),
+        None => (
+            format!(
+                "lead mentions: {} scored {score:.1} of {total:.1}",
+                country.code
+            ),
+            0.3 + 0.6 * share,
+        ),
+    };
+    let confidence = if contenders.len() > 1 {
+        confidence * 0.8
+    } else {
+        confidence
+    };
+    Located {
+        region: country.region.clone(),
+        country: Some(country.code.clone()),
+        location: Location {
+            region_source: format!("country {}", country.code),
+            country_source: Some(source),
+            confidence: (confidence * 100.0).round() / 100.0,
+        },
+    }
+}
+
+/// No single focus: when every contender lies in one region, that region
+/// still fits better than the global feed.
+fn shared_region(contenders: &[usize], taxonomy: &Taxonomy, score: f32, total: f32) -> Located {
     let region = &taxonomy.countries()[contenders[0]].region;
-    let shared = contenders
+    let codes: Vec<&str> = contenders
         .iter()
-        .all(|&c| &taxonomy.countries()[c].region == region);
-    if score >= FOCUS_THRESHOLD && shared {
-        let codes: Vec<&str> = contenders
-            .iter()
-            .map(|&c| taxonomy.countries()[c].code.as_str())
-            .collect();
+        .map(|&c| taxonomy.countries()[c].code.as_str())
+        .collect();
+    if contenders
+        .iter()
+        .all(|&c| &taxonomy.countries()[c].region == region)
+    {
         return Located {
             region: region.clone(),
             country: None,
@@ -231,8 +276,8 @@ fn decide(tally: &Tally, taxonomy: &Taxonomy) -> Located {
     }
     global(
         &format!(
-            "no single focus (best {} scored {score:.1} of {total:.1})",
-            country.code
+            "no single focus ({} scored about {score:.1} each of {total:.1})",
+            codes.join(", ")
         ),
         0.4,
     )
@@ -301,18 +346,51 @@ fn count_mentions(
     hq: &Headquarters,
     text: &str,
     weight: f32,
+    place: usize,
 ) {
     for m in taxonomy.mentions(text) {
         if hq.is_place(&text[m.start..m.end]) {
             continue;
         }
-        let factor = if m.kind == NameKind::Demonym {
+        let mut factor = if m.kind == NameKind::Demonym {
             DEMONYM_FACTOR
         } else {
             1.0
         };
-        tally.add(m.country, weight * factor);
+        if is_donor(&text[m.end..]) {
+            factor *= DONOR_FACTOR;
+        }
+        tally.add(m.country, weight * factor, place);
     }
+}
+
+/// "Japan donates", "Canada pledges": the country that gives is seldom
+/// the one the release is about.
+fn is_donor(after: &str) -> bool {
+    const VERBS: [&str; 12] = [
+        "donates",
+        "donated",
+        "pledges",
+        "pledged",
+        "funds",
+        "funded",
+        "contributes",
+        "contributed",
+        "grants",
+        "granted",
+        "gives",
+        "gave",
+    ];
+    let mut words = after
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphabetic()).to_lowercase());
+    let next = words.next().unwrap_or_default();
+    let next = if next == "has" || next == "have" {
+        words.next().unwrap_or_default()
+    } else {
+        next
+    };
+    VERBS.contains(&next.as_str())
 }
 
 /// The publisher's own places: mentioning them says where the release was

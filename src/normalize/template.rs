@@ -58,24 +58,29 @@ struct Folder {
 impl LearnedTemplates {
     /// Counts the distinct lines of one file of `folder`.
     pub fn add_file(&mut self, folder: &str, text: &str) {
+        self.add_lines(folder, &file_lines(text));
+    }
+
+    /// Counts one file given its [`file_lines`].
+    pub fn add_lines(&mut self, folder: &str, lines: &[String]) {
         let entry = self.folders.entry(folder.to_owned()).or_default();
         entry.files += 1;
-        for key in distinct_keys(text) {
-            *entry.counts.entry(key).or_default() += 1;
+        for key in lines {
+            *entry.counts.entry(key.clone()).or_default() += 1;
         }
     }
 
-    /// Forgets a file previously added with the same text.
-    pub fn remove_file(&mut self, folder: &str, text: &str) {
+    /// Forgets one file previously added with these [`file_lines`].
+    pub fn remove_lines(&mut self, folder: &str, lines: &[String]) {
         let Some(entry) = self.folders.get_mut(folder) else {
             return;
         };
         entry.files = entry.files.saturating_sub(1);
-        for key in distinct_keys(text) {
-            if let Some(n) = entry.counts.get_mut(&key) {
+        for key in lines {
+            if let Some(n) = entry.counts.get_mut(key) {
                 *n -= 1;
                 if *n == 0 {
-                    entry.counts.remove(&key);
+                    entry.counts.remove(key);
                 }
             }
         }
@@ -91,6 +96,31 @@ impl LearnedTemplates {
             .and_then(|f| f.counts.get(key))
             .is_some_and(|&n| n >= min_files)
     }
+
+    /// The lines currently learned as template in `folder`, sorted: when
+    /// this changes, the folder's other files must be normalized again.
+    pub fn learned_lines(&self, folder: &str, min_files: usize) -> Vec<&str> {
+        let mut lines: Vec<&str> = self
+            .folders
+            .get(folder)
+            .map(|f| {
+                f.counts
+                    .iter()
+                    .filter(|&(_, &n)| n >= min_files)
+                    .map(|(k, _)| k.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        lines.sort_unstable();
+        lines
+    }
+}
+
+/// The distinct learnable lines of a file, as [`line_key`]s.
+pub fn file_lines(text: &str) -> Vec<String> {
+    let mut lines: Vec<String> = distinct_keys(text).into_iter().collect();
+    lines.sort_unstable();
+    lines
 }
 
 fn distinct_keys(text: &str) -> HashSet<String> {
@@ -137,7 +167,7 @@ mod tests {
         for _ in 0..3 {
             l.add_file("site", "Home\nStory");
         }
-        l.remove_file("site", "Home\nStory");
+        l.remove_lines("site", &file_lines("Home\nStory"));
         assert!(!l.is_template("site", "home", 3));
     }
 

@@ -1,0 +1,167 @@
+//! Conditional requests and content negotiation in one place: picks the
+//! coding from `Accept-Encoding`, answers `If-None-Match` and
+//! `If-Modified-Since` with 304, and sets the caching headers. Handlers only
+//! hand over a [`Body`].
+
+use std::time::Duration;
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::publish::{Body, Coding};
+
+/// Builds the response for `body`, honouring the request's conditional and
+/// encoding headers.
+pub fn respond(body: &Body, request: &HeaderMap, max_age: Duration) -> Response {
+    let coding = negotiate(request);
+    let etag = body.etag(coding);
+    let last_modified = body
+        .last_modified
+        .map(|d| httpdate::fmt_http_date(d.into()));
+    let mut headers = HeaderMap::new();
+    headers.insert(header::ETAG, value(&etag));
+    if let Some(lm) = &last_modified {
+        headers.insert(header::LAST_MODIFIED, value(lm));
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        value(&format!("public, max-age={}", max_age.as_secs())),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    if not_modified(request, &etag, body) {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(body.content_type),
+    );
+    if let Some(encoding) = coding.header() {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    }
+    (StatusCode::OK, headers, body.bytes(coding)).into_response()
+}
+
+fn value(s: &str) -> HeaderValue {
+    // ETags are hex and dates are ASCII: always valid header values.
+    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// RFC 9110 §13.1: `If-None-Match` wins; `If-Modified-Since` only without it.
+fn not_modified(request: &HeaderMap, etag: &str, body: &Body) -> bool {
+    if let Some(inm) = request.get(header::IF_NONE_MATCH) {
+        let Ok(inm) = inm.to_str() else { return false };
+        return inm
+            .split(',')
+            .map(str::trim)
+            .any(|t| t == "*" || t.trim_start_matches("W/") == etag);
+    }
+    let since = request
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v).ok());
+    match (since, body.last_modified) {
+        (Some(since), Some(modified)) => {
+            modified.timestamp() <= chrono::DateTime::<chrono::Utc>::from(since).timestamp()
+        }
+        _ => false,
+    }
+}
+
+/// The best coding the client accepts: brotli, then gzip, then none.
+pub fn negotiate(request: &HeaderMap) -> Coding {
+    let Some(accept) = request
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Coding::Identity;
+    };
+    let accepts = |name: &str| {
+        accept.split(',').any(|item| {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or("").trim();
+            let q = parts
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.trim().parse::<f32>().ok())
+                })
+                .unwrap_or(1.0);
+            coding.eq_ignore_ascii_case(name) && q > 0.0
+        })
+    };
+    if accepts("br") {
+        Coding::Brotli
+    } else if accepts("gzip") {
+        Coding::Gzip
+    } else {
+        Coding::Identity
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_str(v).expect("header"));
+        }
+        h
+    }
+
+    #[test]
+    fn negotiation_prefers_brotli_and_honours_q_zero() {
+        assert_eq!(
+            negotiate(&headers(&[("accept-encoding", "gzip, br")])),
+            Coding::Brotli
+        );
+        assert_eq!(
+            negotiate(&headers(&[("accept-encoding", "gzip, br;q=0")])),
+            Coding::Gzip
+        );
+        assert_eq!(
+            negotiate(&headers(&[("accept-encoding", "deflate")])),
+            Coding::Identity
+        );
+        assert_eq!(negotiate(&HeaderMap::new()), Coding::Identity);
+    }
+
+    #[test]
+    fn matching_etag_gives_304_and_other_codings_do_not() {
+        let body = Body::new("text/plain", b"x".to_vec(), None);
+        let tag = body.etag(Coding::Identity);
+        let r = respond(
+            &body,
+            &headers(&[("if-none-match", &tag)]),
+            Duration::from_secs(60),
+        );
+        assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+        let r = respond(
+            &body,
+            &headers(&[("if-none-match", &tag), ("accept-encoding", "gzip")]),
+            Duration::from_secs(60),
+        );
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn if_modified_since_compares_seconds() {
+        let when = chrono::DateTime::parse_from_rfc3339("2024-05-01T10:00:00.5Z")
+            .expect("date")
+            .to_utc();
+        let body = Body::new("text/plain", b"x".to_vec(), Some(when));
+        let r = respond(
+            &body,
+            &headers(&[("if-modified-since", "Wed, 01 May 2024 10:00:00 GMT")]),
+            Duration::ZERO,
+        );
+        assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+        let r = respond(
+            &body,
+            &headers(&[("if-modified-since", "Mon, 01 Jan 1990 00:00:00 GMT")]),
+            Duration::ZERO,
+        );
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+}

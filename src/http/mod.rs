@@ -1,0 +1,154 @@
+//! The HTTP server (SPEC §5): an axum router over the published snapshot,
+//! served by hyper with the limits a public server needs from the first
+//! day — a header read timeout, header size and count limits, a cap on
+//! connections, an idle deadline — and a graceful stop.
+
+pub mod caching;
+pub mod error;
+pub mod handlers;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::health::Health;
+use crate::metrics::Metrics;
+use crate::publish::Published;
+
+/// Longest wait for a request's headers, measured from its first byte.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest life of one connection (keep-alive included).
+pub const CONNECTION_DEADLINE: Duration = Duration::from_secs(120);
+/// Most connections served at once; more are closed on accept.
+pub const MAX_CONNECTIONS: usize = 2048;
+/// Largest request head (request line plus headers), in bytes.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+/// Most request headers.
+pub const MAX_HEADERS: usize = 64;
+/// How long a stop waits for requests in flight.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What every handler reads.
+#[derive(Clone)]
+pub struct AppState {
+    /// The snapshot and its rendered bodies; swapped by ingest.
+    pub published: Arc<ArcSwap<Published>>,
+    /// Readiness and health.
+    pub health: Arc<Health>,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+}
+
+/// Every route of SPEC §5.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(handlers::index))
+        .route("/feeds/{file}", get(handlers::feed))
+        .route("/feeds.opml", get(handlers::opml))
+        .route("/releases/{id}", get(handlers::release))
+        .route("/regions.json", get(handlers::regions))
+        .route("/healthz", get(handlers::healthz))
+        .route("/metrics", get(handlers::metrics))
+        .fallback(handlers::not_found)
+        .method_not_allowed_fallback(handlers::method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
+        .with_state(state)
+}
+
+async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = route_label(request.uri().path());
+    let response = next.run(request).await;
+    state
+        .metrics
+        .count_request(route, response.status().as_u16());
+    response
+}
+
+fn route_label(path: &str) -> &'static str {
+    match path.split('/').nth(1).unwrap_or("") {
+        "" => "index",
+        "feeds" => "feed",
+        "feeds.opml" => "opml",
+        "releases" => "release",
+        "regions.json" => "regions",
+        "healthz" => "healthz",
+        "metrics" => "metrics",
+        _ => "other",
+    }
+}
+
+/// Serves `router` on `listener` until `stop` is cancelled, then lets
+/// requests in flight finish (up to [`DRAIN_TIMEOUT`]).
+pub async fn serve(listener: TcpListener, router: Router, stop: CancellationToken) {
+    let graceful = GracefulShutdown::new();
+    let permits = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = stop.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, don't spin.
+                    tracing::warn!(error = %e, "accept failed; if this says 'Too many open files', raise the limit (ulimit -n, or LimitNOFILE= in the unit)");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            tracing::debug!(%peer, "connection cap reached; closing");
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let connection = builder().serve_connection(
+            TokioIo::new(stream),
+            TowerToHyperService::new(router.clone()),
+        );
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _permit = permit;
+            if let Ok(Err(e)) = tokio::time::timeout(CONNECTION_DEADLINE, connection).await {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still in flight after the drain timeout; closing them");
+    }
+}
+
+fn builder() -> hyper::server::conn::http1::Builder {
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_buf_size(MAX_HEAD_BYTES.max(8192))
+        .max_headers(MAX_HEADERS)
+        .keep_alive(true);
+    builder
+}
+
+/// The address a listener ended up on (for `--listen 127.0.0.1:0`).
+pub fn local_addr(listener: &TcpListener) -> std::io::Result<SocketAddr> {
+    listener.local_addr()
+}

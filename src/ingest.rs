@@ -1,0 +1,589 @@
+//! The one writer. Signals from the watcher (or a full walk) become reads,
+//! normalizations and store changes, committed in one transaction per batch;
+//! then a new snapshot is published. Nothing else writes to the store, so
+//! the in-memory picture here always equals what is committed.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::model::Entry;
+use crate::normalize::{self, Format, LearnedTemplates, Refusal, Source, template};
+use crate::store::{self, Change, FileState, Refused, Store, StoreError, Stored};
+use crate::watch::{Found, Roots};
+
+/// What the ingest knows of one key.
+#[derive(Debug, Clone)]
+enum Known {
+    Release(Arc<Stored>),
+    Refused(Refused),
+}
+
+impl Known {
+    fn file(&self) -> &FileState {
+        match self {
+            Known::Release(s) => &s.file,
+            Known::Refused(r) => &r.file,
+        }
+    }
+}
+
+/// The outcome of one batch, for logs and tests.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Files normalized (new or changed).
+    pub normalized: usize,
+    /// Files refused in this batch.
+    pub refused: usize,
+    /// Releases removed.
+    pub removed: usize,
+    /// Releases moved to a new path.
+    pub moved: usize,
+    /// Files looked at and found unchanged.
+    pub unchanged: usize,
+}
+
+impl Report {
+    /// Did the published releases change?
+    pub fn changed(&self) -> bool {
+        self.normalized + self.removed + self.moved > 0 || self.refused > 0
+    }
+}
+
+/// The ingest state: the store and its in-memory mirror.
+pub struct Ingest {
+    config: Arc<Config>,
+    roots: Roots,
+    store: Store,
+    known: HashMap<String, Known>,
+    /// Learnable lines of each `.txt` file, to unlearn them when it goes.
+    lines: HashMap<String, Vec<String>>,
+    learned: LearnedTemplates,
+    metrics: Arc<Metrics>,
+    clock: fn() -> DateTime<Utc>,
+}
+
+impl Ingest {
+    /// Loads the store's releases and refusals into memory.
+    pub fn new(
+        config: Arc<Config>,
+        store: Store,
+        metrics: Arc<Metrics>,
+    ) -> Result<Ingest, StoreError> {
+        let mut known = HashMap::new();
+        for stored in store.releases()? {
+            known.insert(stored.file.key.clone(), Known::Release(Arc::new(stored)));
+        }
+        for refused in store.refused()? {
+            known.insert(refused.file.key.clone(), Known::Refused(refused));
+        }
+        let roots = Roots::new(&config.watch);
+        Ok(Ingest {
+            config,
+            roots,
+            store,
+            known,
+            lines: HashMap::new(),
+            learned: LearnedTemplates::default(),
+            metrics,
+            clock: Utc::now,
+        })
+    }
+
+    /// The watched folders.
+    pub fn roots(&self) -> &Roots {
+        &self.roots
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    /// Every published entry.
+    pub fn entries(&self) -> Vec<Arc<Entry>> {
+        self.known
+            .values()
+            .filter_map(|k| match k {
+                Known::Release(s) => Some(Arc::new(s.entry.clone())),
+                Known::Refused(_) => None,
+            })
+            .collect()
+    }
+
+    /// Checks that the store answers.
+    pub fn check_store(&self) -> Result<(), StoreError> {
+        self.store.check()
+    }
+
+    /// Replaces the configuration; when the normalizer's rules changed, every
+    /// file is normalized again.
+    pub fn reload(&mut self, config: Arc<Config>) -> Result<Report, StoreError> {
+        let rules_changed = !same_rules(&self.config, &config);
+        let roots_changed = self.config.watch != config.watch;
+        self.config = config;
+        if roots_changed {
+            self.roots = Roots::new(&self.config.watch);
+        }
+        if rules_changed || roots_changed {
+            self.lines.clear();
+            self.learned = LearnedTemplates::default();
+            return self.rescan(true);
+        }
+        Ok(Report::default())
+    }
+
+    /// Walks every folder and reconciles the store with what is there.
+    /// `force` normalizes unchanged files again too.
+    pub fn rescan(&mut self, force: bool) -> Result<Report, StoreError> {
+        let found = self.roots.walk(None);
+        let present: HashSet<&str> = found.iter().map(|f| f.key.as_str()).collect();
+        let gone: Vec<String> = self
+            .known
+            .keys()
+            .filter(|k| !present.contains(k.as_str()))
+            .cloned()
+            .collect();
+        if self.lines.is_empty() {
+            self.learn_all(&found);
+        }
+        self.reconcile(found, gone, force)
+    }
+
+    /// Reconciles the given paths: files to look at and paths that went away
+    /// (a file, or a folder and everything under it).
+    pub fn paths(
+        &mut self,
+        changed: &[std::path::PathBuf],
+        removed: &[std::path::PathBuf],
+    ) -> Result<Report, StoreError> {
+        let mut found = Vec::new();
+        let mut gone = Vec::new();
+        let mut seen = HashSet::new();
+        for path in changed {
+            if path.is_dir() {
+                let Some((prefix, _)) = self.roots.key_of(path) else {
+                    continue;
+                };
+                let inside = self.roots.walk(Some(path));
+                let present: HashSet<&str> = inside.iter().map(|f| f.key.as_str()).collect();
+                gone.extend(
+                    self.keys_under(&prefix)
+                        .filter(|k| !present.contains(k.as_str())),
+                );
+                found.extend(inside.into_iter().filter(|f| seen.insert(f.key.clone())));
+            } else if let Some(f) = self.roots.inspect(path) {
+                if seen.insert(f.key.clone()) {
+                    found.push(f);
+                }
+            } else if let Some((key, _)) = self.roots.key_of(path) {
+                gone.push(key);
+            }
+        }
+        for path in removed {
+            let Some((key, _)) = self.roots.key_of(path) else {
+                continue;
+            };
+            if path.exists() {
+                // Renamed away and back, or replaced: look at it again.
+                if let Some(f) = self
+                    .roots
+                    .inspect(path)
+                    .filter(|f| seen.insert(f.key.clone()))
+                {
+                    found.push(f);
+                }
+                continue;
+            }
+            gone.extend(self.keys_under(&key));
+        }
+        gone.retain(|k| !seen.contains(k));
+        gone.sort();
+        gone.dedup();
+        self.reconcile(found, gone, false)
+    }
+
+    fn keys_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = String> + 'a {
+        self.known
+            .keys()
+            .filter(move |k| {
+                k.as_str() == prefix
+                    || (k.starts_with(prefix) && k[prefix.len()..].starts_with('/'))
+            })
+            .cloned()
+    }
+
+    /// Reads every `.txt` file once to learn the template lines of each
+    /// folder before anything is normalized (start-up, reload).
+    fn learn_all(&mut self, found: &[Found]) {
+        for f in found.iter().filter(|f| Format::of(&f.path) == Format::Text) {
+            let Ok(bytes) = std::fs::read(&f.path) else {
+                continue;
+            };
+            let Ok(text) = normalize::read_text(&bytes, &self.config.rules) else {
+                continue;
+            };
+            let lines = template::file_lines(&text);
+            self.learned.add_lines(folder_of(&f.key), &lines);
+            self.lines.insert(f.key.clone(), lines);
+        }
+    }
+
+    fn reconcile(
+        &mut self,
+        found: Vec<Found>,
+        mut gone: Vec<String>,
+        force: bool,
+    ) -> Result<Report, StoreError> {
+        let started = Instant::now();
+        let mut report = Report::default();
+        let mut pending = Vec::new();
+        let mut changes = Vec::new();
+        for f in found {
+            match self.examine(f, force) {
+                Examined::Unchanged => report.unchanged += 1,
+                Examined::Touched(change) => {
+                    report.unchanged += 1;
+                    changes.push(*change);
+                }
+                Examined::Vanished(key) => gone.push(key),
+                Examined::Unreadable(f, reason) => {
+                    report.refused += 1;
+                    changes.push(self.refuse(&f, String::new(), &reason));
+                }
+                Examined::Read(read) => pending.push(read),
+            }
+        }
+        self.relearn(&mut pending, &gone);
+        self.moves(&mut pending, &mut gone, &mut changes, &mut report);
+        for read in &pending {
+            let change = self.normalize(read, &mut report);
+            changes.push(change);
+        }
+        for key in &gone {
+            match self.known.get(key) {
+                Some(Known::Release(_)) => {
+                    report.removed += 1;
+                    changes.push(Change::Remove { key: key.clone() });
+                }
+                Some(Known::Refused(_)) => changes.push(Change::Forget { key: key.clone() }),
+                None => {}
+            }
+        }
+        if !changes.is_empty() {
+            self.store.apply(&changes)?;
+            self.commit(changes);
+        }
+        if report.changed() {
+            self.metrics
+                .ingest_latency
+                .observe(started.elapsed().as_secs_f64());
+            self.update_gauges();
+        }
+        Ok(report)
+    }
+
+    fn examine(&self, f: Found, force: bool) -> Examined {
+        let known = self.known.get(&f.key);
+        if !force
+            && known.is_some_and(|k| k.file().size == f.size && k.file().mtime_ns == f.mtime_ns)
+        {
+            return Examined::Unchanged;
+        }
+        let bytes = match std::fs::read(&f.path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Examined::Vanished(f.key),
+            Err(e) => return Examined::Unreadable(f, format!("unreadable: {e}")),
+        };
+        let fingerprint = store::fingerprint(&bytes);
+        let file = FileState {
+            key: f.key.clone(),
+            size: bytes.len() as u64,
+            mtime_ns: f.mtime_ns,
+            fingerprint,
+        };
+        match known {
+            Some(Known::Release(s)) if !force && s.file.fingerprint == file.fingerprint => {
+                Examined::Touched(Box::new(Change::Upsert(Stored {
+                    file,
+                    ..(**s).clone()
+                })))
+            }
+            Some(Known::Refused(r)) if !force && r.file.fingerprint == file.fingerprint => {
+                Examined::Touched(Box::new(Change::Refuse(Refused {
+                    file,
+                    reason: r.reason.clone(),
+                })))
+            }
+            _ => Examined::Read(Read {
+                found: f,
+                file,
+                bytes,
+                moved_from: None,
+            }),
+        }
+    }
+
+    /// Updates learned template lines with the files read and gone; when a
+    /// folder's learned set changes, its other files are read again.
+    fn relearn(&mut self, pending: &mut Vec<Read>, gone: &[String]) {
+        let min = self.config.rules.learn_min_files;
+        let mut folders: BTreeSet<String> = BTreeSet::new();
+        let touched = pending
+            .iter()
+            .map(|r| r.found.key.clone())
+            .chain(gone.iter().cloned())
+            .collect::<Vec<_>>();
+        for key in &touched {
+            folders.insert(folder_of(key).to_owned());
+        }
+        let before: HashMap<String, Vec<String>> = folders
+            .iter()
+            .map(|f| {
+                (
+                    f.clone(),
+                    self.learned
+                        .learned_lines(f, min)
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect(),
+                )
+            })
+            .collect();
+        for key in gone {
+            if let Some(lines) = self.lines.remove(key) {
+                self.learned.remove_lines(folder_of(key), &lines);
+            }
+        }
+        for read in pending.iter() {
+            let key = &read.found.key;
+            if let Some(lines) = self.lines.remove(key) {
+                self.learned.remove_lines(folder_of(key), &lines);
+            }
+            if Format::of(&read.found.path) != Format::Text {
+                continue;
+            }
+            let Ok(text) = normalize::read_text(&read.bytes, &self.config.rules) else {
+                continue;
+            };
+            let lines = template::file_lines(&text);
+            self.learned.add_lines(folder_of(key), &lines);
+            self.lines.insert(key.clone(), lines);
+        }
+        let in_batch: HashSet<String> = touched.into_iter().collect();
+        for (folder, old) in before {
+            if self.learned.learned_lines(&folder, min) == old {
+                continue;
+            }
+            let others: Vec<String> = self
+                .known
+                .keys()
+                .filter(|k| folder_of(k) == folder && !in_batch.contains(*k))
+                .cloned()
+                .collect();
+            for key in others {
+                let Some(found) = self.roots.find(&key) else {
+                    continue;
+                };
+                if let Examined::Read(read) = self.examine(found, true) {
+                    pending.push(read);
+                }
+            }
+        }
+    }
+
+    /// A new file whose bytes equal a release that went away is that
+    /// release, moved: it keeps its id and dates. It is normalized again at
+    /// its new place (a region folder may now decide its region).
+    fn moves(
+        &self,
+        pending: &mut [Read],
+        gone: &mut Vec<String>,
+        changes: &mut Vec<Change>,
+        report: &mut Report,
+    ) {
+        for read in pending.iter_mut() {
+            if self.known.contains_key(&read.found.key) {
+                continue;
+            }
+            let origin = gone.iter().position(|g| {
+                matches!(self.known.get(g), Some(Known::Release(s)) if s.file.fingerprint == read.file.fingerprint)
+            });
+            let Some(i) = origin else { continue };
+            let from = gone.swap_remove(i);
+            // Removed first: the id moves with the release.
+            changes.push(Change::Remove { key: from.clone() });
+            read.moved_from = Some(from);
+            report.moved += 1;
+        }
+    }
+
+    fn normalize(&self, read: &Read, report: &mut Report) -> Change {
+        let rules = &self.config.rules;
+        let region_folder = read
+            .found
+            .first_folder
+            .as_deref()
+            .filter(|f| rules.taxonomy.region(f).is_some());
+        let source = Source {
+            key: &read.found.key,
+            format: Format::of(&read.found.path),
+            region_folder,
+            bytes: &read.bytes,
+        };
+        match normalize::normalize(&source, rules, &self.learned) {
+            Ok(mut release) => {
+                if read.moved_from.is_none() {
+                    report.normalized += 1;
+                }
+                let previous_key = read.moved_from.as_deref().unwrap_or(&read.found.key);
+                let previous = match self.known.get(previous_key) {
+                    Some(Known::Release(s)) => Some(s.clone()),
+                    _ => None,
+                };
+                if let Some(p) = &previous {
+                    // A release keeps the id it was first published with.
+                    release.id = p.entry.release.id.clone();
+                }
+                let content_hash = store::content_hash(&release);
+                let now = (self.clock)();
+                let published = release
+                    .published
+                    .map(|d| d.with_timezone(&Utc))
+                    .or(previous.as_ref().map(|p| p.entry.published))
+                    .unwrap_or(now);
+                let updated = match &previous {
+                    Some(p) if p.content_hash == content_hash => p.entry.updated,
+                    _ => now.max(published),
+                };
+                let entry = Entry {
+                    release,
+                    key: read.found.key.clone(),
+                    published,
+                    updated,
+                };
+                Change::Upsert(Stored {
+                    file: read.file.clone(),
+                    entry,
+                    content_hash,
+                })
+            }
+            Err(refusal) => {
+                report.refused += 1;
+                self.refuse(
+                    &read.found,
+                    read.file.fingerprint.clone(),
+                    &refusal_reason(&refusal),
+                )
+            }
+        }
+    }
+
+    fn refuse(&self, found: &Found, fingerprint: String, reason: &str) -> Change {
+        tracing::warn!(path = %found.path.display(), reason, "refused release file");
+        self.metrics
+            .count_refusal(reason.split(':').next().unwrap_or(reason));
+        let file = FileState {
+            key: found.key.clone(),
+            size: found.size,
+            mtime_ns: found.mtime_ns,
+            fingerprint,
+        };
+        Change::Refuse(Refused {
+            file,
+            reason: reason.to_owned(),
+        })
+    }
+
+    /// Mirrors committed changes in memory.
+    fn commit(&mut self, changes: Vec<Change>) {
+        for change in changes {
+            match change {
+                Change::Upsert(stored) => {
+                    self.known
+                        .insert(stored.file.key.clone(), Known::Release(Arc::new(stored)));
+                }
+                Change::Refuse(refused) => {
+                    self.known
+                        .insert(refused.file.key.clone(), Known::Refused(refused));
+                }
+                Change::Remove { key } | Change::Forget { key } => {
+                    self.known.remove(&key);
+                }
+                Change::Move { from, to } => {
+                    if let Some(Known::Release(s)) = self.known.remove(&from) {
+                        let mut moved = (*s).clone();
+                        moved.entry.key = to.key.clone();
+                        moved.file = to;
+                        self.known
+                            .insert(moved.file.key.clone(), Known::Release(Arc::new(moved)));
+                    }
+                }
+            }
+        }
+    }
+
+    fn update_gauges(&self) {
+        let mut per_region: HashMap<&str, i64> = HashMap::new();
+        for region in self.config.rules.taxonomy.regions() {
+            per_region.insert(&region.slug, 0);
+        }
+        for known in self.known.values() {
+            if let Known::Release(s) = known {
+                *per_region.entry(&s.entry.release.region).or_default() += 1;
+            }
+        }
+        for (region, n) in per_region {
+            self.metrics
+                .releases
+                .get_or_create(&crate::metrics::RegionLabel {
+                    region: region.to_owned(),
+                })
+                .set(n);
+        }
+    }
+}
+
+enum Examined {
+    Unchanged,
+    Touched(Box<Change>),
+    Vanished(String),
+    Unreadable(Found, String),
+    Read(Read),
+}
+
+struct Read {
+    found: Found,
+    file: FileState,
+    bytes: Vec<u8>,
+    /// The key this file's release had before it moved here.
+    moved_from: Option<String>,
+}
+
+fn folder_of(key: &str) -> &str {
+    key.rsplit_once('/').map_or("", |(folder, _)| folder)
+}
+
+fn refusal_reason(refusal: &Refusal) -> String {
+    format!("{}: {refusal}", refusal.reason())
+}
+
+/// Did anything the normalizer reads change between two configurations?
+fn same_rules(a: &Config, b: &Config) -> bool {
+    let (a, b) = (&a.rules, &b.rules);
+    a.template_lines == b.template_lines
+        && a.template_patterns
+            .iter()
+            .map(|r| r.as_str())
+            .eq(b.template_patterns.iter().map(|r| r.as_str()))
+        && a.learn_templates == b.learn_templates
+        && a.learn_min_files == b.learn_min_files
+        && a.summary_chars == b.summary_chars
+        && a.max_file_bytes == b.max_file_bytes
+        && a.headquarters == b.headquarters
+        && a.taxonomy.digest() == b.taxonomy.digest()
+}

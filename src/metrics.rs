@@ -1,0 +1,166 @@
+//! Counters and histograms for `/metrics`, in Prometheus text format via
+//! prometheus-client: releases per region, refused files by reason, ingest
+//! latency, HTTP requests by route and status.
+
+use std::sync::atomic::AtomicU64;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+/// Label of a per-region gauge.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RegionLabel {
+    /// Region slug.
+    pub region: String,
+}
+
+/// Label of the refusal counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabel {
+    /// Refusal reason (`empty`, `binary`, `too_large`, `no_title`, `unreadable`).
+    pub reason: String,
+}
+
+/// Labels of the request counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// Route family (`feed`, `index`, `release`, ...).
+    pub route: String,
+    /// HTTP status code.
+    pub status: u16,
+}
+
+/// Every metric the daemon exports, shared by ingest and HTTP.
+pub struct Metrics {
+    registry: Registry,
+    /// Releases currently published, per region.
+    pub releases: Family<RegionLabel, Gauge>,
+    /// Files refused, by reason, since start.
+    pub refused: Family<ReasonLabel, Counter>,
+    /// Seconds from a change seen on disk to its snapshot being served.
+    pub ingest_latency: Histogram,
+    /// Full rescans of the watched folders since start.
+    pub rescans: Counter,
+    /// HTTP requests answered, by route and status.
+    pub requests: Family<RequestLabels, Counter>,
+    /// Version of the snapshot being served.
+    pub snapshot_version: Gauge<u64, AtomicU64>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    /// Registers every metric.
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("pressfeed");
+        let releases = Family::<RegionLabel, Gauge>::default();
+        let refused = Family::<ReasonLabel, Counter>::default();
+        let ingest_latency = Histogram::new([
+            0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+        ]);
+        let rescans = Counter::default();
+        let requests = Family::<RequestLabels, Counter>::default();
+        let snapshot_version = Gauge::<u64, AtomicU64>::default();
+        registry.register(
+            "releases",
+            "Releases currently published, per region",
+            releases.clone(),
+        );
+        registry.register(
+            "files_refused",
+            "Release files refused, by reason",
+            refused.clone(),
+        );
+        registry.register(
+            "ingest_latency_seconds",
+            "Time from a change seen on disk to the feeds that show it",
+            ingest_latency.clone(),
+        );
+        registry.register(
+            "rescans",
+            "Full rescans of the watched folders",
+            rescans.clone(),
+        );
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "snapshot_version",
+            "Version of the snapshot being served",
+            snapshot_version.clone(),
+        );
+        Metrics {
+            registry,
+            releases,
+            refused,
+            ingest_latency,
+            rescans,
+            requests,
+            snapshot_version,
+        }
+    }
+
+    /// Counts one refused file.
+    pub fn count_refusal(&self, reason: &str) {
+        self.refused
+            .get_or_create(&ReasonLabel {
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts one answered request.
+    pub fn count_request(&self, route: &str, status: u16) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                route: route.to_owned(),
+                status,
+            })
+            .inc();
+    }
+
+    /// The Prometheus text exposition.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_counters_by_label() {
+        let m = Metrics::new();
+        m.count_refusal("binary");
+        m.count_refusal("binary");
+        m.releases
+            .get_or_create(&RegionLabel {
+                region: "global".into(),
+            })
+            .set(3);
+        let text = m.encode();
+        assert!(
+            text.contains("pressfeed_files_refused_total{reason=\"binary\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("pressfeed_releases{region=\"global\"} 3"),
+            "{text}"
+        );
+        assert!(text.ends_with("# EOF\n"));
+    }
+}

@@ -1,0 +1,241 @@
+//! What the HTTP layer serves between two changes: the snapshot plus every
+//! unqueried feed, the OPML, the index and `/regions.json`, rendered once per
+//! snapshot. Compressed forms are made on first demand and kept, so a
+//! request is a lookup; each form has its own strong ETag (RFC 9110).
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, OnceLock};
+
+use axum::body::Bytes;
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::feeds::{self, FeedFormat, FeedQuery};
+use crate::snapshot::Snapshot;
+
+/// A content coding a client accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    /// No compression.
+    Identity,
+    /// gzip.
+    Gzip,
+    /// Brotli.
+    Brotli,
+}
+
+impl Coding {
+    /// The `Content-Encoding` value, if any.
+    pub fn header(self) -> Option<&'static str> {
+        match self {
+            Coding::Identity => None,
+            Coding::Gzip => Some("gzip"),
+            Coding::Brotli => Some("br"),
+        }
+    }
+}
+
+/// One response body in every coding, with its validators.
+#[derive(Debug)]
+pub struct Body {
+    /// `Content-Type` header value.
+    pub content_type: &'static str,
+    /// Newest `updated` of the entries it shows (the `Last-Modified`).
+    pub last_modified: Option<DateTime<Utc>>,
+    identity: Bytes,
+    tag: String,
+    gzip: OnceLock<Bytes>,
+    brotli: OnceLock<Bytes>,
+}
+
+impl Body {
+    /// Wraps rendered bytes; the ETag is derived from them, so the same
+    /// bytes get the same ETag across restarts.
+    pub fn new(
+        content_type: &'static str,
+        bytes: Vec<u8>,
+        last_modified: Option<DateTime<Utc>>,
+    ) -> Body {
+        let digest = Sha256::digest(&bytes);
+        let tag: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+        Body {
+            content_type,
+            last_modified,
+            identity: Bytes::from(bytes),
+            tag,
+            gzip: OnceLock::new(),
+            brotli: OnceLock::new(),
+        }
+    }
+
+    /// The bytes in `coding`, compressing them the first time.
+    pub fn bytes(&self, coding: Coding) -> Bytes {
+        match coding {
+            Coding::Identity => self.identity.clone(),
+            Coding::Gzip => self.gzip.get_or_init(|| gzip(&self.identity)).clone(),
+            Coding::Brotli => self.brotli.get_or_init(|| brotli(&self.identity)).clone(),
+        }
+    }
+
+    /// The strong ETag of the body in `coding`, quotes included.
+    pub fn etag(&self, coding: Coding) -> String {
+        match coding {
+            Coding::Identity => format!("\"{}\"", self.tag),
+            Coding::Gzip => format!("\"{}-gz\"", self.tag),
+            Coding::Brotli => format!("\"{}-br\"", self.tag),
+        }
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Bytes {
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 4),
+        flate2::Compression::new(6),
+    );
+    // Writing into a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    Bytes::from(encoder.finish().unwrap_or_default())
+}
+
+fn brotli(bytes: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(bytes.len() / 4);
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 6,
+        lgwin: 22,
+        ..Default::default()
+    };
+    let _ = brotli::BrotliCompress(&mut std::io::Cursor::new(bytes), &mut out, &params);
+    Bytes::from(out)
+}
+
+/// Everything served for one snapshot.
+pub struct Published {
+    /// The configuration the bodies were rendered with.
+    pub config: Arc<Config>,
+    /// The releases.
+    pub snapshot: Arc<Snapshot>,
+    feeds: HashMap<(String, FeedFormat), Arc<Body>>,
+    /// `/feeds.opml`.
+    pub opml: Arc<Body>,
+    /// `/`.
+    pub index: Arc<Body>,
+    /// `/regions.json`.
+    pub regions: Arc<Body>,
+}
+
+impl Published {
+    /// Renders every unqueried feed and page of `snapshot`.
+    pub fn render(config: Arc<Config>, snapshot: Arc<Snapshot>) -> Published {
+        let mut feeds = HashMap::new();
+        let regions = std::iter::once("all".to_owned())
+            .chain(
+                config
+                    .rules
+                    .taxonomy
+                    .regions()
+                    .iter()
+                    .map(|r| r.slug.clone()),
+            )
+            .collect::<Vec<_>>();
+        for region in regions {
+            for format in [FeedFormat::Atom, FeedFormat::Rss, FeedFormat::Json] {
+                let query = FeedQuery {
+                    region: (region != "all").then(|| region.clone()),
+                    limit: config.feed_entries,
+                    since: None,
+                    country: None,
+                };
+                let body = render_feed(
+                    &config,
+                    &snapshot,
+                    &query,
+                    format,
+                    &feed_url(&config, &region, format),
+                );
+                feeds.insert((region.clone(), format), Arc::new(body));
+            }
+        }
+        let newest = snapshot.entries().iter().map(|e| e.updated).max();
+        let opml = Body::new(
+            "text/x-opml; charset=utf-8",
+            feeds::render_opml(&config, &snapshot),
+            newest,
+        );
+        let index = Body::new(
+            "text/html; charset=utf-8",
+            feeds::render_index(&config, &snapshot).into_bytes(),
+            newest,
+        );
+        let regions = Body::new(
+            "application/json",
+            feeds::render_regions_json(&config, &snapshot),
+            newest,
+        );
+        Published {
+            config,
+            snapshot,
+            feeds,
+            opml: Arc::new(opml),
+            index: Arc::new(index),
+            regions: Arc::new(regions),
+        }
+    }
+
+    /// The unqueried feed of `region` (a slug or `all`).
+    pub fn feed(&self, region: &str, format: FeedFormat) -> Option<Arc<Body>> {
+        self.feeds.get(&(region.to_owned(), format)).cloned()
+    }
+}
+
+/// Renders one feed for a query.
+pub fn render_feed(
+    config: &Config,
+    snapshot: &Snapshot,
+    query: &FeedQuery,
+    format: FeedFormat,
+    self_url: &str,
+) -> Body {
+    let entries = query.select(snapshot);
+    let bytes = feeds::render_feed(config, query, format, &entries, self_url);
+    Body::new(format.content_type(), bytes, feeds::last_updated(&entries))
+}
+
+/// The absolute URL of an unqueried feed.
+pub fn feed_url(config: &Config, region: &str, format: FeedFormat) -> String {
+    format!("{}feeds/{region}.{}", config.base_url, format.extension())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_coding_has_its_own_etag_and_decodes_back() {
+        let body = Body::new("text/plain", b"hello hello hello hello".to_vec(), None);
+        let tags = [Coding::Identity, Coding::Gzip, Coding::Brotli].map(|c| body.etag(c));
+        assert!(tags[0] != tags[1] && tags[1] != tags[2] && tags[0] != tags[2]);
+        let mut unzipped = String::new();
+        std::io::Read::read_to_string(
+            &mut flate2::read::GzDecoder::new(&body.bytes(Coding::Gzip)[..]),
+            &mut unzipped,
+        )
+        .expect("gunzip");
+        assert_eq!(unzipped, "hello hello hello hello");
+        let mut unbrotli = Vec::new();
+        brotli::BrotliDecompress(
+            &mut std::io::Cursor::new(body.bytes(Coding::Brotli)),
+            &mut unbrotli,
+        )
+        .expect("unbrotli");
+        assert_eq!(unbrotli, b"hello hello hello hello");
+    }
+
+    #[test]
+    fn same_bytes_same_etag() {
+        let a = Body::new("text/plain", b"x".to_vec(), None);
+        let b = Body::new("text/plain", b"x".to_vec(), None);
+        assert_eq!(a.etag(Coding::Identity), b.etag(Coding::Identity));
+    }
+}

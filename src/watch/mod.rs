@@ -1,0 +1,264 @@
+//! Watching the release folders. notify's callback only translates each
+//! event into a [`Signal`] and `try_send`s it on a bounded channel; when the
+//! channel is full it raises a flag that makes the ingest rescan everything,
+//! so a burst can delay a release but never lose it. Correctness rests on
+//! reconciling the folders with the store ([`scan`]); events only say when
+//! and where to look.
+
+pub mod filter;
+pub mod scan;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{SyncSender, TrySendError};
+
+use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RemoveKind, RenameMode};
+use notify::{EventKind, RecursiveMode, Watcher as _};
+
+pub use scan::{Found, Roots};
+
+/// Capacity of the event channel; past it, the ingest rescans.
+pub const CHANNEL_CAPACITY: usize = 16_384;
+
+/// What the watcher tells the ingest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signal {
+    /// Look at this path: a file written and closed, something renamed in,
+    /// a folder created.
+    Changed(PathBuf),
+    /// This path (file or folder) is gone or renamed away.
+    Removed(PathBuf),
+    /// Events were lost (kernel queue overflow, watcher error): walk everything.
+    Rescan(String),
+}
+
+/// Why watching failed to start.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    /// inotify ran out of watches; the message says which limit to raise.
+    #[error(
+        "cannot watch {path}: the system's limit of inotify watches is reached; raise fs.inotify.max_user_watches (sysctl -w fs.inotify.max_user_watches=524288)"
+    )]
+    TooManyWatches {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// Any other failure of the OS watcher.
+    #[error("cannot watch {path}: {source}")]
+    Notify {
+        /// The folder.
+        path: PathBuf,
+        /// notify's error.
+        #[source]
+        source: notify::Error,
+    },
+}
+
+/// The live watches on the configured folders and their parents.
+pub struct Watcher {
+    inner: notify::RecommendedWatcher,
+    watched: Vec<(PathBuf, Option<(u64, u64)>)>,
+    /// Set by the callback when a signal could not be queued.
+    pub overflowed: Arc<AtomicBool>,
+}
+
+impl Watcher {
+    /// Starts watching; events go to `tx`.
+    pub fn start(tx: SyncSender<Signal>) -> Result<Watcher, WatchError> {
+        let overflowed = Arc::new(AtomicBool::new(false));
+        let flag = overflowed.clone();
+        let handler = move |result: notify::Result<notify::Event>| {
+            for signal in translate(result) {
+                match tx.try_send(signal) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(_)) => flag.store(true, Ordering::SeqCst),
+                    Err(TrySendError::Disconnected(_)) => return,
+                }
+            }
+        };
+        let inner = notify::recommended_watcher(handler).map_err(|source| WatchError::Notify {
+            path: PathBuf::new(),
+            source,
+        })?;
+        Ok(Watcher {
+            inner,
+            watched: Vec::new(),
+            overflowed,
+        })
+    }
+
+    /// Makes sure every existing root is watched recursively, re-adding the
+    /// watch of a root that was removed and created again, and watches each
+    /// root's parent so that its removal and return are seen. Returns true
+    /// when a root's watch was (re)added, which calls for a walk of it.
+    pub fn ensure(&mut self, roots: &Roots) -> Result<bool, WatchError> {
+        let mut added = false;
+        for root in roots.folders() {
+            let identity = folder_identity(root);
+            let current = self.watched.iter().position(|(p, _)| p == root);
+            if let Some(i) = current {
+                if self.watched[i].1 == identity && identity.is_some() {
+                    continue;
+                }
+                let _ = self.inner.unwatch(root);
+                self.watched.remove(i);
+            }
+            if let Some(parent) = root.parent().filter(|p| p.is_dir()) {
+                let _ = self.inner.watch(parent, RecursiveMode::NonRecursive);
+            }
+            if identity.is_some() {
+                self.inner
+                    .watch(root, RecursiveMode::Recursive)
+                    .map_err(|e| watch_error(root, e))?;
+                added = true;
+            }
+            self.watched.push((root.to_owned(), identity));
+        }
+        Ok(added)
+    }
+
+    /// True while every root that existed when last ensured still exists as
+    /// the same folder.
+    pub fn roots_intact(&self) -> bool {
+        self.watched
+            .iter()
+            .all(|(p, id)| id.is_none() || folder_identity(p) == *id)
+    }
+}
+
+#[cfg(unix)]
+fn folder_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .ok()
+        .filter(|m| m.is_dir())
+        .map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn folder_identity(path: &Path) -> Option<(u64, u64)> {
+    path.is_dir().then_some((0, 0))
+}
+
+fn watch_error(path: &Path, source: notify::Error) -> WatchError {
+    let exhausted = matches!(&source.kind, notify::ErrorKind::MaxFilesWatch)
+        || matches!(&source.kind, notify::ErrorKind::Io(e) if e.raw_os_error() == Some(28));
+    if exhausted {
+        WatchError::TooManyWatches {
+            path: path.to_owned(),
+        }
+    } else {
+        WatchError::Notify {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}
+
+/// Turns one notify event into the signals the ingest acts on. Reads
+/// (open, close without write) are dropped: pressfeed's own reads of a file
+/// raise them too.
+pub fn translate(result: notify::Result<notify::Event>) -> Vec<Signal> {
+    let event = match result {
+        Ok(event) => event,
+        Err(e) => return vec![Signal::Rescan(format!("watcher error: {e}"))],
+    };
+    if event.need_rescan() {
+        return vec![Signal::Rescan("the kernel's event queue overflowed".into())];
+    }
+    let paths = event.paths;
+    match event.kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write))
+        | EventKind::Create(CreateKind::Folder)
+        | EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Any)) => {
+            paths.into_iter().map(Signal::Changed).collect()
+        }
+        EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => {
+            let mut signals = Vec::new();
+            let mut paths = paths.into_iter();
+            signals.extend(paths.next().map(Signal::Removed));
+            signals.extend(paths.map(Signal::Changed));
+            signals
+        }
+        EventKind::Modify(ModifyKind::Name(RenameMode::From))
+        | EventKind::Remove(
+            RemoveKind::Any | RemoveKind::File | RemoveKind::Folder | RemoveKind::Other,
+        ) => paths.into_iter().map(Signal::Removed).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::Flag;
+
+    fn event(kind: EventKind, paths: &[&str]) -> notify::Result<notify::Event> {
+        let mut e = notify::Event::new(kind);
+        for p in paths {
+            e = e.add_path(PathBuf::from(p));
+        }
+        Ok(e)
+    }
+
+    #[test]
+    fn close_after_write_and_renames_in_mean_changed() {
+        assert_eq!(
+            translate(event(
+                EventKind::Access(AccessKind::Close(AccessMode::Write)),
+                &["/r/a.txt"]
+            )),
+            [Signal::Changed("/r/a.txt".into())]
+        );
+        assert_eq!(
+            translate(event(
+                EventKind::Modify(ModifyKind::Name(RenameMode::Both)),
+                &["/r/a.txt", "/r/b.txt"]
+            )),
+            [
+                Signal::Removed("/r/a.txt".into()),
+                Signal::Changed("/r/b.txt".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn reads_and_partial_writes_are_ignored() {
+        assert!(
+            translate(event(
+                EventKind::Access(AccessKind::Open(AccessMode::Any)),
+                &["/r/a.txt"]
+            ))
+            .is_empty()
+        );
+        assert!(
+            translate(event(
+                EventKind::Access(AccessKind::Close(AccessMode::Read)),
+                &["/r/a.txt"]
+            ))
+            .is_empty()
+        );
+        assert!(
+            translate(event(
+                EventKind::Modify(ModifyKind::Data(notify::event::DataChange::Any)),
+                &["/r/a.txt"]
+            ))
+            .is_empty()
+        );
+        assert!(translate(event(EventKind::Create(CreateKind::File), &["/r/a.txt"])).is_empty());
+    }
+
+    #[test]
+    fn overflow_and_errors_mean_rescan() {
+        let overflow = Ok(notify::Event::new(EventKind::Other).set_flag(Flag::Rescan));
+        assert!(matches!(
+            translate(overflow).as_slice(),
+            [Signal::Rescan(_)]
+        ));
+        assert!(matches!(
+            translate(Err(notify::Error::generic("boom"))).as_slice(),
+            [Signal::Rescan(_)]
+        ));
+    }
+}

@@ -1,0 +1,243 @@
+//! The watched folders and a full walk of them. A walk is the ground truth:
+//! start-up, a queue overflow and a recreated folder all end in one, and the
+//! ingest reconciles the store against what it finds.
+
+use std::collections::HashSet;
+use std::path::{Component, Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use super::filter::{self, Kind};
+
+/// The watched folders, as configured and as resolved on disk.
+#[derive(Debug, Clone)]
+pub struct Roots {
+    roots: Vec<Root>,
+}
+
+#[derive(Debug, Clone)]
+struct Root {
+    configured: PathBuf,
+    /// Prefix of every key under this root: empty with a single root, else
+    /// the folder's own name, so two roots never give the same key.
+    prefix: String,
+}
+
+/// A release file found on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The file's key: its path inside the watched folder, `/`-separated.
+    pub key: String,
+    /// Where to read it.
+    pub path: PathBuf,
+    /// The region slug candidate: the key's first folder, if it has one.
+    pub first_folder: Option<String>,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time in nanoseconds since the epoch.
+    pub mtime_ns: i64,
+}
+
+impl Roots {
+    /// The configured watch folders (they may not exist yet).
+    pub fn new(folders: &[PathBuf]) -> Roots {
+        let single = folders.len() == 1;
+        let roots = folders
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let name = f
+                    .file_name()
+                    .map_or_else(|| format!("watch{i}"), |n| n.to_string_lossy().into_owned());
+                Root {
+                    configured: f.clone(),
+                    prefix: if single {
+                        String::new()
+                    } else {
+                        format!("{name}/")
+                    },
+                }
+            })
+            .collect();
+        Roots { roots }
+    }
+
+    /// The configured folders.
+    pub fn folders(&self) -> impl Iterator<Item = &Path> {
+        self.roots.iter().map(|r| r.configured.as_path())
+    }
+
+    /// The canonical form of each existing root, with its index.
+    fn resolved(&self) -> Vec<(usize, PathBuf)> {
+        self.roots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| std::fs::canonicalize(&r.configured).ok().map(|c| (i, c)))
+            .collect()
+    }
+
+    /// The key of `path` if it lies under a root and is not ignored, with the
+    /// canonical root it lies under.
+    pub fn key_of(&self, path: &Path) -> Option<(String, PathBuf)> {
+        for (i, root) in self.resolved() {
+            let relative = path.strip_prefix(&root).ok().or_else(|| {
+                let configured = &self.roots[i].configured;
+                path.strip_prefix(configured).ok()
+            });
+            let Some(relative) = relative else { continue };
+            if relative.as_os_str().is_empty() || filter::is_ignored_path(relative) {
+                return None;
+            }
+            return Some((format!("{}{}", self.roots[i].prefix, join(relative)?), root));
+        }
+        None
+    }
+
+    /// Looks at one path: the file it names, if it is a release file now.
+    pub fn inspect(&self, path: &Path) -> Option<Found> {
+        let (key, root) = self.key_of(path)?;
+        (filter::classify(path, &root) == Kind::File).then(|| found(key, path))?
+    }
+
+    /// The file at `key`, if it is still a release file.
+    pub fn find(&self, key: &str) -> Option<Found> {
+        self.resolved().into_iter().find_map(|(i, root)| {
+            let rest = key.strip_prefix(self.roots[i].prefix.as_str())?;
+            let path = rest.split('/').fold(root.clone(), |p, part| p.join(part));
+            (filter::classify(&path, &root) == Kind::File).then(|| found(key.to_owned(), &path))?
+        })
+    }
+
+    /// Walks every root (or only `under`, when given) and returns every
+    /// release file, sorted by key.
+    pub fn walk(&self, under: Option<&Path>) -> Vec<Found> {
+        let mut out = Vec::new();
+        for (i, root) in self.resolved() {
+            let start = match under {
+                Some(dir)
+                    if dir.starts_with(&root) || dir.starts_with(&self.roots[i].configured) =>
+                {
+                    dir.to_owned()
+                }
+                Some(_) => continue,
+                None => root.clone(),
+            };
+            walk_root(&root, &start, &self.roots[i].prefix, &mut out);
+        }
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        out.dedup_by(|a, b| a.key == b.key);
+        out
+    }
+}
+
+fn walk_root(root: &Path, start: &Path, prefix: &str, out: &mut Vec<Found>) {
+    let mut stack = vec![start.to_owned()];
+    let mut seen = HashSet::new();
+    while let Some(dir) = stack.pop() {
+        // Symlinked folders inside the root can form loops.
+        if !std::fs::canonicalize(&dir).is_ok_and(|c| seen.insert(c)) {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if filter::is_ignored_name(&entry.file_name().to_string_lossy()) {
+                continue;
+            }
+            match filter::classify(&path, root) {
+                Kind::Folder => stack.push(path),
+                Kind::File => {
+                    let relative = path
+                        .strip_prefix(root)
+                        .ok()
+                        .or_else(|| path.strip_prefix(start).ok());
+                    if let Some(key) = relative.and_then(join) {
+                        out.extend(found(format!("{prefix}{key}"), &path));
+                    }
+                }
+                Kind::Other => {}
+            }
+        }
+    }
+}
+
+fn found(key: String, path: &Path) -> Option<Found> {
+    let meta = std::fs::metadata(path).ok()?;
+    let mtime_ns = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    let first_folder = key.split_once('/').map(|(first, _)| first.to_owned());
+    Some(Found {
+        key,
+        path: path.to_owned(),
+        first_folder,
+        size: meta.len(),
+        mtime_ns,
+    })
+}
+
+/// `/`-joined normal components; `None` for paths that are not UTF-8-clean
+/// relative paths (their key would not round-trip).
+fn join(relative: &Path) -> Option<String> {
+    let mut parts = Vec::new();
+    for c in relative.components() {
+        match c {
+            Component::Normal(p) => parts.push(p.to_str()?.to_owned()),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walk_finds_release_files_and_skips_the_rest() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("south-america/2024")).expect("mkdir");
+        std::fs::create_dir_all(root.join(".git")).expect("mkdir");
+        for f in [
+            "a.txt",
+            "south-america/2024/b.md",
+            ".git/c.txt",
+            "d.txt~",
+            "e.swp",
+        ] {
+            std::fs::write(root.join(f), "x").expect("write");
+        }
+        let roots = Roots::new(&[root.to_owned()]);
+        let keys: Vec<_> = roots.walk(None).into_iter().map(|f| f.key).collect();
+        assert_eq!(keys, ["a.txt", "south-america/2024/b.md"]);
+    }
+
+    #[test]
+    fn keys_carry_the_folder_name_with_several_roots() {
+        let a = tempfile::tempdir().expect("tempdir");
+        let b = tempfile::tempdir().expect("tempdir");
+        std::fs::write(a.path().join("x.txt"), "x").expect("write");
+        std::fs::write(b.path().join("x.txt"), "x").expect("write");
+        let roots = Roots::new(&[a.path().to_owned(), b.path().to_owned()]);
+        assert_eq!(roots.walk(None).len(), 2);
+    }
+
+    #[test]
+    fn inspect_follows_the_filter() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("a.txt"), "x").expect("write");
+        let roots = Roots::new(&[dir.path().to_owned()]);
+        let root = std::fs::canonicalize(dir.path()).expect("canonical");
+        assert_eq!(
+            roots.inspect(&root.join("a.txt")).map(|f| f.key).as_deref(),
+            Some("a.txt")
+        );
+        assert_eq!(roots.inspect(&root.join("missing.txt")), None);
+        assert_eq!(roots.inspect(&root.join(".a.txt")), None);
+    }
+}

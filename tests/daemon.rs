@@ -1,0 +1,284 @@
+//! `pressfeed serve` end to end: the real binary on a temp folder and a free
+//! port, talked to over HTTP.
+
+mod util;
+
+use std::io::Write;
+use std::time::Duration;
+
+use util::{Daemon, Dir, release};
+
+fn two_releases(dir: &Dir) {
+    dir.put("nepal.txt", &release("Floods Displace Thousands in Western Districts", "Kathmandu", "Heavy monsoon rains forced more than 12,000 people from their homes this week, officials said on Monday."));
+    dir.put("peru.txt", &release("Border Officials Trained in Document Checks", "Lima", "Thirty officials from seven regions began a week of training on document examination at the airport."));
+}
+
+#[test]
+fn every_route_answers_with_the_right_status_and_type() {
+    let dir = Dir::new("routes");
+    two_releases(&dir);
+    let d = Daemon::start(&dir, &[]);
+
+    let index = d.get("/");
+    assert_eq!(index.status, 200);
+    assert!(
+        index
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/html"))
+    );
+    let html = index.text();
+    for href in ["/feeds/all.atom", "/feeds/all.rss", "/feeds/all.json"] {
+        assert!(
+            html.contains("rel=\"alternate\"") && html.contains(href),
+            "index lacks {href}"
+        );
+    }
+    for (path, ty) in [
+        ("/feeds/all.atom", "application/atom+xml; charset=utf-8"),
+        ("/feeds/all.rss", "application/rss+xml; charset=utf-8"),
+        ("/feeds/all.json", "application/feed+json; charset=utf-8"),
+        (
+            "/feeds/asia-pacific.atom",
+            "application/atom+xml; charset=utf-8",
+        ),
+        (
+            "/feeds/south-america.json",
+            "application/feed+json; charset=utf-8",
+        ),
+    ] {
+        let r = d.get(path);
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(r.header("content-type"), Some(ty), "{path}");
+    }
+    assert_eq!(d.get("/feeds.opml").status, 200);
+    let regions = d.json_feed("/regions.json");
+    assert_eq!(regions["regions"].as_array().map(Vec::len), Some(10));
+    assert_eq!(d.get("/healthz").text(), "ok\n");
+    assert!(
+        d.get("/metrics")
+            .text()
+            .contains("pressfeed_releases{region=\"asia-pacific\"} 1")
+    );
+
+    let item = &d.json_feed("/feeds/asia-pacific.json")["items"][0];
+    let url = item["url"].as_str().expect("url");
+    let path = url
+        .strip_prefix(&format!("http://{}", d.addr))
+        .expect("absolute url on this server");
+    let page = d.get(path);
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("Floods Displace Thousands"));
+    let record = d.json_feed(&format!("{path}.json"));
+    assert_eq!(record["country"], "NP");
+}
+
+#[test]
+fn bad_requests_get_one_line_reasons() {
+    let dir = Dir::new("errors");
+    two_releases(&dir);
+    let d = Daemon::start(&dir, &[]);
+    for (path, status) in [
+        ("/feeds/mars.atom", 404),
+        ("/feeds/all.xml", 404),
+        ("/releases/0000", 404),
+        ("/nothing/here", 404),
+        ("/feeds/all.atom?limit=0", 400),
+        ("/feeds/all.atom?limit=501", 400),
+        ("/feeds/all.atom?limit=99999999999999999999999999", 400),
+        ("/feeds/all.atom?limit=ten", 400),
+        ("/feeds/all.atom?since=yesterday", 400),
+        ("/feeds/all.atom?country=XX", 400),
+        ("/feeds/all.atom?country=%ff", 400),
+        ("/feeds/%ff.atom", 400),
+        ("/releases/..%2F..%2Fetc%2Fpasswd", 404),
+    ] {
+        let r = d.get(path);
+        assert_eq!(r.status, status, "{path}: {}", r.text());
+        let text = r.text();
+        assert!(
+            text.ends_with('\n') && text.trim().lines().count() == 1,
+            "{path}: {text:?}"
+        );
+    }
+    let post = d.request("POST", "/feeds/all.atom", &[("Content-Length", "0")]);
+    assert_eq!(post.status, 405);
+    assert_eq!(post.header("allow"), Some("GET, HEAD"));
+    assert_eq!(
+        d.get("/feeds/all.atom").status,
+        200,
+        "a normal request still works"
+    );
+}
+
+#[test]
+fn queries_select_entries() {
+    let dir = Dir::new("queries");
+    two_releases(&dir);
+    let d = Daemon::start(&dir, &[]);
+    assert_eq!(
+        d.json_feed("/feeds/all.json?limit=1")["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    let peru = d.json_feed("/feeds/all.json?country=pe");
+    assert_eq!(peru["items"].as_array().map(Vec::len), Some(1));
+    assert!(
+        peru["items"][0]["title"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Border Officials"))
+    );
+    let future = d.json_feed("/feeds/all.json?since=2999-01-01T00:00:00Z");
+    assert_eq!(future["items"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn conditional_requests_and_compression() {
+    let dir = Dir::new("conditional");
+    two_releases(&dir);
+    let d = Daemon::start(&dir, &[]);
+    let first = d.get("/feeds/all.atom");
+    let etag = first.header("etag").expect("etag").to_owned();
+    let modified = first
+        .header("last-modified")
+        .expect("last-modified")
+        .to_owned();
+    assert!(etag.starts_with('"'), "strong etag: {etag}");
+    assert_eq!(first.header("vary"), Some("Accept-Encoding"));
+    assert_eq!(first.header("cache-control"), Some("public, max-age=300"));
+
+    let not_modified = d.request("GET", "/feeds/all.atom", &[("If-None-Match", &etag)]);
+    assert_eq!(not_modified.status, 304);
+    assert!(not_modified.body.is_empty());
+    let since = d.request(
+        "GET",
+        "/feeds/all.atom",
+        &[("If-Modified-Since", &modified)],
+    );
+    assert_eq!(since.status, 304);
+    let other = d.request("GET", "/feeds/all.atom", &[("If-None-Match", "\"other\"")]);
+    assert_eq!(other.status, 200);
+    let old = d.request(
+        "GET",
+        "/feeds/all.atom",
+        &[("If-Modified-Since", "Mon, 01 Jan 1990 00:00:00 GMT")],
+    );
+    assert_eq!(old.status, 200);
+
+    let gzip = d.request("GET", "/feeds/all.atom", &[("Accept-Encoding", "gzip")]);
+    assert_eq!(gzip.header("content-encoding"), Some("gzip"));
+    assert_ne!(
+        gzip.header("etag"),
+        Some(etag.as_str()),
+        "each coding has its own etag"
+    );
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&gzip.body[..]),
+        &mut unzipped,
+    )
+    .expect("gunzip");
+    assert_eq!(unzipped, first.body);
+    let br = d.request("GET", "/feeds/all.atom", &[("Accept-Encoding", "gzip, br")]);
+    assert_eq!(br.header("content-encoding"), Some("br"));
+
+    let head = d.request("HEAD", "/feeds/all.atom", &[]);
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(head.header("etag"), Some(etag.as_str()));
+}
+
+#[test]
+fn new_edited_deleted_and_moved_files_show_in_the_feeds() {
+    let dir = Dir::new("live");
+    two_releases(&dir);
+    let d = Daemon::start(&dir, &[]);
+    assert_eq!(d.ids().len(), 2);
+
+    dir.put("kenya.txt", &release("Families Return Home After Floods", "Nairobi", "More than 1,600 displaced people went back to their farms this week with transport from the agency."));
+    d.wait_until("new file", || d.ids().len() == 3);
+    let item = |d: &Daemon| {
+        let feed = d.json_feed("/feeds/east-horn-africa.json");
+        (
+            feed["items"][0]["id"].as_str().unwrap_or("").to_owned(),
+            feed["items"][0]["date_modified"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned(),
+        )
+    };
+    let (id, updated) = item(&d);
+
+    // Touching the file (same bytes) changes nothing.
+    let path = dir.releases().join("kenya.txt");
+    let bytes = std::fs::read(&path).expect("read");
+    std::fs::write(&path, &bytes).expect("rewrite");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(item(&d), (id.clone(), updated.clone()));
+
+    std::thread::sleep(Duration::from_millis(1100));
+    dir.put("kenya.txt", &release("Families Return Home After Floods", "Nairobi", "More than 2,000 displaced people went back to their farms this week with transport from the agency."));
+    d.wait_until("edit", || item(&d).1 != updated);
+    assert_eq!(item(&d).0, id, "an edit keeps the id");
+
+    std::fs::create_dir_all(dir.releases().join("archive")).expect("mkdir");
+    std::fs::rename(&path, dir.releases().join("archive/kenya.txt")).expect("move");
+    std::thread::sleep(Duration::from_millis(300));
+    d.wait_until("move", || d.ids().len() == 3);
+    assert!(d.ids().contains(&id), "a move keeps the id");
+
+    std::fs::remove_file(dir.releases().join("archive/kenya.txt")).expect("delete");
+    d.wait_until("delete", || d.ids().len() == 2);
+}
+
+#[test]
+fn a_slow_writer_never_shows_half_a_release() {
+    let dir = Dir::new("slow");
+    two_releases(&dir);
+    let d = Daemon::start(&dir, &[]);
+    let text = release(
+        "Slowly Written Release About Floods",
+        "Dhaka",
+        "Rains displaced 40,000 people in the north of the country this week, officials said.",
+    );
+    let (head, tail) = text.split_at(text.len() / 2);
+    let mut file = std::fs::File::create(dir.releases().join("slow.txt")).expect("create");
+    file.write_all(head.as_bytes()).expect("write");
+    file.flush().expect("flush");
+    for _ in 0..10 {
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(d.ids().len(), 2, "a half-written file was published");
+    }
+    file.write_all(tail.as_bytes()).expect("write");
+    drop(file);
+    d.wait_until("complete file", || d.ids().len() == 3);
+    let feed = d.json_feed("/feeds/all.json");
+    assert!(feed["items"].as_array().expect("items").iter().any(|i| {
+        i["summary"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("officials said."))
+    }));
+}
+
+#[test]
+fn a_restart_keeps_ids_and_dates_and_finds_files_added_while_stopped() {
+    let dir = Dir::new("restart");
+    two_releases(&dir);
+    let d = Daemon::start(&dir, &[]);
+    let before = d.json_feed("/feeds/all.json");
+    assert_eq!(d.terminate().code(), Some(0), "SIGTERM exits 0");
+
+    dir.put("added.txt", &release("Shelter Kits Reach Cyclone Survivors", "Beira", "Some 1,000 families received shelter kits this week in the coastal province, the agency said."));
+    let d = Daemon::start(&dir, &[]);
+    let after = d.json_feed("/feeds/all.json");
+    let items = after["items"].as_array().expect("items");
+    assert_eq!(items.len(), 3);
+    for old in before["items"].as_array().expect("items") {
+        let same = items
+            .iter()
+            .find(|i| i["id"] == old["id"])
+            .expect("id kept across restart");
+        assert_eq!(same["date_published"], old["date_published"]);
+        assert_eq!(same["date_modified"], old["date_modified"]);
+    }
+}
