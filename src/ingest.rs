@@ -60,6 +60,8 @@ pub struct Ingest {
     roots: Roots,
     store: Store,
     known: HashMap<String, Known>,
+    /// Which key holds each release id (ids are unique in the store).
+    ids: HashMap<String, String>,
     /// Learnable lines of each `.txt` file, to unlearn them when it goes.
     lines: HashMap<String, Vec<String>>,
     learned: LearnedTemplates,
@@ -82,7 +84,15 @@ impl Ingest {
             known.insert(refused.file.key.clone(), Known::Refused(refused));
         }
         let roots = Roots::new(&config.watch);
+        let ids = known
+            .iter()
+            .filter_map(|(key, k)| match k {
+                Known::Release(s) => Some((s.entry.release.id.clone(), key.clone())),
+                Known::Refused(_) => None,
+            })
+            .collect();
         Ok(Ingest {
+            ids,
             config,
             roots,
             store,
@@ -445,9 +455,10 @@ impl Ingest {
                     Some(Known::Release(s)) => Some(s.clone()),
                     _ => None,
                 };
-                if let Some(p) = &previous {
+                match &previous {
                     // A release keeps the id it was first published with.
-                    release.id = p.entry.release.id.clone();
+                    Some(p) => release.id = p.entry.release.id.clone(),
+                    None => release.id = self.free_id(&read.found.key, release.id),
                 }
                 let content_hash = store::content_hash(&release);
                 let now = (self.clock)();
@@ -483,6 +494,19 @@ impl Ingest {
         }
     }
 
+    /// The id a new file at `key` gets: the one its path gives, unless a
+    /// release that moved away from this path still holds it.
+    fn free_id(&self, key: &str, id: String) -> String {
+        let taken = |id: &str| self.ids.get(id).is_some_and(|holder| holder != key);
+        if !taken(&id) {
+            return id;
+        }
+        (1..)
+            .map(|n| normalize::identity::release_id(&format!("{key}#{n}")))
+            .find(|candidate| !taken(candidate))
+            .unwrap_or(id)
+    }
+
     fn refuse(&self, found: &Found, fingerprint: String, reason: &str) -> Change {
         tracing::warn!(path = %found.path.display(), reason, "refused release file");
         self.metrics
@@ -502,8 +526,20 @@ impl Ingest {
     /// Mirrors committed changes in memory.
     fn commit(&mut self, changes: Vec<Change>) {
         for change in changes {
+            let key = match &change {
+                Change::Upsert(s) => s.file.key.clone(),
+                Change::Refuse(r) => r.file.key.clone(),
+                Change::Remove { key }
+                | Change::Forget { key }
+                | Change::Move { from: key, .. } => key.clone(),
+            };
+            if let Some(Known::Release(old)) = self.known.get(&key) {
+                self.ids.remove(&old.entry.release.id);
+            }
             match change {
                 Change::Upsert(stored) => {
+                    self.ids
+                        .insert(stored.entry.release.id.clone(), stored.file.key.clone());
                     self.known
                         .insert(stored.file.key.clone(), Known::Release(Arc::new(stored)));
                 }
@@ -519,6 +555,8 @@ impl Ingest {
                         let mut moved = (*s).clone();
                         moved.entry.key = to.key.clone();
                         moved.file = to;
+                        self.ids
+                            .insert(moved.entry.release.id.clone(), moved.file.key.clone());
                         self.known
                             .insert(moved.file.key.clone(), Known::Release(Arc::new(moved)));
                     }

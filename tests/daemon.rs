@@ -282,3 +282,26 @@ fn a_restart_keeps_ids_and_dates_and_finds_files_added_while_stopped() {
         assert_eq!(same["date_modified"], old["date_modified"]);
     }
 }
+
+#[test]
+fn a_new_file_where_a_moved_one_was_gets_its_own_id() {
+    let dir = Dir::new("idclash");
+    two_releases(&dir);
+    let d = Daemon::start(&dir, &[]);
+    let ids = d.ids();
+    std::fs::rename(
+        dir.releases().join("nepal.txt"),
+        dir.releases().join("nepal-moved.txt"),
+    )
+    .expect("move");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(d.ids().len(), 2);
+    dir.put("nepal.txt", &release("Second Release at the Same Path", "Pokhara", "Landslides blocked the main road to the city this week, cutting off several villages from markets."));
+    d.wait_until("new file at the old path", || d.ids().len() == 3);
+    let now = d.ids();
+    assert!(
+        ids.iter().all(|id| now.contains(id)),
+        "the moved release kept its id"
+    );
+    assert_eq!(d.get("/healthz").status, 200, "{}", d.log());
+}
