@@ -297,6 +297,7 @@ fn build(raw: RawTaxonomy) -> Result<Taxonomy, String> {
     let mut owner: HashMap<String, usize> = HashMap::new();
     let mut patterns = Vec::new();
     let mut exact = HashMap::new();
+    let mut spellings = std::collections::HashSet::new();
     for (index, c) in raw.country.iter().enumerate() {
         let code = c.code.to_ascii_uppercase();
         if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -317,17 +318,17 @@ fn build(raw: RawTaxonomy) -> Result<Taxonomy, String> {
                 return Err(format!("country {code} has an empty name"));
             }
             let key = fold(name);
-            match owner.get(&key) {
-                Some(&other) if other != index => {
-                    return Err(format!(
-                        "the name {name:?} is claimed by both {} and {code}",
-                        raw.country[other].code.to_ascii_uppercase()
-                    ));
-                }
-                Some(_) => continue,
-                None => {}
+            if let Some(&other) = owner.get(&key).filter(|&&other| other != index) {
+                return Err(format!(
+                    "the name {name:?} is claimed by both {} and {code}",
+                    raw.country[other].code.to_ascii_uppercase()
+                ));
             }
             owner.insert(key.clone(), index);
+            // Both apostrophe styles ("Cox's", "Cox’s") need their own pattern.
+            if !spellings.insert(name.to_owned()) {
+                continue;
+            }
             if kind != NameKind::Demonym {
                 exact.insert(key, index);
             }
@@ -390,7 +391,9 @@ fn case_fits(pattern: &Pattern, found: &str) -> bool {
 fn is_whole_word(text: &str, start: usize, end: usize) -> bool {
     let before = text[..start].chars().next_back();
     let after = text[end..].chars().next();
-    !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    // "US$" is a currency, not a country.
+    let joined = |c: char| c.is_alphanumeric() || c == '$';
+    !before.is_some_and(joined) && !after.is_some_and(joined)
 }
 
 #[cfg(test)]
@@ -417,6 +420,11 @@ code = "EC"
 region = "south-america"
 name = "Ecuador"
 aliases = ["Republic of Ecuador"]
+[[country]]
+code = "US"
+region = "south-america"
+name = "United States"
+aliases = ["US"]
 "#;
 
     fn small() -> Taxonomy {
@@ -488,6 +496,16 @@ aliases = ["Republic of Ecuador"]
                 .to_string()
                 .contains("unknown region")
         );
+    }
+
+    #[test]
+    fn both_apostrophe_styles_match_in_text() {
+        let text = format!(
+            "{SMALL}\n[[country]]\ncode = \"BD\"\nregion = \"south-america\"\nname = \"Bangladesh\"\nplaces = [\"Cox's Bazar\", \"Cox’s Bazar\"]\n"
+        );
+        let t = Taxonomy::parse(&text, "t").expect("valid");
+        assert_eq!(t.mentions("camps in Cox’s Bazar and Cox's Bazar").len(), 2);
+        assert!(t.mentions("a US$ 5 million grant").is_empty());
     }
 
     #[test]
