@@ -12,6 +12,8 @@ use pressfeed::normalize::{self, Format, LearnedTemplates, Source};
 
 /// Files per format in one timed pass.
 const FILES: usize = 4000;
+/// Size of a typical release.
+const TYPICAL_BYTES: usize = 5000;
 const PLACES: [&str; 8] = [
     "Kathmandu",
     "Misrata, Libya",
@@ -67,15 +69,25 @@ fn load(dir: &Path, ext: &str) -> Vec<String> {
         .collect()
 }
 
-/// Varies each sample so no two files are identical: a numbered title and a
-/// different dateline.
+/// Varies each sample so no two files are identical (a numbered dateline
+/// paragraph) and pads it to the size of a typical release (~5 KB) with
+/// more body paragraphs, as real releases are longer than the fixtures.
 fn scale(samples: &[String], n: usize) -> Vec<Vec<u8>> {
     (0..n)
         .map(|i| {
             let sample = &samples[i % samples.len()];
             let place = PLACES[i % PLACES.len()];
-            format!("{sample}\n{place} – Update number {i} on the response, with more families reached this week.\n")
-                .into_bytes()
+            let mut text = format!("{sample}\n{place} – Update number {i} on the response, with more families reached this week.\n");
+            let mut k = 0;
+            while text.len() < TYPICAL_BYTES {
+                k += 1;
+                text.push_str(&format!(
+                    "\nParagraph {k} of the update: teams in {place} registered {} more households, distributed shelter kits and water, and referred {} people to clinics, according to the latest figures shared with partners on Tuesday.\n",
+                    i * 7 + k,
+                    i % 90 + k
+                ));
+            }
+            text.into_bytes()
         })
         .collect()
 }

@@ -64,7 +64,7 @@ fn is_lead(paragraph: &str, title_key: &str) -> bool {
         || paragraph.starts_with("- ")
         || paragraph.starts_with("• ")
         || super::contact::is_contact_header(paragraph)
-        || line_key(paragraph) == title_key;
+        || (paragraph.len() <= title_key.len() * 2 + 8 && line_key(paragraph) == title_key);
     !disqualified
 }
 

@@ -10,6 +10,9 @@ use crate::config::Rules;
 /// The form in which lines are compared: trimmed, whitespace collapsed,
 /// lowercase, typographic apostrophes made plain.
 pub fn line_key(line: &str) -> String {
+    if line.is_ascii() {
+        return ascii_line_key(line);
+    }
     let mut key = String::with_capacity(line.len());
     for word in line.split_whitespace() {
         if !key.is_empty() {
@@ -22,6 +25,23 @@ pub fn line_key(line: &str) -> String {
         );
     }
     key
+}
+
+/// [`line_key`] for ASCII text, without per-character Unicode work.
+fn ascii_line_key(line: &str) -> String {
+    let mut key = Vec::with_capacity(line.len());
+    for word in line
+        .as_bytes()
+        .split(u8::is_ascii_whitespace)
+        .filter(|w| !w.is_empty())
+    {
+        if !key.is_empty() {
+            key.push(b' ');
+        }
+        key.extend(word.iter().map(u8::to_ascii_lowercase));
+    }
+    // Lowercased ASCII is still ASCII.
+    String::from_utf8(key).unwrap_or_default()
 }
 
 /// Is this line configured as template, or made of punctuation alone?

@@ -251,6 +251,10 @@ pub(crate) fn drop_title_echoes(blocks: &mut Vec<String>, title: &str) -> Option
     let mut index = 0;
     blocks.retain(|block| {
         index += 1;
+        // An echo is the title plus at most a short prefix.
+        if block.len() > title.len() + 80 {
+            return true;
+        }
         let key = line_key(block);
         if key == title_key {
             return false;
