@@ -341,10 +341,14 @@ check() {
     enc="$(header "$OUT/h.chk" content-encoding)"; enc="${enc:--}"
     if [[ "$st" != "$want_st" || "$got" != "$want_sha" || ( "$want_st" == 200 && "$enc" != "$want_enc" ) ]]; then
         warn "$server $c /feeds/$feed: status $st (want $want_st), content-encoding $enc (want $want_enc), body sha256 ${got:0:12}… (want ${want_sha:0:12}…)"
+        CHECK_BAD=$((CHECK_BAD + 1))
         return 1
     fi
+    CHECK_OK=$((CHECK_OK + 1))
     return 0
 }
+CHECK_OK=0
+CHECK_BAD=0
 declare -A RPS P99 NOTE
 run_wrk() { # case feed server url
     local c="$1" feed="$2" server="$3" url="$4" h out key rps p99 non errs
@@ -375,9 +379,12 @@ for feed in "${FEEDS[@]}"; do
         if [[ "$c" != br || -n "$NGX_BROTLI" ]]; then check "$c" "$feed" nginx "$NG"; fi
         run_wrk "$c" "$feed" pressfeed "$PF"
         if [[ "$c" != br || -n "$NGX_BROTLI" ]]; then run_wrk "$c" "$feed" nginx "$NG"; fi
-        log "    done: $c /feeds/$feed"
+        line="    $(printf '%-5s' "$c") /feeds/$feed: pressfeed ${RPS[$c|$feed|pressfeed]} req/s"
+        [[ -n "${RPS[$c|$feed|nginx]+x}" ]] && line+=", nginx ${RPS[$c|$feed|nginx]} req/s"
+        log "$line"
     done
 done
+log "    curl checks before the runs: $CHECK_OK as expected (status, coding, sha256 of the body), $CHECK_BAD not"
 
 # ---------------------------------------------------------------- 6. table
 log ""

@@ -10,12 +10,28 @@ use super::{Draft, FrontMatter};
 /// Parses a Markdown release.
 pub(crate) fn parse(text: &str) -> Draft {
     let (front, body) = split_front_matter(text);
-    let (title, blocks) = body_blocks(body);
+    let (mut title, mut blocks) = body_blocks(body);
+    // No `#` heading: a first block that reads like a headline is the title.
+    if title.is_none()
+        && front.title.is_none()
+        && blocks.len() > 1
+        && looks_like_headline(&blocks[0])
+    {
+        title = Some(blocks.remove(0));
+    }
     Draft {
         title,
         blocks,
         front,
     }
+}
+
+fn looks_like_headline(block: &str) -> bool {
+    let words = block.split_whitespace().count();
+    (2..=25).contains(&words)
+        && block.chars().count() <= 200
+        && !block.ends_with(['.', ':', ';'])
+        && !block.starts_with("- ")
 }
 
 /// Separates front matter from the body; a malformed block is left as body.
@@ -206,6 +222,15 @@ mod tests {
                 "- two"
             ]
         );
+    }
+
+    #[test]
+    fn a_headline_paragraph_is_the_title_without_a_heading() {
+        let d = parse(
+            "**Relief convoy reaches the north**\n\nGoma – The convoy arrived on Monday with food.\n",
+        );
+        assert_eq!(d.title.as_deref(), Some("Relief convoy reaches the north"));
+        assert_eq!(d.blocks, ["Goma – The convoy arrived on Monday with food."]);
     }
 
     #[test]

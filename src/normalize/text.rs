@@ -31,8 +31,19 @@ static DATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
 });
 #[allow(clippy::expect_used)]
 static SOURCE_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:source|posted|published|by|author|fuente|auteur|publié le|publicado)\s*:")
-        .expect("static regex")
+    Regex::new(
+        r"(?ix)^(?:
+            (?:source|posted|published|by|author|fuente|auteur|publié\s+le|publicado)\s*:
+          | (?:for\s+immediate\s+release|embargoed\b.*|(?:joint\s+)?(?:press|news|media)\s+(?:release|statement|advisory|briefing\s+notes?)
+            |communiqué(?:\s+de\s+presse)?|comunicado(?:\s+de\s+prensa)?|nota\s+de\s+prensa)\s*[:.]?\s*$
+          | (?:published|posted|last\s+updated|updated|publié|publicado)\b.{0,40}\d{4}\s*$
+        )",
+    )
+    .expect("static regex")
+});
+#[allow(clippy::expect_used)]
+static END_MARK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[-–—#*=\s]*(?:ends?|fin|fim)[-–—#*=\s]*$").expect("static regex")
 });
 
 /// Parses scraped text into a draft.
@@ -70,7 +81,13 @@ fn parse_lines(text: &str, is_template: impl Fn(&str) -> bool) -> Draft {
     let body: Vec<&str> = lines[body_start..]
         .iter()
         .map(|l| l.as_str())
-        .map(|l| if is_date_line(l.trim()) { "" } else { l })
+        .map(|l| {
+            if is_date_line(l.trim()) || END_MARK.is_match(l) {
+                ""
+            } else {
+                l
+            }
+        })
         .collect();
     Draft {
         title,
@@ -374,6 +391,15 @@ mod tests {
             d.blocks,
             ["The convoy arrived after a two-day journey across the desert with food and water."]
         );
+    }
+
+    #[test]
+    fn release_labels_are_not_titles() {
+        let d = draft(
+            "FOR IMMEDIATE RELEASE\nPress release\nPublished on 3 May 2021\nNew Clinic Opens for Returnees\nJuba – The clinic opened on Monday and will serve some 20,000 people in the area.\n-ENDS-\n",
+        );
+        assert_eq!(d.title.as_deref(), Some("New Clinic Opens for Returnees"));
+        assert_eq!(d.blocks.len(), 1, "{:#?}", d.blocks);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 """Reads an Atom or RSS feed with Python's feedparser, as a reader would.
 
-Usage: feedparser_read.py FILE CONTENT_TYPE VERSION ENTRIES
+Usage: feedparser_read.py FILE CONTENT_TYPE VERSION ENTRIES [FILE CONTENT_TYPE VERSION ENTRIES]...
 
 FILE is the body the server sent and CONTENT_TYPE its Content-Type header
 (handed to feedparser as the response header, so a charset or media type
@@ -9,8 +9,8 @@ mismatch shows up as bozo). Checks: bozo == 0, the feed version is VERSION
 and every entry has an id, a title, an alternate link and a parsed date
 (published or updated); no id repeats.
 
-Prints {"version", "title", "ids"} as JSON on stdout and exits 0, or prints
-one problem per line on stderr and exits 1.
+Prints a JSON list on stdout, one {"file", "version", "title", "ids",
+"problems"} per feed, and exits 1 when any feed has a problem (0 otherwise).
 """
 
 import json
@@ -19,8 +19,7 @@ import sys
 import feedparser
 
 
-def main():
-    path, content_type, version, entries = sys.argv[1:5]
+def read(path, content_type, version, entries):
     with open(path, "rb") as f:
         body = f.read()
     d = feedparser.parse(body, response_headers={"content-type": content_type})
@@ -52,11 +51,25 @@ def main():
         if e.get("id") and e.get("id") in ids:
             problems.append(what + ": repeated id")
         ids.append(e.get("id"))
-    if problems:
-        for p in problems:
-            print(p, file=sys.stderr)
-        sys.exit(1)
-    json.dump({"version": d.version, "title": d.feed.title, "ids": ids}, sys.stdout)
+    return {
+        "file": path,
+        "version": d.version,
+        "title": d.feed.get("title"),
+        "ids": ids,
+        "problems": problems,
+    }
+
+
+def main():
+    args = sys.argv[1:]
+    if not args or len(args) % 4:
+        sys.exit("usage: feedparser_read.py FILE CONTENT_TYPE VERSION ENTRIES [...]")
+    results = [read(*args[i : i + 4]) for i in range(0, len(args), 4)]
+    json.dump(results, sys.stdout)
+    for r in results:
+        for p in r["problems"]:
+            print("%s: %s" % (r["file"], p), file=sys.stderr)
+    sys.exit(1 if any(r["problems"] for r in results) else 0)
 
 
 main()
