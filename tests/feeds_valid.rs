@@ -11,7 +11,7 @@
 mod util;
 
 use std::collections::BTreeMap;
-use std::ffi::OsStr;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -146,7 +146,17 @@ fn require(what: &str, program: &str, args: &[&str], install: &str) {
     );
 }
 
+fn require_python() {
+    require(
+        "python3",
+        "python3",
+        &["--version"],
+        "apt-get install python3",
+    );
+}
+
 fn require_python_module(module: &str) {
+    require_python();
     require(
         &format!("Python's {module} package"),
         "python3",
@@ -155,27 +165,35 @@ fn require_python_module(module: &str) {
     );
 }
 
-/// Runs `tests/scripts/{script}` with python3 and returns the JSON it prints,
-/// or the problems it found.
-fn python<S: AsRef<OsStr>>(script: &str, args: &[S]) -> Result<Value, String> {
+/// Runs `tests/scripts/{script}` with python3 on several files at once (one
+/// interpreter start for all) and returns its results, one JSON object per
+/// file, each with a `problems` list.
+fn python(script: &str, args: &[OsString]) -> Vec<Value> {
     let out = Command::new("python3")
         .arg(scripts().join(script))
         .args(args)
         .output()
         .expect("python3 runs (install python3)");
-    if !out.status.success() {
-        return Err(format!(
-            "{}{}",
+    let results: Option<Vec<Value>> = serde_json::from_slice(&out.stdout).ok();
+    results.unwrap_or_else(|| {
+        panic!(
+            "{script} failed ({}):\n{}{}",
+            out.status,
             String::from_utf8_lossy(&out.stderr),
             String::from_utf8_lossy(&out.stdout)
-        ));
-    }
-    Ok(serde_json::from_slice(&out.stdout).expect("the script prints JSON"))
+        )
+    })
 }
 
-/// GETs a feed (asserting 200) and saves its body in the test's folder;
-/// returns the file and the Content-Type.
-fn fetch(d: &Daemon, dir: &Dir, path: &str) -> (PathBuf, String) {
+/// A feed fetched from the daemon and saved in the test's folder.
+struct Saved {
+    path: String,
+    file: PathBuf,
+    content_type: String,
+}
+
+/// GETs a feed (asserting 200) and saves its body.
+fn fetch(d: &Daemon, dir: &Dir, path: &str) -> Saved {
     let r = d.get(path);
     assert_eq!(r.status, 200, "{path}: {}", r.text());
     let name: String = path
@@ -184,35 +202,42 @@ fn fetch(d: &Daemon, dir: &Dir, path: &str) -> (PathBuf, String) {
         .collect();
     let file = dir.path().join(format!("body{name}"));
     std::fs::write(&file, &r.body).expect("save body");
-    let content_type = r.header("content-type").unwrap_or("").to_owned();
-    (file, content_type)
+    Saved {
+        path: path.to_owned(),
+        file,
+        content_type: r.header("content-type").unwrap_or("").to_owned(),
+    }
 }
 
-/// Reads a saved feed with feedparser (`tests/scripts/feedparser_read.py`).
-fn feedparser_read(
-    file: &Path,
-    content_type: &str,
-    version: &str,
-    entries: usize,
-) -> Result<Value, String> {
-    let entries = entries.to_string();
-    python(
-        "feedparser_read.py",
-        &[
-            file.as_os_str(),
-            OsStr::new(content_type),
-            OsStr::new(version),
-            OsStr::new(&entries),
-        ],
-    )
+/// Reads saved Atom and RSS feeds with feedparser
+/// (`tests/scripts/feedparser_read.py`): (feed, version, entries expected).
+fn feedparser(feeds: &[(Saved, &str, usize)]) -> Vec<Value> {
+    let mut args: Vec<OsString> = Vec::new();
+    for (saved, version, entries) in feeds {
+        args.push(saved.file.clone().into());
+        args.push(saved.content_type.clone().into());
+        args.push(version.into());
+        args.push(entries.to_string().into());
+    }
+    python("feedparser_read.py", &args)
 }
 
-/// feedparser's reading of an Atom or RSS feed: its ids, newest first.
-fn feedparser_ids(d: &Daemon, dir: &Dir, path: &str, version: &str, entries: usize) -> Vec<String> {
-    let (file, content_type) = fetch(d, dir, path);
-    let read = feedparser_read(&file, &content_type, version, entries)
-        .unwrap_or_else(|problems| panic!("feedparser on {path}:\n{problems}"));
-    strings(&read["ids"])
+/// The problems the checker found in each feed, named by the feed's path.
+fn problems_in<'a>(
+    checker: &str,
+    paths: impl IntoIterator<Item = &'a str>,
+    results: &[Value],
+) -> Vec<String> {
+    let paths: Vec<&str> = paths.into_iter().collect();
+    assert_eq!(paths.len(), results.len(), "{checker}: one result per feed");
+    let mut problems = Vec::new();
+    for (path, result) in paths.into_iter().zip(results) {
+        let found = strings(&result["problems"]);
+        if !found.is_empty() {
+            problems.push(format!("{checker} on {path}:\n{}", found.join("\n")));
+        }
+    }
+    problems
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -233,27 +258,21 @@ fn assert_no_problems(what: &str, problems: &[String]) {
 
 #[test]
 fn feedparser_reads_every_atom_and_rss_feed_without_complaint() {
-    require(
-        "python3",
-        "python3",
-        &["--version"],
-        "apt-get install python3",
-    );
     require_python_module("feedparser");
     let dir = Dir::new("feedparser");
     let d = serve(&dir, &[]);
-    let mut problems = Vec::new();
-    for (path, version, entries) in xml_feeds() {
-        let (file, content_type) = fetch(&d, &dir, &path);
-        match feedparser_read(&file, &content_type, version, entries) {
-            Ok(read) => assert!(
-                read["title"].as_str().is_some_and(|t| !t.is_empty()),
-                "{path}: no title"
-            ),
-            Err(found) => problems.push(format!("feedparser on {path}:\n{found}")),
-        }
-    }
+    let feeds: Vec<_> = xml_feeds()
+        .into_iter()
+        .map(|(path, version, entries)| (fetch(&d, &dir, &path), version, entries))
+        .collect();
+    let results = feedparser(&feeds);
+    let problems = problems_in(
+        "feedparser",
+        feeds.iter().map(|(saved, ..)| saved.path.as_str()),
+        &results,
+    );
     assert_no_problems("feedparser found problems", &problems);
+    assert_eq!(results.len(), 12, "every feed was read");
 }
 
 #[test]
@@ -264,135 +283,165 @@ fn every_atom_feed_is_valid_against_rfc_4287_and_its_schematron_rules() {
         &["--version"],
         "apt-get install libxml2-utils",
     );
-    require(
-        "python3",
-        "python3",
-        &["--version"],
-        "apt-get install python3",
-    );
+    require_python();
     let rng = schema("atom.rng");
     let dir = Dir::new("relaxng");
     let d = serve(&dir, &[]);
-    let atom_feeds: Vec<_> = xml_feeds()
+    let feeds: Vec<(Saved, usize)> = xml_feeds()
         .into_iter()
-        .filter(|(p, ..)| p.contains(".atom"))
+        .filter(|(path, ..)| path.contains(".atom"))
+        .map(|(path, _, entries)| (fetch(&d, &dir, &path), entries))
         .collect();
-    assert_eq!(atom_feeds.len(), 6, "Atom feeds to check");
+    assert_eq!(feeds.len(), 6, "Atom feeds to check");
     let mut problems = Vec::new();
-    for (path, _, entries) in atom_feeds {
-        let (file, _) = fetch(&d, &dir, &path);
+    for (saved, _) in &feeds {
         let out = Command::new("xmllint")
             .args(["--noout", "--nonet", "--relaxng"])
             .arg(&rng)
-            .arg(&file)
+            .arg(&saved.file)
             .output()
             .expect("xmllint runs");
         let said = String::from_utf8_lossy(&out.stderr).into_owned();
-        if !out.status.success() || !said.contains("validates") {
-            problems.push(format!("xmllint --relaxng atom.rng on {path}:\n{said}"));
-        }
-        match python("atom_rules.py", &[&file]) {
-            Ok(found) => assert_eq!(found["entries"], entries, "{path}: entries"),
-            Err(found) => problems.push(format!("Schematron rules on {path}:\n{found}")),
+        if !out.status.success() || !said.contains(" validates") {
+            problems.push(format!(
+                "xmllint --relaxng atom.rng on {}:\n{said}",
+                saved.path
+            ));
         }
     }
+    let files: Vec<OsString> = feeds.iter().map(|(s, _)| s.file.clone().into()).collect();
+    let results = python("atom_rules.py", &files);
+    problems.extend(problems_in(
+        "RFC 4287's Schematron rules",
+        feeds.iter().map(|(s, _)| s.path.as_str()),
+        &results,
+    ));
     assert_no_problems("Atom feeds are not valid", &problems);
+    for ((saved, entries), result) in feeds.iter().zip(&results) {
+        assert_eq!(result["entries"], *entries, "{}: entries", saved.path);
+    }
+}
+
+/// Runs newsboat non-interactively on one feed URL, in its own HOME with its
+/// own urls file, config and cache; returns the cache file and the problems
+/// seen (a failed exit, errors in its log).
+fn newsboat(home: &Path, url: &str) -> (PathBuf, Vec<String>) {
+    std::fs::create_dir_all(home.join(".config")).expect("mkdir");
+    std::fs::write(home.join("urls"), format!("{url}\n")).expect("urls");
+    std::fs::write(
+        home.join("config"),
+        "reload-threads 1\ndownload-timeout 10\ndownload-retries 1\nmax-items 0\nshow-read-feeds yes\n",
+    )
+    .expect("config");
+    let cache = home.join("cache.db");
+    let log = home.join("newsboat.log");
+    let mut child = Command::new("newsboat")
+        .arg("-u")
+        .arg(home.join("urls"))
+        .arg("-c")
+        .arg(&cache)
+        .arg("-C")
+        .arg(home.join("config"))
+        .args(["-x", "reload", "-l", "4", "-d"])
+        .arg(&log)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env("NO_PROXY", "127.0.0.1")
+        .env("no_proxy", "127.0.0.1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("newsboat runs");
+    let status = util::wait_exit(&mut child, Duration::from_secs(60));
+    let out = child.wait_with_output().expect("newsboat output");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut problems = Vec::new();
+    if !status.success() {
+        problems.push(format!("newsboat on {url} exited with {status}:\n{said}"));
+    }
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    let errors: Vec<&str> = logged
+        .lines()
+        .filter(|l| l.contains("ERROR") || l.contains("CRITICAL"))
+        .collect();
+    if !errors.is_empty() {
+        problems.push(format!(
+            "newsboat logged errors for {url}:\n{}",
+            errors.join("\n")
+        ));
+    }
+    (cache, problems)
 }
 
 #[test]
 fn newsboat_loads_every_entry_of_the_atom_and_rss_feeds() {
     require("newsboat", "newsboat", &["-v"], "apt-get install newsboat");
-    require(
-        "python3",
-        "python3",
-        &["--version"],
-        "apt-get install python3",
-    );
     require_python_module("feedparser");
     let dir = Dir::new("newsboat");
     let d = serve(&dir, &[]);
+    let feeds = [
+        (fetch(&d, &dir, "/feeds/all.atom"), "atom10", RELEASES),
+        (fetch(&d, &dir, "/feeds/all.rss"), "rss20", RELEASES),
+    ];
+    let read = feedparser(&feeds);
+    assert_no_problems(
+        "feedparser",
+        &problems_in(
+            "feedparser",
+            feeds.iter().map(|(s, ..)| s.path.as_str()),
+            &read,
+        ),
+    );
     let mut problems = Vec::new();
-    for (path, version) in [("/feeds/all.atom", "atom10"), ("/feeds/all.rss", "rss20")] {
-        let ids = feedparser_ids(&d, &dir, path, version, RELEASES);
-        let url = d.url(path);
-        let home = dir.path().join(format!("newsboat-{version}"));
-        std::fs::create_dir_all(home.join(".config")).expect("mkdir");
-        std::fs::write(home.join("urls"), format!("{url}\n")).expect("urls");
-        std::fs::write(
-            home.join("config"),
-            "reload-threads 1\ndownload-timeout 10\ndownload-retries 1\nmax-items 0\nshow-read-feeds yes\n",
-        )
-        .expect("config");
-        let cache = home.join("cache.db");
-        let log = home.join("newsboat.log");
-        let mut child = Command::new("newsboat")
-            .arg("-u")
-            .arg(home.join("urls"))
-            .arg("-c")
-            .arg(&cache)
-            .arg("-C")
-            .arg(home.join("config"))
-            .args(["-x", "reload", "-l", "4", "-d"])
-            .arg(&log)
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join(".config"))
-            .env("XDG_DATA_HOME", home.join(".local/share"))
-            .env("XDG_CACHE_HOME", home.join(".cache"))
-            .env("NO_PROXY", "127.0.0.1")
-            .env("no_proxy", "127.0.0.1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("newsboat runs");
-        let status = util::wait_exit(&mut child, Duration::from_secs(60));
-        let out = child.wait_with_output().expect("newsboat output");
-        let said = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        if !status.success() {
-            problems.push(format!("newsboat on {url} exited with {status}:\n{said}"));
-        }
-        let logged = std::fs::read_to_string(&log).unwrap_or_default();
-        let errors: Vec<&str> = logged
-            .lines()
-            .filter(|l| l.contains("ERROR") || l.contains("CRITICAL"))
+    let mut stored = Vec::new();
+    for ((saved, version, _), read) in feeds.iter().zip(&read) {
+        let url = d.url(&saved.path);
+        let (cache, found) = newsboat(&dir.path().join(format!("newsboat-{version}")), &url);
+        problems.extend(found);
+        stored.push((url, cache, strings(&read["ids"])));
+    }
+    let args: Vec<OsString> = stored
+        .iter()
+        .flat_map(|(url, cache, _)| [cache.clone().into(), url.into()])
+        .collect();
+    let caches = python("newsboat_cache.py", &args);
+    problems.extend(problems_in(
+        "newsboat's cache",
+        stored.iter().map(|(url, ..)| url.as_str()),
+        &caches,
+    ));
+    for ((url, _, ids), cache) in stored.iter().zip(&caches) {
+        let items = cache["items"].as_array().expect("items");
+        let mut guids: Vec<String> = items
+            .iter()
+            .map(|i| i["guid"].as_str().unwrap_or("").to_owned())
             .collect();
-        if !errors.is_empty() {
+        guids.sort();
+        let mut expected = ids.clone();
+        expected.sort();
+        if guids != expected {
             problems.push(format!(
-                "newsboat logged errors for {url}:\n{}",
-                errors.join("\n")
+                "newsboat stored {} items for {url}, the feed has {} entries:\n\
+                 stored {guids:?}\nfeed   {expected:?}",
+                items.len(),
+                ids.len()
             ));
         }
-        match python("newsboat_cache.py", &[cache.as_os_str(), OsStr::new(&url)]) {
-            Ok(stored) => {
-                let items = stored["items"].as_array().expect("items");
-                let mut guids: Vec<String> = items
-                    .iter()
-                    .map(|i| i["guid"].as_str().unwrap_or("").to_owned())
-                    .collect();
-                guids.sort();
-                let mut expected = ids.clone();
-                expected.sort();
-                if guids != expected {
-                    problems.push(format!(
-                        "newsboat stored {} items for {url}, the feed has {} entries:\n\
-                         stored {guids:?}\nfeed   {expected:?}\n{said}",
-                        items.len(),
-                        ids.len()
-                    ));
-                }
-                for item in items {
-                    if item["title"].as_str().is_none_or(str::is_empty)
-                        || item["url"].as_str().is_none_or(|u| !u.starts_with("http"))
-                    {
-                        problems.push(format!("newsboat item without title or link: {item}"));
-                    }
-                }
+        for item in items {
+            if item["title"].as_str().is_none_or(str::is_empty)
+                || item["url"].as_str().is_none_or(|u| !u.starts_with("http"))
+            {
+                problems.push(format!(
+                    "{url}: newsboat item without title or link: {item}"
+                ));
             }
-            Err(found) => problems.push(format!("{url}: {found}")),
         }
     }
     assert_no_problems("newsboat did not load every entry", &problems);
@@ -400,33 +449,28 @@ fn newsboat_loads_every_entry_of_the_atom_and_rss_feeds() {
 
 #[test]
 fn json_feeds_match_a_json_feed_1_1_schema_and_its_other_rules() {
-    require(
-        "python3",
-        "python3",
-        &["--version"],
-        "apt-get install python3",
-    );
     require_python_module("jsonschema");
     let dir = Dir::new("jsonfeed");
     let d = serve(&dir, &[]);
-    let mut problems = Vec::new();
-    for (path, items) in [
-        ("/feeds/all.json", RELEASES),
-        ("/feeds/asia-pacific.json", ASIA_PACIFIC),
-        ("/feeds/all.json?country=co&limit=1", 1),
-        (&format!("/feeds/{EMPTY_REGION}.json"), 0),
-    ] {
-        let (file, _) = fetch(&d, &dir, path);
-        let args = [
-            schema("jsonfeed-1.1.json").into_os_string(),
-            file.into_os_string(),
-            items.to_string().into(),
-        ];
-        if let Err(found) = python("jsonfeed_validate.py", &args) {
-            problems.push(format!("JSON Feed 1.1 rules on {path}:\n{found}"));
-        }
+    let feeds = [
+        (fetch(&d, &dir, "/feeds/all.json"), RELEASES),
+        (fetch(&d, &dir, "/feeds/asia-pacific.json"), ASIA_PACIFIC),
+        (fetch(&d, &dir, "/feeds/all.json?country=co&limit=1"), 1),
+        (fetch(&d, &dir, &format!("/feeds/{EMPTY_REGION}.json")), 0),
+    ];
+    let mut args: Vec<OsString> = vec![schema("jsonfeed-1.1.json").into()];
+    for (saved, items) in &feeds {
+        args.push(saved.file.clone().into());
+        args.push(items.to_string().into());
     }
+    let results = python("jsonfeed_validate.py", &args);
+    let problems = problems_in(
+        "JSON Feed 1.1 rules",
+        feeds.iter().map(|(s, _)| s.path.as_str()),
+        &results,
+    );
     assert_no_problems("JSON feeds are not valid JSON Feed 1.1", &problems);
+    assert_eq!(results.len(), feeds.len(), "every feed was checked");
 }
 
 #[test]
@@ -434,23 +478,46 @@ fn json_atom_and_rss_feeds_of_a_region_list_the_same_ids_in_the_same_order() {
     require_python_module("feedparser");
     let dir = Dir::new("same-ids");
     let d = serve(&dir, &[]);
-    for (feed, entries) in [
+    let regions = [
         ("all", RELEASES),
         ("asia-pacific", ASIA_PACIFIC),
         ("south-america", SOUTH_AMERICA),
         (EMPTY_REGION, 0),
-    ] {
-        let json: Vec<String> = d.json_feed(&format!("/feeds/{feed}.json"))["items"]
+    ];
+    let mut feeds = Vec::new();
+    for (region, entries) in regions {
+        feeds.push((
+            fetch(&d, &dir, &format!("/feeds/{region}.atom")),
+            "atom10",
+            entries,
+        ));
+        feeds.push((
+            fetch(&d, &dir, &format!("/feeds/{region}.rss")),
+            "rss20",
+            entries,
+        ));
+    }
+    let read = feedparser(&feeds);
+    assert_no_problems(
+        "feedparser",
+        &problems_in(
+            "feedparser",
+            feeds.iter().map(|(s, ..)| s.path.as_str()),
+            &read,
+        ),
+    );
+    for (n, (region, entries)) in regions.into_iter().enumerate() {
+        let json: Vec<String> = d.json_feed(&format!("/feeds/{region}.json"))["items"]
             .as_array()
             .expect("items")
             .iter()
             .map(|i| i["id"].as_str().expect("id").to_owned())
             .collect();
-        assert_eq!(json.len(), entries, "{feed}.json");
-        let atom = feedparser_ids(&d, &dir, &format!("/feeds/{feed}.atom"), "atom10", entries);
-        let rss = feedparser_ids(&d, &dir, &format!("/feeds/{feed}.rss"), "rss20", entries);
-        assert_eq!(atom, json, "{feed}: Atom and JSON ids differ");
-        assert_eq!(rss, json, "{feed}: RSS and JSON ids differ");
+        assert_eq!(json.len(), entries, "{region}.json");
+        let atom = strings(&read[2 * n]["ids"]);
+        let rss = strings(&read[2 * n + 1]["ids"]);
+        assert_eq!(atom, json, "{region}: Atom and JSON ids differ");
+        assert_eq!(rss, json, "{region}: RSS and JSON ids differ");
     }
 }
 

@@ -1,7 +1,7 @@
 """Checks the Schematron rules of RFC 4287's schema (Appendix B), which
 RELAX NG validation ignores, by parsing the Atom document.
 
-Usage: atom_rules.py FILE
+Usage: atom_rules.py FILE...
 
 - An atom:feed must have an atom:author unless all of its atom:entry
   children have an atom:author (and so every entry has an author: its own,
@@ -9,8 +9,8 @@ Usage: atom_rules.py FILE
 - An atom:entry must have at least one atom:link element with a rel
   attribute of 'alternate' (no rel means alternate) or an atom:content.
 
-Prints {"entries": N} as JSON on stdout and exits 0, or prints one problem
-per line on stderr and exits 1.
+Prints a JSON list on stdout, one {"file", "entries", "problems"} per file,
+and exits 1 when any file has a problem (0 otherwise).
 """
 
 import json
@@ -20,9 +20,12 @@ import xml.etree.ElementTree as ET
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
-def main():
-    root = ET.parse(sys.argv[1]).getroot()
+def check(path):
     problems = []
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as e:
+        return {"file": path, "entries": 0, "problems": ["not well-formed XML: %s" % e]}
     if root.tag != ATOM + "feed":
         problems.append("root element is %s, not atom:feed" % root.tag)
     entries = root.findall(ATOM + "entry")
@@ -39,11 +42,16 @@ def main():
         )
         if not (alternate or entry.find(ATOM + "content") is not None):
             problems.append(what + ": neither a link rel=alternate nor a content element")
-    if problems:
-        for p in problems:
-            print(p, file=sys.stderr)
-        sys.exit(1)
-    json.dump({"entries": len(entries)}, sys.stdout)
+    return {"file": path, "entries": len(entries), "problems": problems}
+
+
+def main():
+    results = [check(path) for path in sys.argv[1:]]
+    json.dump(results, sys.stdout)
+    for r in results:
+        for p in r["problems"]:
+            print("%s: %s" % (r["file"], p), file=sys.stderr)
+    sys.exit(1 if any(r["problems"] for r in results) else 0)
 
 
 main()

@@ -1,15 +1,15 @@
 """Validates a JSON Feed 1.1 document.
 
-Usage: jsonfeed_validate.py SCHEMA FILE ITEMS
+Usage: jsonfeed_validate.py SCHEMA FILE ITEMS [FILE ITEMS]...
 
 SCHEMA is tests/schema/jsonfeed-1.1.json, checked with the `jsonschema`
 package (Draft 2020-12). Then the rules that schema does not enforce: the
 body is UTF-8 JSON, `version` is exactly https://jsonfeed.org/version/1.1,
 item ids are unique, every date is RFC 3339, and every URL is absolute.
-Finally the feed must have exactly ITEMS items.
+Finally each feed must have exactly ITEMS items.
 
-Prints {"title", "ids"} as JSON on stdout and exits 0, or prints one problem
-per line on stderr and exits 1.
+Prints a JSON list on stdout, one {"file", "title", "ids", "problems"} per
+feed, and exits 1 when any feed has a problem (0 otherwise).
 """
 
 import datetime
@@ -73,25 +73,21 @@ def walk(node, where, problems):
             walk(value, "%s[%d]" % (where, i), problems)
 
 
-def main():
-    schema_path, path, items = sys.argv[1:4]
-    with open(schema_path, encoding="utf-8") as f:
-        schema = json.load(f)
-    jsonschema.Draft202012Validator.check_schema(schema)
+def validate(validator, path, items):
     with open(path, "rb") as f:
         body = f.read()
     try:
         feed = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
-        print("not UTF-8 JSON: %s" % e, file=sys.stderr)
-        sys.exit(1)
+        return {"file": path, "title": None, "ids": [], "problems": ["not UTF-8 JSON: %s" % e]}
     problems = []
-    validator = jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
-    for error in sorted(validator.iter_errors(feed), key=lambda e: list(e.absolute_path)):
+    for error in sorted(validator.iter_errors(feed), key=lambda e: [str(p) for p in e.absolute_path]):
         where = "".join("[%r]" % p for p in error.absolute_path) or "(root)"
-        problems.append("schema: %s: %s" % (where, error.message))
+        message = error.message
+        if error.validator == "anyOf":
+            needs = [" and ".join(s.get("required", [])) for s in error.validator_value]
+            message = "needs " + " or ".join(needs)
+        problems.append("schema: %s: %s" % (where, message))
     if not isinstance(feed, dict):
         problems.append("the document is not a JSON object")
         feed = {}
@@ -100,16 +96,29 @@ def main():
     walk(feed, "$", problems)
     entries = feed.get("items") if isinstance(feed.get("items"), list) else []
     ids = [i.get("id") for i in entries if isinstance(i, dict)]
-    repeated = sorted({i for i in ids if ids.count(i) > 1}, key=str)
-    for i in repeated:
+    for i in sorted({i for i in ids if ids.count(i) > 1}, key=str):
         problems.append("item id %r repeats" % (i,))
     if len(entries) != int(items):
         problems.append("%d items, expected %s" % (len(entries), items))
-    if problems:
-        for p in problems:
-            print(p, file=sys.stderr)
-        sys.exit(1)
-    json.dump({"title": feed.get("title"), "ids": ids}, sys.stdout)
+    return {"file": path, "title": feed.get("title"), "ids": ids, "problems": problems}
+
+
+def main():
+    args = sys.argv[1:]
+    if len(args) < 3 or len(args) % 2 == 0:
+        sys.exit("usage: jsonfeed_validate.py SCHEMA FILE ITEMS [FILE ITEMS]...")
+    with open(args[0], encoding="utf-8") as f:
+        schema = json.load(f)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    results = [validate(validator, args[i], args[i + 1]) for i in range(1, len(args), 2)]
+    json.dump(results, sys.stdout)
+    for r in results:
+        for p in r["problems"]:
+            print("%s: %s" % (r["file"], p), file=sys.stderr)
+    sys.exit(1 if any(r["problems"] for r in results) else 0)
 
 
 main()
