@@ -13,8 +13,13 @@ static LEFTOVER_LINK: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 #[allow(clippy::expect_used)]
-static TAG: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>").expect("static regex"));
+static TAG: LazyLock<Regex> = LazyLock::new(|| {
+    // Only real HTML tag names: "Relief <Update> for families" keeps its word.
+    Regex::new(
+        r"(?i)</?(?:a|abbr|b|blockquote|br|cite|code|dd|div|dl|dt|em|font|h[1-6]|hr|i|img|li|ol|p|pre|q|s|small|span|strong|sub|sup|table|tbody|td|th|thead|tr|u|ul)(?:\s[^<>]*)?/?>",
+    )
+    .expect("static regex")
+});
 
 /// Cleans one paragraph or line of release text.
 pub fn inline(text: &str) -> String {
@@ -98,6 +103,14 @@ mod tests {
         assert_eq!(
             inline("Fish&nbsp;&amp; chips\u{200B}  now"),
             "Fish & chips now"
+        );
+    }
+
+    #[test]
+    fn words_in_angle_brackets_survive() {
+        assert_eq!(
+            inline("Relief <Update> for <b>families</b>"),
+            "Relief <Update> for families"
         );
     }
 

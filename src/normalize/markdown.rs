@@ -65,17 +65,33 @@ fn yaml_pairs(block: &str) -> Vec<(String, String)> {
         .lines()
         .filter(|l| !l.starts_with([' ', '\t', '#', '-']))
         .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), unquote(v.trim()).to_owned()))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), unquote(v.trim())))
         .collect()
 }
 
-fn unquote(v: &str) -> &str {
-    for q in ['"', '\''] {
-        if let Some(inner) = v.strip_prefix(q).and_then(|s| s.strip_suffix(q)) {
-            return inner;
+/// YAML scalar quoting: `"..."` with backslash escapes, `'...'` with `''`.
+fn unquote(v: &str) -> String {
+    if let Some(inner) = v.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+        let mut out = String::with_capacity(inner.len());
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('n') => out.push(' '),
+                Some('t') => out.push(' '),
+                Some(other) => out.push(other),
+                None => {}
+            }
         }
+        return out;
     }
-    v
+    if let Some(inner) = v.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+        return inner.replace("''", "'");
+    }
+    v.to_owned()
 }
 
 fn toml_pairs(block: &str) -> Vec<(String, String)> {
@@ -193,6 +209,13 @@ mod tests {
             Some("2024-03-05T00:00:00+00:00")
         );
         assert_eq!(d.blocks, ["Body paragraph."]);
+    }
+
+    #[test]
+    fn yaml_quotes_are_unescaped() {
+        let d = parse("---\ntitle: \"A \\\"quoted\\\" word\"\nauthor: 'It''s me'\n---\nBody.\n");
+        assert_eq!(d.front.title.as_deref(), Some("A \"quoted\" word"));
+        assert_eq!(d.front.author.as_deref(), Some("It's me"));
     }
 
     #[test]

@@ -42,6 +42,13 @@ static SOURCE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 #[allow(clippy::expect_used)]
+static GLUED_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    // A heading run into the first word of its blurb with no space:
+    // "WHO WE AREThe …" or "Our WorkAs …".
+    Regex::new(r"^(?:[A-Z]{2,}(?: [A-Z]{2,}){0,5}[A-Z][a-z]|(?:[A-Z][a-z]+ ){0,4}[A-Z][a-z]+[A-Z][a-z]+ [a-z]).{40,}")
+        .expect("static regex")
+});
+#[allow(clippy::expect_used)]
 static END_MARK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^[-–—#*=\s]*(?:ends?|fin|fim)[-–—#*=\s]*$").expect("static regex")
 });
@@ -63,11 +70,14 @@ pub(crate) fn parse(text: &str, folder: &str, rules: &Rules, learned: &LearnedTe
 
 fn parse_lines(text: &str, is_template: impl Fn(&str) -> bool) -> Draft {
     let mut front = FrontMatter::default();
+    let raw: Vec<&str> = text.lines().collect();
+    let menu = menu_lines(&raw);
     // Template lines become blank lines: they separate paragraphs.
-    let mut lines: Vec<String> = text
-        .lines()
-        .map(|l| {
-            if is_template(l) {
+    let mut lines: Vec<String> = raw
+        .iter()
+        .zip(&menu)
+        .map(|(l, &is_menu)| {
+            if is_menu || is_template(l) {
                 String::new()
             } else {
                 l.trim_end().to_owned()
@@ -96,6 +106,32 @@ fn parse_lines(text: &str, is_template: impl Fn(&str) -> bool) -> Draft {
     }
 }
 
+/// Lines that are a scraped menu by their shape alone, so that even a
+/// single file of an unknown site loses its navigation: a short label
+/// repeated on the next line (link text, then heading), a label that the
+/// next line repeats as its start, and a heading glued to its blurb
+/// (`WHO WE AREThe organization…`, `Our WorkAs the…`).
+fn menu_lines(lines: &[&str]) -> Vec<bool> {
+    let keys: Vec<String> = lines.iter().map(|l| line_key(l)).collect();
+    let mut menu: Vec<bool> = lines
+        .iter()
+        .map(|l| GLUED_HEADING.is_match(l.trim()))
+        .collect();
+    for i in 0..lines.len().saturating_sub(1) {
+        let (key, next) = (&keys[i], &keys[i + 1]);
+        if key.is_empty() || key.len() > 60 {
+            continue;
+        }
+        if key == next {
+            menu[i] = true;
+            menu[i + 1] = true;
+        } else if next.len() > key.len() + 20 && next.starts_with(key.as_str()) && menu[i + 1] {
+            menu[i] = true;
+        }
+    }
+    menu
+}
+
 /// Removes a scraped `date 2024-05-01` prefix from a line, returning the date.
 fn take_date_prefix(line: &mut String) -> Option<DateTime<FixedOffset>> {
     let captures = DATE_PREFIX.captures(line)?;
@@ -111,7 +147,53 @@ fn parse_day(day: &str) -> Option<DateTime<FixedOffset>> {
 }
 
 /// Finds the title line; returns it and the index where the body starts.
+///
+/// Usually the first headline-like line. But when unlearned navigation
+/// comes first, the release's own opening — a dateline paragraph — sits
+/// further down behind a run of short menu lines; then the title is the
+/// line just above that opening.
 fn find_title(lines: &[String]) -> (Option<String>, usize) {
+    let first = first_title(lines);
+    let (Some(_), start) = &first else {
+        return first;
+    };
+    let Some(lead) = dateline_lead(lines, *start) else {
+        return first;
+    };
+    let between: Vec<&str> = lines[*start..lead]
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty() && !is_meta_line(l))
+        .collect();
+    let short = between.iter().filter(|l| l.chars().count() < 80).count();
+    if between.len() < 2 || short * 2 <= between.len() {
+        return first;
+    }
+    let headline = (*start..lead)
+        .rev()
+        .map(|i| (i, lines[i].trim()))
+        .find(|(_, l)| {
+            !l.is_empty()
+                && !is_meta_line(l)
+                && !is_list_item(l)
+                && !is_prose(l)
+                && l.split_whitespace().count() >= 2
+        });
+    match headline {
+        Some((_, line)) => (Some(line.to_owned()), lead),
+        None => first,
+    }
+}
+
+/// The first paragraph at or after `start` that opens with a dateline.
+fn dateline_lead(lines: &[String], start: usize) -> Option<usize> {
+    (start..lines.len().min(start + 60)).find(|&i| {
+        let line = lines[i].trim();
+        super::summary::dateline_prefix(line).is_some() && is_prose(line)
+    })
+}
+
+fn first_title(lines: &[String]) -> (Option<String>, usize) {
     let mut short: Option<(usize, &str)> = None;
     let candidates = lines
         .iter()
@@ -391,6 +473,50 @@ mod tests {
             d.blocks,
             ["The convoy arrived after a two-day journey across the desert with food and water."]
         );
+    }
+
+    #[test]
+    fn unlearned_navigation_gives_way_to_the_line_above_the_dateline() {
+        let d = parse_lines(
+            "Home\nWho we serve\nWHO WE SERVEThe agency helps people on the move in forty countries with shelter and care.\nOur Work\nNewsroom\nDonate\n- Reports and Data\nShelter Kits Reach Families After Landslides\nKathmandu – The agency this week began moving 1,800 families from hillsides at risk of new landslides.\nSecond paragraph of the release.\n",
+            |_| false,
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Shelter Kits Reach Families After Landslides")
+        );
+        assert!(d.blocks[0].starts_with("Kathmandu –"), "{:#?}", d.blocks);
+    }
+
+    #[test]
+    fn a_standfirst_between_title_and_dateline_stays_body() {
+        let d = draft(
+            "Agency Appeals for USD 20 Million\nThe money would reach 300,000 people\nNairobi – The agency launched an appeal on Monday for families hit by the drought this year.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Agency Appeals for USD 20 Million")
+        );
+    }
+
+    #[test]
+    fn menus_are_recognised_by_their_shape() {
+        let text = "Who we are\nWHO WE AREThe agency works with migrants in forty countries on shelter and health.\nOur Work\nOur WorkAs the leading agency we help people on the move at every stage.\nWhat We Do\nWhat We Do\nDonate\nDonate\nFloods Force Families From Homes in the North\nThe rains began on Friday and have not stopped since, officials said this week.\n";
+        let d = parse_lines(text, |_| false);
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Floods Force Families From Homes in the North")
+        );
+        assert_eq!(d.blocks.len(), 1, "{:#?}", d.blocks);
+    }
+
+    #[test]
+    fn a_line_repeated_once_in_the_body_is_not_a_menu_unless_adjacent() {
+        let long = "The first paragraph of the body is long enough to be prose text, and it goes on for a good while longer.";
+        let d = draft(&format!(
+            "A Title Line Here\n{long}\nIOM Kenya\n{long}\nIOM Kenya\n"
+        ));
+        assert_eq!(d.blocks.len(), 4, "{:#?}", d.blocks);
     }
 
     #[test]
