@@ -121,6 +121,12 @@ const NOT_NAME_WORDS: [&str; 72] = [
     "migrants",
     "refugee",
 ];
+/// Words that make a line an office or organisation.
+const ORGANISATION_WORDS: [&str; 22] = [
+    "office", "mission", "bureau", "unit", "department", "headquarters", "oficina", "ministry", "agency", "aid",
+    "relief", "foundation", "council", "committee", "society", "network", "organization", "organisation",
+    "commission", "federation", "association", "institute",
+];
 const NAME_PARTICLES: [&str; 16] = [
     "de", "da", "del", "della", "van", "von", "der", "den", "al", "el", "bin", "la", "le", "du",
     "dos", "ter",
@@ -152,8 +158,11 @@ pub fn parse(lines: &[String]) -> Contact {
         lines: lines.to_vec(),
         ..Contact::default()
     };
-    for segment in lines.iter().flat_map(|l| segments(l)) {
-        read_segment(&segment, &mut contact);
+    for line in lines {
+        match office_line(line).filter(|_| contact.office.is_none()) {
+            Some(office) => contact.office = Some(office),
+            None => segments(line).iter().for_each(|s| read_segment(s, &mut contact)),
+        }
     }
     contact
 }
@@ -257,19 +266,20 @@ fn is_office(text: &str) -> bool {
         && words[0].len() >= 2
         && words[0].chars().all(|c| c.is_ascii_uppercase())
         && words[1].chars().next().is_some_and(char::is_uppercase);
-    let named = [
-        "Office",
-        "Mission",
-        "Bureau",
-        "Unit",
-        "Department",
-        "Headquarters",
-        "Oficina",
-        "Bureau",
-    ]
-    .iter()
-    .any(|w| words.contains(w));
-    (acronym_led || named) && words.len() <= 8 && !text.contains('@')
+    let organisation = words.iter().any(|w| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        ORGANISATION_WORDS.contains(&w.as_str())
+    });
+    (acronym_led || organisation) && (1..=8).contains(&words.len()) && !text.contains('@')
+}
+
+/// A whole contact line naming an office ("Meridian Migrant Aid, Kathmandu").
+fn office_line(line: &str) -> Option<String> {
+    let line = line.trim().trim_end_matches(['.', ':']);
+    let digits = line.chars().filter(char::is_ascii_digit).count();
+    let first = line.split(',').next().unwrap_or(line);
+    (digits < 5 && is_office(first) && person_name(first).is_none() && !is_contact_header(line))
+        .then(|| line.to_owned())
 }
 
 #[cfg(test)]
@@ -326,6 +336,14 @@ mod tests {
         assert_eq!(c.people[0].email.as_deref(), Some("ohaddad@example.org"));
         assert_eq!(c.people[0].phone.as_deref(), Some("+962 79 555 0101"));
         assert_eq!(c.office.as_deref(), Some("IOM Amman"));
+    }
+
+    #[test]
+    fn an_organisation_line_is_the_office() {
+        let c = parse(&lines(&["For more information, please contact", "Asha Rai", "Harbour Relief Network, Pokhara", "Email: arai@example.org"]));
+        assert_eq!(c.people[0].name, "Asha Rai");
+        assert_eq!(c.people[0].email.as_deref(), Some("arai@example.org"));
+        assert_eq!(c.office.as_deref(), Some("Harbour Relief Network, Pokhara"));
     }
 
     #[test]
