@@ -123,9 +123,28 @@ const NOT_NAME_WORDS: [&str; 72] = [
 ];
 /// Words that make a line an office or organisation.
 const ORGANISATION_WORDS: [&str; 22] = [
-    "office", "mission", "bureau", "unit", "department", "headquarters", "oficina", "ministry", "agency", "aid",
-    "relief", "foundation", "council", "committee", "society", "network", "organization", "organisation",
-    "commission", "federation", "association", "institute",
+    "office",
+    "mission",
+    "bureau",
+    "unit",
+    "department",
+    "headquarters",
+    "oficina",
+    "ministry",
+    "agency",
+    "aid",
+    "relief",
+    "foundation",
+    "council",
+    "committee",
+    "society",
+    "network",
+    "organization",
+    "organisation",
+    "commission",
+    "federation",
+    "association",
+    "institute",
 ];
 const NAME_PARTICLES: [&str; 16] = [
     "de", "da", "del", "della", "van", "von", "der", "den", "al", "el", "bin", "la", "le", "du",
@@ -161,7 +180,9 @@ pub fn parse(lines: &[String]) -> Contact {
     for line in lines {
         match office_line(line).filter(|_| contact.office.is_none()) {
             Some(office) => contact.office = Some(office),
-            None => segments(line).iter().for_each(|s| read_segment(s, &mut contact)),
+            None => segments(line)
+                .iter()
+                .for_each(|s| read_segment(s, &mut contact)),
         }
     }
     contact
@@ -267,7 +288,9 @@ fn is_office(text: &str) -> bool {
         && words[0].chars().all(|c| c.is_ascii_uppercase())
         && words[1].chars().next().is_some_and(char::is_uppercase);
     let organisation = words.iter().any(|w| {
-        let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        let w = w
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
         ORGANISATION_WORDS.contains(&w.as_str())
     });
     (acronym_led || organisation) && (1..=8).contains(&words.len()) && !text.contains('@')
@@ -340,7 +363,12 @@ mod tests {
 
     #[test]
     fn an_organisation_line_is_the_office() {
-        let c = parse(&lines(&["For more information, please contact", "Asha Rai", "Harbour Relief Network, Pokhara", "Email: arai@example.org"]));
+        let c = parse(&lines(&[
+            "For more information, please contact",
+            "Asha Rai",
+            "Harbour Relief Network, Pokhara",
+            "Email: arai@example.org",
+        ]));
         assert_eq!(c.people[0].name, "Asha Rai");
         assert_eq!(c.people[0].email.as_deref(), Some("arai@example.org"));
         assert_eq!(c.office.as_deref(), Some("Harbour Relief Network, Pokhara"));

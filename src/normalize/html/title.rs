@@ -1,0 +1,315 @@
+//! The headline: an `<h1>` that agrees with what the page's metadata states,
+//! else the stated title with the site name removed; and dropping a first
+//! block that only repeats it.
+
+use std::sync::LazyLock;
+
+use scraper::{ElementRef, Html, Selector};
+
+use super::chrome::in_page_chrome;
+use super::cleanup::{collapse_whitespace, inline_text};
+use super::meta::PageMeta;
+use super::{MAX_CANDIDATES, selector};
+
+static H1: LazyLock<Selector> = LazyLock::new(|| selector("h1"));
+
+/// Title separators between a headline and a site name.
+const TITLE_SEPARATORS: &[&str] = &[" | ", " - ", " – ", " — ", " :: ", " · "];
+/// Separators that may also put the site name first; dashes are left out
+/// because headlines use them ("Sudan – Agency scales up aid").
+const PREFIX_SEPARATORS: &[&str] = &[" | ", " :: ", " · "];
+
+/// The page's headline: an `<h1>` that agrees with `og:title` or `<title>`;
+/// else `og:title` or `twitter:title`; else `<title>` without the site name;
+/// else the first `<h1>`.
+pub(super) fn headline(page: &Html, root: ElementRef<'_>, meta: &PageMeta) -> Option<String> {
+    let stripped_title = meta
+        .title
+        .as_deref()
+        .map(|t| strip_site_name(t, meta.site_name.as_deref()))
+        .filter(|t| !t.is_empty());
+    let stated = [
+        meta.og_title.as_deref(),
+        meta.twitter_title.as_deref(),
+        meta.title.as_deref(),
+        stripped_title.as_deref(),
+    ];
+    let h1s = headline_candidates(page, root);
+    if let Some(h1) = h1s
+        .iter()
+        .find(|h1| stated.iter().flatten().any(|s| titles_agree(h1, s)))
+    {
+        return Some(h1.clone());
+    }
+    meta.og_title
+        .clone()
+        .or_else(|| meta.twitter_title.clone())
+        .or(stripped_title)
+        .or_else(|| h1s.into_iter().next())
+        .or_else(|| page.select(&H1).map(inline_text).find(|t| !t.is_empty()))
+}
+
+/// `<h1>` texts outside page chrome, those inside the article first.
+fn headline_candidates(page: &Html, root: ElementRef<'_>) -> Vec<String> {
+    let in_root = root
+        .select(&H1)
+        .take(MAX_CANDIDATES)
+        .filter(|h1| !in_page_chrome(*h1, root));
+    let in_page = page
+        .select(&H1)
+        .take(MAX_CANDIDATES)
+        .filter(|h1| !in_page_chrome(*h1, root));
+    let mut texts: Vec<String> = Vec::new();
+    for text in in_root.chain(in_page).map(inline_text) {
+        if !text.is_empty() && !texts.contains(&text) {
+            texts.push(text);
+        }
+    }
+    texts
+}
+
+/// Equal, or one contains the other, ignoring case and whitespace. The
+/// shorter must have three words or more, so a logo `<h1>` ("MRA") does not
+/// agree with every title that mentions it.
+fn titles_agree(a: &str, b: &str) -> bool {
+    let (a, b) = (title_key(a), title_key(b));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    if a == b {
+        return true;
+    }
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    short.split_whitespace().count() >= 3 && long.contains(short.as_str())
+}
+
+fn title_key(text: &str) -> String {
+    collapse_whitespace(&text.to_lowercase())
+}
+
+/// `<title>` without the site name: the side equal to `og:site_name`, or else
+/// a short last part ("… | MRA"), or a short first part before a pipe-like
+/// separator ("MRA | …").
+fn strip_site_name(title: &str, site_name: Option<&str>) -> String {
+    let title = collapse_whitespace(title);
+    if let Some(site) = site_name.map(collapse_whitespace).filter(|s| !s.is_empty()) {
+        for separator in TITLE_SEPARATORS {
+            if let Some(rest) = strip_suffix_ci(&title, &format!("{separator}{site}")) {
+                return rest.trim().to_string();
+            }
+            if let Some(rest) = strip_prefix_ci(&title, &format!("{site}{separator}")) {
+                return rest.trim().to_string();
+            }
+        }
+    }
+    let last_split = TITLE_SEPARATORS
+        .iter()
+        .filter_map(|sep| title.rfind(sep).map(|i| (i, sep.len())))
+        .max_by_key(|(i, _)| *i);
+    if let Some((i, len)) = last_split {
+        let (head, tail) = (&title[..i], &title[i + len..]);
+        if looks_like_site_name(tail, head) {
+            return head.trim().to_string();
+        }
+    }
+    let first_split = PREFIX_SEPARATORS
+        .iter()
+        .filter_map(|sep| title.find(sep).map(|i| (i, sep.len())))
+        .min_by_key(|(i, _)| *i);
+    if let Some((i, len)) = first_split {
+        let (head, tail) = (&title[..i], &title[i + len..]);
+        if looks_like_site_name(head, tail) {
+            return tail.trim().to_string();
+        }
+    }
+    title
+}
+
+/// A site name is short, and shorter than the headline it sits beside.
+fn looks_like_site_name(part: &str, headline: &str) -> bool {
+    let words = part.split_whitespace().count();
+    (1..=5).contains(&words)
+        && part.chars().count() <= 50
+        && part.chars().count() < headline.chars().count()
+        && headline.split_whitespace().count() >= 2
+}
+
+fn strip_suffix_ci<'a>(text: &'a str, suffix: &str) -> Option<&'a str> {
+    let cut = text.len().checked_sub(suffix.len())?;
+    let tail = text.get(cut..)?;
+    tail.eq_ignore_ascii_case(suffix).then(|| &text[..cut])
+}
+
+fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
+/// Drops a first block that only repeats the headline.
+pub(super) fn without_leading_title(mut blocks: Vec<String>, title: Option<&str>) -> Vec<String> {
+    if let (Some(first), Some(title)) = (blocks.first(), title)
+        && title_key(first) == title_key(title)
+    {
+        blocks.remove(0);
+    }
+    blocks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::html::parse;
+    use crate::normalize::html::test_support::{PROSE, joined, page};
+
+    #[test]
+    fn title_is_the_article_h1_when_it_agrees_with_og_title() {
+        let html = page(
+            r#"<title>Rains flood Dadaab camps | Horn Relief Coalition</title>
+               <meta property="og:title" content="Rains flood Dadaab camps, 12,400 people reached">"#,
+            &format!(
+                r#"<header><h1 class="logo">Horn Relief Coalition</h1></header>
+                   <article><h1>Rains flood  Dadaab camps,
+                   12,400 people reached</h1>{PROSE}</article>"#
+            ),
+        );
+        let draft = parse(&html);
+        assert_eq!(
+            draft.title.as_deref(),
+            Some("Rains flood Dadaab camps, 12,400 people reached")
+        );
+        assert_eq!(draft.front.title, None);
+    }
+
+    #[test]
+    fn title_is_the_h1_when_it_contains_the_og_title() {
+        let html = page(
+            r#"<meta property="og:title" content="Rains flood Dadaab camps">"#,
+            &format!("<article><h1>Kenya: Rains flood Dadaab camps</h1>{PROSE}</article>"),
+        );
+        assert_eq!(
+            parse(&html).title.as_deref(),
+            Some("Kenya: Rains flood Dadaab camps")
+        );
+    }
+
+    #[test]
+    fn title_is_og_title_when_the_h1_disagrees() {
+        let html = page(
+            r#"<title>Press releases | Horn Relief Coalition</title>
+               <meta property="og:title" content="Rains flood Dadaab camps">"#,
+            &format!("<article><h1>Latest press releases</h1>{PROSE}</article>"),
+        );
+        assert_eq!(
+            parse(&html).title.as_deref(),
+            Some("Rains flood Dadaab camps")
+        );
+    }
+
+    #[test]
+    fn title_is_twitter_title_when_there_is_no_og_title() {
+        let html = page(
+            r#"<meta name="twitter:title" content="Rains flood Dadaab camps">"#,
+            PROSE,
+        );
+        assert_eq!(
+            parse(&html).title.as_deref(),
+            Some("Rains flood Dadaab camps")
+        );
+    }
+
+    #[test]
+    fn title_tag_loses_the_site_name_given_by_og_site_name() {
+        let html = page(
+            r#"<title>Rains flood Dadaab camps – Horn Relief Coalition</title>
+               <meta property="og:site_name" content="Horn Relief Coalition">"#,
+            PROSE,
+        );
+        assert_eq!(
+            parse(&html).title.as_deref(),
+            Some("Rains flood Dadaab camps")
+        );
+    }
+
+    #[test]
+    fn title_tag_loses_a_short_site_suffix_or_prefix() {
+        assert_eq!(
+            strip_site_name("Rains flood Dadaab camps | HRC", None),
+            "Rains flood Dadaab camps"
+        );
+        assert_eq!(
+            strip_site_name("Rains flood Dadaab camps - HRC News", None),
+            "Rains flood Dadaab camps"
+        );
+        assert_eq!(
+            strip_site_name("HRC :: Rains flood Dadaab camps", None),
+            "Rains flood Dadaab camps"
+        );
+        assert_eq!(
+            strip_site_name("HRC · Rains flood Dadaab camps", None),
+            "Rains flood Dadaab camps"
+        );
+        assert_eq!(
+            strip_site_name(
+                "Home — Rains flood camps — Horn Relief",
+                Some("Horn Relief")
+            ),
+            "Home — Rains flood camps"
+        );
+    }
+
+    #[test]
+    fn title_tag_keeps_a_dash_that_belongs_to_the_headline() {
+        assert_eq!(
+            strip_site_name("Sudan – Coalition scales up aid in Darfur camps", None),
+            "Sudan – Coalition scales up aid in Darfur camps"
+        );
+        assert_eq!(strip_site_name("Floods in Chad", None), "Floods in Chad");
+    }
+
+    #[test]
+    fn title_falls_back_to_the_first_h1() {
+        let html = page("", &format!("<h1>Rains flood Dadaab camps</h1>{PROSE}"));
+        let draft = parse(&html);
+        assert_eq!(draft.title.as_deref(), Some("Rains flood Dadaab camps"));
+        assert!(!joined(&draft).contains("Rains flood Dadaab camps"));
+    }
+
+    #[test]
+    fn title_has_entities_decoded_and_whitespace_collapsed() {
+        let html = page(
+            "<title>Shelter  &amp;\n water for &quot;Lake Chad&quot; families | HRC</title>",
+            PROSE,
+        );
+        assert_eq!(
+            parse(&html).title.as_deref(),
+            Some("Shelter & water for \"Lake Chad\" families")
+        );
+        let twice_escaped = page(
+            r#"<meta property="og:title" content="Coalition&amp;#8217;s appeal &amp;amp; response">"#,
+            PROSE,
+        );
+        assert_eq!(
+            parse(&twice_escaped).title.as_deref(),
+            Some("Coalition’s appeal & response")
+        );
+    }
+
+    #[test]
+    fn leading_block_repeating_the_title_is_dropped() {
+        let html = page(
+            r#"<meta property="og:title" content="Rains flood Dadaab camps">"#,
+            &format!("<div><h2>Rains flood Dadaab camps</h2>{PROSE}</div>"),
+        );
+        let draft = parse(&html);
+        assert!(
+            draft.blocks[0].starts_with("NAIROBI – Aid workers"),
+            "{:?}",
+            draft.blocks
+        );
+    }
+}
