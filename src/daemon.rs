@@ -92,6 +92,7 @@ pub async fn run(
         metrics: metrics.clone(),
         heartbeat: heartbeat.clone(),
         started: Instant::now(),
+        websub: crate::websub::Pinger::start().ok(),
     };
     let ingest_thread = std::thread::Builder::new()
         .name("ingest".into())
@@ -209,6 +210,7 @@ struct IngestWorker {
     metrics: Arc<Metrics>,
     heartbeat: Arc<AtomicU64>,
     started: Instant,
+    websub: Option<crate::websub::Pinger>,
 }
 
 /// How long the ingest waits for more signals before acting: long enough to
@@ -349,12 +351,15 @@ impl IngestWorker {
     }
 
     fn publish(&self) {
-        let version = self.published.load().snapshot.version + 1;
+        let before = self.published.load_full();
+        let version = before.snapshot.version + 1;
         let snapshot = Arc::new(Snapshot::new(version, self.ingest.entries()));
         self.metrics.snapshot_version.set(version);
-        self.published.store(Arc::new(Published::render(
-            self.ingest.config().clone(),
-            snapshot,
-        )));
+        let config = self.ingest.config().clone();
+        let published = Arc::new(Published::render(config.clone(), snapshot));
+        self.published.store(published.clone());
+        if let (Some(pinger), Some(hub)) = (&self.websub, &config.websub_hub) {
+            pinger.ping(hub, published.changed_feeds(&before));
+        }
     }
 }

@@ -183,6 +183,23 @@ impl Published {
         }
     }
 
+    /// The URLs of the unqueried feeds whose bytes differ from `before`'s.
+    pub fn changed_feeds(&self, before: &Published) -> Vec<String> {
+        let mut urls: Vec<String> = self
+            .feeds
+            .iter()
+            .filter(|(key, body)| {
+                before
+                    .feeds
+                    .get(*key)
+                    .is_none_or(|old| old.etag(Coding::Identity) != body.etag(Coding::Identity))
+            })
+            .map(|((region, format), _)| feed_url(&self.config, region, *format))
+            .collect();
+        urls.sort();
+        urls
+    }
+
     /// The unqueried feed of `region` (a slug or `all`).
     pub fn feed(&self, region: &str, format: FeedFormat) -> Option<Arc<Body>> {
         self.feeds.get(&(region.to_owned(), format)).cloned()

@@ -305,3 +305,67 @@ fn a_new_file_where_a_moved_one_was_gets_its_own_id() {
     );
     assert_eq!(d.get("/healthz").status, 200, "{}", d.log());
 }
+
+#[test]
+fn a_configured_websub_hub_hears_of_changed_feeds() {
+    use std::io::{BufRead, BufReader, Read};
+    let hub = std::net::TcpListener::bind("127.0.0.1:0").expect("hub");
+    let hub_addr = hub.local_addr().expect("addr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in hub.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut length = 0;
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                line.clear();
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let _ = (&stream).write_all(
+                b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+            let _ = tx.send(String::from_utf8_lossy(&body).into_owned());
+        }
+    });
+    let dir = Dir::new("websub");
+    two_releases(&dir);
+    let config = dir.path().join("hub.toml");
+    std::fs::write(&config, format!("websub_hub = \"http://{hub_addr}/\"\n")).expect("config");
+    let d = Daemon::start(&dir, &["--config", config.to_str().expect("utf-8 path")]);
+    let atom = d.get("/feeds/all.atom").text();
+    assert!(
+        atom.contains(&format!("href=\"http://{hub_addr}/\" rel=\"hub\""))
+            || atom.contains("rel=\"hub\""),
+        "{atom}"
+    );
+
+    dir.put("kenya.txt", &release("Families Return Home After Floods", "Nairobi", "More than 1,600 displaced people went back to their farms this week with transport from the agency."));
+    let mut bodies = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !bodies
+        .iter()
+        .any(|b: &String| b.contains("feeds%2Feast-horn-africa.atom"))
+    {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        bodies.push(
+            rx.recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no ping for the region feed; got {bodies:?}")),
+        );
+    }
+    assert!(
+        bodies.iter().all(|b| b.contains("hub.mode=publish")),
+        "{bodies:?}"
+    );
+    assert!(
+        bodies.iter().any(|b| b.contains("feeds%2Fall.atom")),
+        "{bodies:?}"
+    );
+    assert!(
+        !bodies.iter().any(|b| b.contains("southern-africa")),
+        "unchanged feeds are not announced: {bodies:?}"
+    );
+}
