@@ -356,7 +356,11 @@ impl IngestWorker {
         let snapshot = Arc::new(Snapshot::new(version, self.ingest.entries()));
         self.metrics.snapshot_version.set(version);
         let config = self.ingest.config().clone();
-        let published = Arc::new(Published::render(config.clone(), snapshot));
+        let published = Arc::new(Published::render_after(
+            config.clone(),
+            snapshot,
+            Some(&before),
+        ));
         self.published.store(published.clone());
         if let (Some(pinger), Some(hub)) = (&self.websub, &config.websub_hub) {
             pinger.ping(hub, published.changed_feeds(&before));

@@ -119,7 +119,7 @@ impl Ingest {
         self.known
             .values()
             .filter_map(|k| match k {
-                Known::Release(s) => Some(Arc::new(s.entry.clone())),
+                Known::Release(s) => Some(s.entry.clone()),
                 Known::Refused(_) => None,
             })
             .collect()
@@ -479,7 +479,7 @@ impl Ingest {
                 };
                 Change::Upsert(Stored {
                     file: read.file.clone(),
-                    entry,
+                    entry: Arc::new(entry),
                     content_hash,
                 })
             }
@@ -553,7 +553,7 @@ impl Ingest {
                 Change::Move { from, to } => {
                     if let Some(Known::Release(s)) = self.known.remove(&from) {
                         let mut moved = (*s).clone();
-                        moved.entry.key = to.key.clone();
+                        Arc::make_mut(&mut moved.entry).key = to.key.clone();
                         moved.file = to;
                         self.ids
                             .insert(moved.entry.release.id.clone(), moved.file.key.clone());

@@ -110,13 +110,31 @@ fn brotli(bytes: &[u8]) -> Bytes {
     Bytes::from(out)
 }
 
+/// A rendered feed and what it was rendered from.
+struct Cached {
+    key: u64,
+    body: Arc<Body>,
+}
+
+/// Identifies a feed's entries: their ids and dates, in order.
+fn selection_key(entries: &[&crate::model::Entry]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for e in entries {
+        e.release.id.hash(&mut h);
+        e.published.hash(&mut h);
+        e.updated.hash(&mut h);
+    }
+    h.finish()
+}
+
 /// Everything served for one snapshot.
 pub struct Published {
     /// The configuration the bodies were rendered with.
     pub config: Arc<Config>,
     /// The releases.
     pub snapshot: Arc<Snapshot>,
-    feeds: HashMap<(String, FeedFormat), Arc<Body>>,
+    feeds: HashMap<(String, FeedFormat), Cached>,
     /// `/feeds.opml`.
     pub opml: Arc<Body>,
     /// `/`.
@@ -128,6 +146,18 @@ pub struct Published {
 impl Published {
     /// Renders every unqueried feed and page of `snapshot`.
     pub fn render(config: Arc<Config>, snapshot: Arc<Snapshot>) -> Published {
+        Published::render_after(config, snapshot, None)
+    }
+
+    /// Renders `snapshot`, reusing the bodies of `previous` for every feed
+    /// whose entries did not change (same ids and dates, same configuration):
+    /// a change in one region re-renders that region and `all`, no more.
+    pub fn render_after(
+        config: Arc<Config>,
+        snapshot: Arc<Snapshot>,
+        previous: Option<&Published>,
+    ) -> Published {
+        let previous = previous.filter(|p| Arc::ptr_eq(&p.config, &config));
         let mut feeds = HashMap::new();
         let regions = std::iter::once("all".to_owned())
             .chain(
@@ -140,21 +170,31 @@ impl Published {
             )
             .collect::<Vec<_>>();
         for region in regions {
+            let query = FeedQuery {
+                region: (region != "all").then(|| region.clone()),
+                limit: config.feed_entries,
+                since: None,
+                country: None,
+            };
+            let entries = query.select(&snapshot);
+            let key = selection_key(&entries);
             for format in [FeedFormat::Atom, FeedFormat::Rss, FeedFormat::Json] {
-                let query = FeedQuery {
-                    region: (region != "all").then(|| region.clone()),
-                    limit: config.feed_entries,
-                    since: None,
-                    country: None,
+                let reused = previous
+                    .and_then(|p| p.feeds.get(&(region.clone(), format)))
+                    .filter(|c| c.key == key);
+                let body = match reused {
+                    Some(cached) => cached.body.clone(),
+                    None => {
+                        let url = feed_url(&config, &region, format);
+                        let bytes = feeds::render_feed(&config, &query, format, &entries, &url);
+                        Arc::new(Body::new(
+                            format.content_type(),
+                            bytes,
+                            feeds::last_updated(&entries),
+                        ))
+                    }
                 };
-                let body = render_feed(
-                    &config,
-                    &snapshot,
-                    &query,
-                    format,
-                    &feed_url(&config, &region, format),
-                );
-                feeds.insert((region.clone(), format), Arc::new(body));
+                feeds.insert((region.clone(), format), Cached { key, body });
             }
         }
         let newest = snapshot.entries().iter().map(|e| e.updated).max();
@@ -188,11 +228,10 @@ impl Published {
         let mut urls: Vec<String> = self
             .feeds
             .iter()
-            .filter(|(key, body)| {
-                before
-                    .feeds
-                    .get(*key)
-                    .is_none_or(|old| old.etag(Coding::Identity) != body.etag(Coding::Identity))
+            .filter(|(key, cached)| {
+                before.feeds.get(*key).is_none_or(|old| {
+                    old.body.etag(Coding::Identity) != cached.body.etag(Coding::Identity)
+                })
             })
             .map(|((region, format), _)| feed_url(&self.config, region, *format))
             .collect();
@@ -202,7 +241,9 @@ impl Published {
 
     /// The unqueried feed of `region` (a slug or `all`).
     pub fn feed(&self, region: &str, format: FeedFormat) -> Option<Arc<Body>> {
-        self.feeds.get(&(region.to_owned(), format)).cloned()
+        self.feeds
+            .get(&(region.to_owned(), format))
+            .map(|c| c.body.clone())
     }
 }
 

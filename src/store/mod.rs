@@ -10,6 +10,7 @@
 mod schema;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -109,7 +110,7 @@ pub struct Stored {
     /// The file the release was built from; `file.key` must equal `entry.key`.
     pub file: FileState,
     /// The release and its dates.
-    pub entry: Entry,
+    pub entry: Arc<Entry>,
     /// [`content_hash`] of the record: decides whether `updated` moves.
     pub content_hash: String,
 }
@@ -332,7 +333,7 @@ mod tests {
         };
         Stored {
             file,
-            entry,
+            entry: Arc::new(entry),
             content_hash,
         }
     }
@@ -410,7 +411,7 @@ mod tests {
 
     #[test]
     fn content_hash_ignores_dates_but_not_content() {
-        let release = sample("a.md", "text").entry.release;
+        let release = sample("a.md", "text").entry.release.clone();
         let undated = Release {
             published: None,
             ..release.clone()

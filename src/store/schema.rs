@@ -276,7 +276,7 @@ impl ReleaseRow {
         };
         Ok(Stored {
             file,
-            entry,
+            entry: std::sync::Arc::new(entry),
             content_hash: self.content_hash,
         })
     }
@@ -416,7 +416,7 @@ mod tests {
     fn upsert_replaces_by_key_and_removing_a_missing_key_is_a_no_op() -> TestResult {
         let mut store = Store::open_in_memory()?;
         let mut edited = sample("a.md", "edited");
-        edited.entry.updated += chrono::Duration::days(1);
+        std::sync::Arc::make_mut(&mut edited.entry).updated += chrono::Duration::days(1);
         store.apply(&[
             Change::Upsert(sample("a.md", "A")),
             Change::Upsert(edited.clone()),
@@ -435,12 +435,13 @@ mod tests {
     fn a_duplicate_id_a_key_mismatch_or_an_unstorable_date_is_refused() -> TestResult {
         let mut store = Store::open_in_memory()?;
         let mut clash = sample("b.md", "B");
-        clash.entry.release.id = sample("a.md", "A").entry.release.id;
+        std::sync::Arc::make_mut(&mut clash.entry).release.id =
+            sample("a.md", "A").entry.release.id.clone();
         let batch = [Change::Upsert(sample("a.md", "A")), Change::Upsert(clash)];
         let err = store.apply(&batch).expect_err("duplicate id");
         assert!(matches!(&err, StoreError::DuplicateId { holder, .. } if holder == "a.md"));
         let mut misplaced = sample("a.md", "A");
-        misplaced.entry.key = "b.md".into();
+        std::sync::Arc::make_mut(&mut misplaced.entry).key = "b.md".into();
         let err = store
             .apply(&[Change::Upsert(misplaced)])
             .expect_err("key mismatch");
