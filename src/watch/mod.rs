@@ -77,9 +77,15 @@ impl Watcher {
                 }
             }
         };
-        let inner = notify::recommended_watcher(handler).map_err(|source| WatchError::Notify {
-            path: PathBuf::new(),
-            source,
+        // notify follows symlinked folders by default, which would watch
+        // places outside the release folders; targets inside them are
+        // watched directly anyway.
+        let config = notify::Config::default().with_follow_symlinks(false);
+        let inner = notify::RecommendedWatcher::new(handler, config).map_err(|source| {
+            WatchError::Notify {
+                path: PathBuf::new(),
+                source,
+            }
         })?;
         Ok(Watcher {
             inner,
