@@ -13,7 +13,10 @@
 #   5. loads each server in turn with wrk (plain, gzip, 304 revalidation, and
 #      brotli where a server can), after checking with curl that both answer
 #      the expected status with identical body bytes;
-#   6. prints req/s, the pressfeed/nginx ratio and wrk's p99 latency;
+#   6. prints req/s, the pressfeed/nginx ratio, wrk's p99 latency, and how
+#      much CPU other processes took meanwhile (on a shared 2-core machine
+#      that moves req/s by tens of per cent: read figures with it, or use
+#      --rounds for medians of alternating runs);
 #   7. measures file-to-feed latency (benches/serve-latency.py): rename a new
 #      release into the watched folder and poll the feed until its title
 #      appears; idle, then with wrk loading /feeds/all.atom;
@@ -23,6 +26,7 @@
 #
 # Usage: benches/serve.sh [--files N] [--duration S] [--latency-files N]
 #                         [--region SLUG] [--connections C] [--threads T]
+#                         [--rounds R]  (R alternating wrk runs per case; medians)
 # Env:   PRESSFEED=path/to/pressfeed (default target/release/pressfeed under
 #        the project root, built with `cargo build --release` if missing).
 # Needs: python3, curl, nginx, wrk (nginx and wrk are apt-get installed when
@@ -39,6 +43,7 @@ LATENCY_FILES=100
 REGION=asia-pacific
 CONNECTIONS=64
 THREADS=2
+ROUNDS=1
 
 usage() { sed -n '2,/^$/p' "$0" | sed 's/^# \{0,1\}//'; }
 need_value() { [[ $# -ge 2 && -n "$2" ]] || { echo "serve.sh: $1 needs a value" >&2; exit 2; }; }
@@ -50,11 +55,12 @@ while [[ $# -gt 0 ]]; do
         --region) need_value "$@"; REGION="$2"; shift 2 ;;
         --connections) need_value "$@"; CONNECTIONS="$2"; shift 2 ;;
         --threads) need_value "$@"; THREADS="$2"; shift 2 ;;
+        --rounds) need_value "$@"; ROUNDS="$2"; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "serve.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
     esac
 done
-for v in FILES DURATION LATENCY_FILES CONNECTIONS THREADS; do
+for v in FILES DURATION LATENCY_FILES CONNECTIONS THREADS ROUNDS; do
     [[ "${!v}" =~ ^[0-9]+$ && "${!v}" -gt 0 ]] || { echo "serve.sh: ${v,,} must be a positive whole number" >&2; exit 2; }
 done
 [[ "$REGION" =~ ^[a-z0-9-]+$ ]] || { echo "serve.sh: bad region slug $REGION" >&2; exit 2; }
@@ -80,9 +86,21 @@ stop_pid() { # pid: TERM, wait up to 5 s, then KILL
     wait "$pid" 2>/dev/null
     return 0
 }
+# Runs a command in the background and waits for it, so that a signal to
+# this script is acted on at once instead of after the command ends.
+FG_PID=""
+run_fg() {
+    "$@" &
+    FG_PID=$!
+    wait "$FG_PID"
+    local rc=$?
+    FG_PID=""
+    return "$rc"
+}
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
+    stop_pid "$FG_PID"
     stop_pid "$WRK_PID"
     stop_pid "$NGINX_PID"
     stop_pid "$PF_PID"
@@ -165,7 +183,9 @@ header() { # headers-file name -> value (last occurrence, no CR)
 # fetch URL OUTBODY OUTHEADERS [curl args...] -> prints the status code
 fetch() {
     local url="$1" body="$2" headers="$3"; shift 3
-    curl -s --max-time 15 -o "$body" -D "$headers" -w '%{http_code}' "$@" "$url" 2>/dev/null || echo "000"
+    local st
+    st=$(curl -s --max-time 15 -o "$body" -D "$headers" -w '%{http_code}' "$@" "$url" 2>/dev/null)
+    echo "${st:-000}"
 }
 wait_http_200() { # URL SECONDS
     local url="$1" deadline=$((SECONDS + $2))
@@ -187,13 +207,14 @@ to_ms() { # wrk latency "1.23ms" / "456.78us" / "1.02s" / "2.00m" -> ms
 # ---------------------------------------------------------------- 1. files
 log "== pressfeed serve benchmark =="
 log "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')   cpus: $(nproc)   kernel: $(uname -r)"
-log "pressfeed: $PRESSFEED ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet HEAD -- src Cargo.toml 2>/dev/null || echo '; the work tree has uncommitted changes in src/ or Cargo.toml'))"
+log "pressfeed: $PRESSFEED (built $(date -u -r "$PRESSFEED" '+%Y-%m-%d %H:%M UTC'); work tree now at $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet HEAD -- src Cargo.toml 2>/dev/null || echo ' with uncommitted changes in src/ or Cargo.toml'))"
 log "nginx: $("$NGINX_BIN" -v 2>&1 | sed 's/^nginx version: //')   wrk: $(wrk -v 2>&1 | head -1 | awk '{print $2}')   python: $(python3 -c 'import sys; print(sys.version.split()[0])')"
-log "settings: files=$FILES duration=${DURATION}s threads=$THREADS connections=$CONNECTIONS latency-files=$LATENCY_FILES region=$REGION"
+log "settings: files=$FILES duration=${DURATION}s rounds=$ROUNDS threads=$THREADS connections=$CONNECTIONS latency-files=$LATENCY_FILES region=$REGION"
 log ""
 gen_start=$SECONDS
-timeout 600 python3 "$BENCHES/serve-gen.py" --out "$WATCH" --count "$FILES" | sed 's/^/[1] /' \
+run_fg timeout 600 python3 "$BENCHES/serve-gen.py" --out "$WATCH" --count "$FILES" >"$OUT/gen.txt" \
     || die "file generation failed"
+sed 's/^/[1] /' "$OUT/gen.txt"
 log "[1] in $((SECONDS - gen_start)) s, into $WATCH"
 
 # ---------------------------------------------------------------- 2. pressfeed
@@ -262,12 +283,12 @@ http {
     types {
         application/atom+xml atom;
         application/rss+xml  rss;
-        application/json     json;
+        application/feed+json json;
         text/plain           txt;
     }
     default_type application/octet-stream;
     charset utf-8;
-    charset_types application/atom+xml application/rss+xml;
+    charset_types application/atom+xml application/rss+xml application/feed+json;
     access_log off;
     sendfile on;
     tcp_nopush on;
@@ -349,89 +370,157 @@ check() {
 }
 CHECK_OK=0
 CHECK_BAD=0
-declare -A RPS P99 NOTE
-run_wrk() { # case feed server url
-    local c="$1" feed="$2" server="$3" url="$4" h out key rps p99 non errs
+declare -A RPS P99 NOTE OTHER
+# CPU accounting, to tell how much of the machine something other than this
+# benchmark (its two servers and wrk) used during a run: other engineers'
+# builds on a 2-core machine move req/s by tens of per cent.
+cpu_sample() { # -> "busy_jiffies total_jiffies our_jiffies"
+    local busy total ours=0 p t u n sy id io irq sirq st
+    read -r _ u n sy id io irq sirq st _ </proc/stat
+    # irq/softirq time is mostly loopback networking of the benchmark itself.
+    busy=$((u + n + sy + st)); total=$((busy + id + io + irq + sirq))
+    for p in $PF_PID $NGINX_PID $(pgrep -P "$NGINX_PID" 2>/dev/null) \
+        ${WRK_PID:+$WRK_PID $(pgrep -P "$WRK_PID" 2>/dev/null)}; do
+        t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null) && ours=$((ours + ${t:-0}))
+    done
+    # wrk has exited by the second sample: its time is in this shell's cutime/cstime.
+    t=$(awk '{print $16 + $17}' "/proc/$$/stat" 2>/dev/null) && ours=$((ours + ${t:-0}))
+    echo "$busy $total $ours"
+}
+other_pct() { # "before" "after" -> % of all CPUs used by other processes
+    awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
+        t = y[2] - x[2]; o = (y[1] - x[1]) - (y[3] - x[3]);
+        if (t <= 0) { print "?"; exit } if (o < 0) o = 0; printf "%.0f", 100 * o / t }'
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+declare -A RPS_R P99_R OTHER_R
+run_wrk() { # case feed server url round
+    local c="$1" feed="$2" server="$3" url="$4" r="$5" h out key rps p99 non errs before after
     key="$c|$feed|$server"
     h="$(case_header "$c" "$feed" "$server")"
-    out="$OUT/wrk.$c.${feed//\//_}.$server"
+    out="$OUT/wrk.$c.${feed//\//_}.$server.$r"
     local args=(-t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 5s --latency)
     [[ -n "$h" ]] && args+=(-H "$h")
-    timeout -s INT $((DURATION + 30)) wrk "${args[@]}" "$url/feeds/$feed" >"$out" 2>&1
+    before=$(cpu_sample)
+    run_fg timeout -s INT $((DURATION + 30)) wrk "${args[@]}" "$url/feeds/$feed" >"$out" 2>&1
+    after=$(cpu_sample)
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
     p99=$(awk '$1=="99%" {print $2}' "$out")
     non=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")
     errs=$(sed -n 's/^ *Socket errors: //p' "$out")
-    RPS[$key]="${rps:-0}"
-    P99[$key]="$(to_ms "$p99")"
-    NOTE[$key]=""
+    RPS_R[$key|$r]="${rps:-0}"
+    P99_R[$key|$r]="$(to_ms "$p99")"
+    OTHER_R[$key|$r]="$(other_pct "$before" "$after")"
+    NOTE[$key]="${NOTE[$key]:-}"
     [[ -n "$non" ]] && { NOTE[$key]+="non-2xx/3xx:$non "; warn "$server $c /feeds/$feed: wrk saw $non non-2xx/3xx responses"; }
     [[ -n "$errs" ]] && { NOTE[$key]+="socket errors($errs) "; warn "$server $c /feeds/$feed: wrk socket errors: $errs"; }
     [[ -z "$rps" ]] && warn "$server $c /feeds/$feed: wrk printed no Requests/sec (see below)" && sed 's/^/    /' "$out"
     sleep 1  # let the loaded server settle before the next run
 }
+summarize() { # case feed server: medians over the rounds
+    local key="$1|$2|$3" r
+    RPS[$key]=$(for r in $(seq "$ROUNDS"); do echo "${RPS_R[$key|$r]}"; done | median)
+    P99[$key]=$(for r in $(seq "$ROUNDS"); do echo "${P99_R[$key|$r]}"; done | grep -v '^-$' | median)
+    OTHER[$key]=$(for r in $(seq "$ROUNDS"); do echo "${OTHER_R[$key|$r]}"; done | grep -v '^?$' | sort -g | tail -1)
+}
 CASES=(plain gzip 304 br)
-log "[5] wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, one server under load at a time"
+log "[5] wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, one server under load at a time, $ROUNDS round(s) alternating"
 log "    (pressfeed, nginx and wrk share the machine's $(nproc) cores; the idle server stays up)"
+log "    load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+alive() { kill -0 "$PF_PID" 2>/dev/null && kill -0 "$NGINX_PID" 2>/dev/null; }
 for feed in "${FEEDS[@]}"; do
+    alive || break
     for c in "${CASES[@]}"; do
+        alive || { warn "a server exited (pressfeed or nginx); the remaining load runs are skipped"; break; }
+        with_nginx=""; [[ "$c" != br || -n "$NGX_BROTLI" ]] && with_nginx=1
         check "$c" "$feed" pressfeed "$PF"
-        if [[ "$c" != br || -n "$NGX_BROTLI" ]]; then check "$c" "$feed" nginx "$NG"; fi
-        run_wrk "$c" "$feed" pressfeed "$PF"
-        if [[ "$c" != br || -n "$NGX_BROTLI" ]]; then run_wrk "$c" "$feed" nginx "$NG"; fi
-        line="    $(printf '%-5s' "$c") /feeds/$feed: pressfeed ${RPS[$c|$feed|pressfeed]} req/s"
-        [[ -n "${RPS[$c|$feed|nginx]+x}" ]] && line+=", nginx ${RPS[$c|$feed|nginx]} req/s"
+        [[ -n "$with_nginx" ]] && check "$c" "$feed" nginx "$NG"
+        for r in $(seq "$ROUNDS"); do
+            run_wrk "$c" "$feed" pressfeed "$PF" "$r"
+            [[ -n "$with_nginx" ]] && run_wrk "$c" "$feed" nginx "$NG" "$r"
+        done
+        summarize "$c" "$feed" pressfeed
+        [[ -n "$with_nginx" ]] && summarize "$c" "$feed" nginx
+        line="    $(printf '%-5s' "$c") /feeds/$feed: pressfeed"
+        for r in $(seq "$ROUNDS"); do line+=" ${RPS_R[$c|$feed|pressfeed|$r]}"; done
+        line+=" req/s (other CPU ${OTHER[$c|$feed|pressfeed]}%)"
+        if [[ -n "$with_nginx" ]]; then
+            line+=", nginx"
+            for r in $(seq "$ROUNDS"); do line+=" ${RPS_R[$c|$feed|nginx|$r]}"; done
+            line+=" req/s (other CPU ${OTHER[$c|$feed|nginx]}%)"
+        fi
         log "$line"
     done
 done
 log "    curl checks before the runs: $CHECK_OK as expected (status, coding, sha256 of the body), $CHECK_BAD not"
+log "    load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------- 6. table
 log ""
-log "== throughput (req/s) and wrk p99 latency (ms) =="
-printf '%-26s | %12s | %12s | %7s | %10s | %10s\n' "case" "pressfeed" "nginx" "ratio" "pf p99" "nginx p99"
-printf '%s\n' "---------------------------+--------------+--------------+---------+------------+-----------"
+log "== throughput (req/s) and wrk p99 latency (ms)$([[ $ROUNDS -gt 1 ]] && echo ", medians of $ROUNDS rounds") =="
+printf '%-26s | %10s | %10s | %6s | %7s | %7s | %9s\n' "case" "pressfeed" "nginx" "ratio" "pf p99" "ng p99" "other CPU"
+printf '%s\n' "---------------------------+------------+------------+--------+---------+---------+----------"
+MAX_OTHER=0
 for feed in "${FEEDS[@]}"; do
     for c in "${CASES[@]}"; do
         kp="$c|$feed|pressfeed"; kn="$c|$feed|nginx"
         pf_rps="${RPS[$kp]:-0}"
+        other="${OTHER[$kp]:-?}"
         if [[ -n "${RPS[$kn]+x}" ]]; then
             ng_rps="${RPS[$kn]}"; ng_p99="${P99[$kn]}"
             ratio=$(awk -v a="$pf_rps" -v b="$ng_rps" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "-" }')
+            other="$other/${OTHER[$kn]:-?}%"
         else
-            ng_rps="n/a"; ng_p99="n/a"; ratio="n/a"
+            ng_rps="n/a"; ng_p99="n/a"; ratio="n/a"; other="$other%/n/a"
         fi
-        printf '%-26s | %12s | %12s | %7s | %10s | %10s\n' "$feed $c" "$pf_rps" "$ng_rps" "$ratio" "${P99[$kp]}" "$ng_p99"
-        [[ -n "${NOTE[$kp]}" ]] && printf '%-26s   pressfeed: %s\n' "" "${NOTE[$kp]}"
+        for o in ${OTHER[$kp]:-0} ${OTHER[$kn]:-0}; do [[ "$o" =~ ^[0-9]+$ && "$o" -gt "$MAX_OTHER" ]] && MAX_OTHER=$o; done
+        printf '%-26s | %10s | %10s | %6s | %7s | %7s | %9s\n' "$feed $c" "$pf_rps" "$ng_rps" "$ratio" "${P99[$kp]}" "$ng_p99" "$other"
+        [[ -n "${NOTE[$kp]:-}" ]] && printf '%-26s   pressfeed: %s\n' "" "${NOTE[$kp]}"
         [[ -n "${NOTE[$kn]:-}" ]] && printf '%-26s   nginx: %s\n' "" "${NOTE[$kn]}"
     done
 done
-log "(ratio = pressfeed/nginx; 304 = If-None-Match with each server's own identity ETag)"
+log "(ratio = pressfeed/nginx; 304 = If-None-Match with each server's own identity ETag;"
+log " other CPU = share of the machine used by processes other than the two servers and wrk"
+log " during the pressfeed/nginx run, approximate)"
+if [[ "$MAX_OTHER" -ge 10 ]]; then
+    warn "other processes used up to ${MAX_OTHER}% of the CPUs during some runs: those figures are disturbed (compare with a quiet machine, or use --rounds)"
+fi
 
 # ---------------------------------------------------------------- 7. latency
 log ""
 log "== file-to-feed latency: rename into $WATCH -> title in /feeds/all.json?limit=5 =="
+log "    load average before: $(cut -d" " -f1-3 /proc/loadavg)"
 LAT_DEADLINE=$(( LATENCY_FILES * 2 + 60 ))
-log "[7] idle ($LATENCY_FILES files, one at a time, polled over one keep-alive connection)"
-timeout $((LAT_DEADLINE + 60)) python3 "$BENCHES/serve-latency.py" --url "$PF" --watch "$WATCH" --stage "$STAGE" \
-    --count "$LATENCY_FILES" --deadline "$LAT_DEADLINE" --label idle \
-    || warn "latency probe (idle) failed or timed out"
-log "[7] under load: wrk -t$THREADS -c$CONNECTIONS on $PF/feeds/all.atom (plain) during the probe"
-timeout -s INT $((LAT_DEADLINE + 90)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"$((LAT_DEADLINE + 60))s" --timeout 5s --latency \
-    "$PF/feeds/all.atom" >"$OUT/wrk.latency" 2>&1 &
-WRK_PID=$!
-sleep 1
-timeout $((LAT_DEADLINE + 60)) python3 "$BENCHES/serve-latency.py" --url "$PF" --watch "$WATCH" --stage "$STAGE" \
-    --count "$LATENCY_FILES" --deadline "$LAT_DEADLINE" --label "under load" \
-    || warn "latency probe (under load) failed or timed out"
-kill -INT "$WRK_PID" 2>/dev/null   # wrk prints its summary on SIGINT
-for _ in $(seq 100); do kill -0 "$WRK_PID" 2>/dev/null || break; sleep 0.1; done
-stop_pid "$WRK_PID"; WRK_PID=""
-bg_rps=$(awk '/^Requests\/sec:/ {print $2}' "$OUT/wrk.latency")
-bg_p99=$(awk '$1=="99%" {print $2}' "$OUT/wrk.latency")
-bg_non=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$OUT/wrk.latency")
-log "    background wrk meanwhile: ${bg_rps:-?} req/s, p99 $(to_ms "$bg_p99") ms${bg_non:+, $bg_non non-2xx/3xx}"
-log "    (each new file re-renders every feed; the probe's own polling shares the cores too)"
+if ! kill -0 "$PF_PID" 2>/dev/null; then
+    warn "pressfeed is not running: latency probes skipped"
+    LATENCY_FILES=0
+fi
+if [[ "$LATENCY_FILES" -gt 0 ]]; then
+    log "[7] idle ($LATENCY_FILES files, one at a time, polled over one keep-alive connection)"
+    before=$(cpu_sample)
+    run_fg timeout $((LAT_DEADLINE + 60)) python3 "$BENCHES/serve-latency.py" --url "$PF" --watch "$WATCH" --stage "$STAGE" \
+        --count "$LATENCY_FILES" --deadline "$LAT_DEADLINE" --label idle \
+        || warn "latency probe (idle) failed or timed out"
+    log "    other CPU meanwhile: $(other_pct "$before" "$(cpu_sample)")%"
+    log "[7] under load: wrk -t$THREADS -c$CONNECTIONS on $PF/feeds/all.atom (plain) during the probe"
+    timeout -s INT $((LAT_DEADLINE + 90)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"$((LAT_DEADLINE + 60))s" --timeout 5s --latency \
+        "$PF/feeds/all.atom" >"$OUT/wrk.latency" 2>&1 &
+    WRK_PID=$!
+    sleep 1
+    before=$(cpu_sample)
+    run_fg timeout $((LAT_DEADLINE + 60)) python3 "$BENCHES/serve-latency.py" --url "$PF" --watch "$WATCH" --stage "$STAGE" \
+        --count "$LATENCY_FILES" --deadline "$LAT_DEADLINE" --label "under load" \
+        || warn "latency probe (under load) failed or timed out"
+    lat_other=$(other_pct "$before" "$(cpu_sample)")
+    kill -INT "$WRK_PID" 2>/dev/null   # wrk prints its summary on SIGINT
+    for _ in $(seq 100); do kill -0 "$WRK_PID" 2>/dev/null || break; sleep 0.1; done
+    stop_pid "$WRK_PID"; WRK_PID=""
+    bg_rps=$(awk '/^Requests\/sec:/ {print $2}' "$OUT/wrk.latency")
+    bg_p99=$(awk '$1=="99%" {print $2}' "$OUT/wrk.latency")
+    bg_non=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$OUT/wrk.latency")
+    log "    background wrk meanwhile: ${bg_rps:-?} req/s, p99 $(to_ms "$bg_p99") ms${bg_non:+, $bg_non non-2xx/3xx}; other CPU ${lat_other}%"
+    log "    (each new file re-renders every feed; the probe's own polling shares the cores too)"
+fi
 
 # ---------------------------------------------------------------- 8. health
 log ""
@@ -439,6 +528,13 @@ log "== pressfeed's own view =="
 if curl -s --max-time 10 "$PF/metrics" >"$OUT/metrics"; then
     awk '/^pressfeed_http_requests_total/ { sub(/^pressfeed_http_requests_total/, ""); printf "    requests %s %s\n", $1, $2 }' "$OUT/metrics"
     grep -E '^pressfeed_(rescans_total|snapshot_version) ' "$OUT/metrics" | sed 's/^/    /'
+    # Ingest time per batch (normalize + store, before the feeds are re-rendered).
+    awk '/^pressfeed_ingest_latency_seconds_bucket/ {
+            le = $0; sub(/.*le="/, "", le); sub(/".*/, "", le); c = $NF
+            label = (le == "+Inf") ? ">" last : "<=" le * 1000 "ms"
+            if (le != "+Inf") last = le * 1000 "ms"
+            out = out sprintf(" %s:%d", label, c - prev); prev = c }
+         END { if (out != "") print "    ingest time per batch (normalize+store; the first scan included):" out }' "$OUT/metrics"
     odd=$(awk '/^pressfeed_http_requests_total/ && /route="feed"/ && !/status="(200|304)"/ { s += $2 } END { print s + 0 }' "$OUT/metrics")
     [[ "$odd" -gt 0 ]] && warn "pressfeed answered $odd feed request(s) with a status other than 200/304"
 else

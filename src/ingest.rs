@@ -16,6 +16,9 @@ use crate::normalize::{self, Format, LearnedTemplates, Refusal, Source, template
 use crate::store::{self, Change, FileState, Refused, Store, StoreError, Stored};
 use crate::watch::{Found, Roots};
 
+/// Batches at least this large are normalized on every core.
+const PARALLEL_FROM: usize = 64;
+
 /// What the ingest knows of one key.
 #[derive(Debug, Clone)]
 enum Known {
@@ -263,17 +266,14 @@ impl Ingest {
                 Examined::Vanished(key) => gone.push(key),
                 Examined::Unreadable(f, reason) => {
                     report.refused += 1;
-                    changes.push(self.refuse(&f, String::new(), &reason));
+                    changes.push(self.shared().refuse(&f, String::new(), &reason));
                 }
                 Examined::Read(read) => pending.push(read),
             }
         }
         self.relearn(&mut pending, &gone);
         self.moves(&mut pending, &mut gone, &mut changes, &mut report);
-        for read in &pending {
-            let change = self.normalize(read, &mut report);
-            changes.push(change);
-        }
+        changes.extend(self.normalize_all(&pending, &mut report));
         for key in &gone {
             match self.known.get(key) {
                 Some(Known::Release(_)) => {
@@ -432,6 +432,141 @@ impl Ingest {
         }
     }
 
+    fn shared(&self) -> Shared<'_> {
+        Shared {
+            config: &self.config,
+            learned: &self.learned,
+            known: &self.known,
+            ids: &self.ids,
+            metrics: &self.metrics,
+            clock: self.clock,
+        }
+    }
+
+    /// Normalizes a batch, on every core when it is large: normalization
+    /// is pure, so the files are simply split between threads.
+    fn normalize_all(&self, pending: &[Read], report: &mut Report) -> Vec<Change> {
+        let shared = self.shared();
+        let shared = &shared;
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        if threads == 1 || pending.len() < PARALLEL_FROM {
+            return pending
+                .iter()
+                .map(|read| shared.normalize(read, report))
+                .collect();
+        }
+        let chunk = pending.len().div_ceil(threads);
+        let parts: Vec<(Vec<Change>, Report)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = pending
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut report = Report::default();
+                        let changes = part
+                            .iter()
+                            .map(|read| shared.normalize(read, &mut report))
+                            .collect();
+                        (changes, report)
+                    })
+                })
+                .collect();
+            // The normalizer does not panic (property tests and a fuzz
+            // target hold it to that); a part that did would be redone below.
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        let mut changes = Vec::with_capacity(pending.len());
+        for (part, (done, counted)) in pending.chunks(chunk).zip(parts) {
+            if done.len() == part.len() {
+                changes.extend(done);
+                report.normalized += counted.normalized;
+                report.refused += counted.refused;
+            } else {
+                changes.extend(part.iter().map(|read| shared.normalize(read, report)));
+            }
+        }
+        changes
+    }
+
+    /// Mirrors committed changes in memory.
+    fn commit(&mut self, changes: Vec<Change>) {
+        for change in changes {
+            let key = match &change {
+                Change::Upsert(s) => s.file.key.clone(),
+                Change::Refuse(r) => r.file.key.clone(),
+                Change::Remove { key }
+                | Change::Forget { key }
+                | Change::Move { from: key, .. } => key.clone(),
+            };
+            if let Some(Known::Release(old)) = self.known.get(&key) {
+                self.ids.remove(&old.entry.release.id);
+            }
+            match change {
+                Change::Upsert(stored) => {
+                    self.ids
+                        .insert(stored.entry.release.id.clone(), stored.file.key.clone());
+                    self.known
+                        .insert(stored.file.key.clone(), Known::Release(Arc::new(stored)));
+                }
+                Change::Refuse(refused) => {
+                    self.known
+                        .insert(refused.file.key.clone(), Known::Refused(refused));
+                }
+                Change::Remove { key } | Change::Forget { key } => {
+                    self.known.remove(&key);
+                }
+                Change::Move { from, to } => {
+                    if let Some(Known::Release(s)) = self.known.remove(&from) {
+                        let mut moved = (*s).clone();
+                        Arc::make_mut(&mut moved.entry).key = to.key.clone();
+                        moved.file = to;
+                        self.ids
+                            .insert(moved.entry.release.id.clone(), moved.file.key.clone());
+                        self.known
+                            .insert(moved.file.key.clone(), Known::Release(Arc::new(moved)));
+                    }
+                }
+            }
+        }
+    }
+
+    fn update_gauges(&self) {
+        let mut per_region: HashMap<&str, i64> = HashMap::new();
+        for region in self.config.rules.taxonomy.regions() {
+            per_region.insert(&region.slug, 0);
+        }
+        for known in self.known.values() {
+            if let Known::Release(s) = known {
+                *per_region.entry(&s.entry.release.region).or_default() += 1;
+            }
+        }
+        for (region, n) in per_region {
+            self.metrics
+                .releases
+                .get_or_create(&crate::metrics::RegionLabel {
+                    region: region.to_owned(),
+                })
+                .set(n);
+        }
+    }
+}
+
+/// The read-only part of the ingest that normalizing a file needs; shared
+/// by the threads of a large batch (the store stays with the ingest).
+struct Shared<'a> {
+    config: &'a Config,
+    learned: &'a LearnedTemplates,
+    known: &'a HashMap<String, Known>,
+    ids: &'a HashMap<String, String>,
+    metrics: &'a Metrics,
+    clock: fn() -> DateTime<Utc>,
+}
+
+impl Shared<'_> {
     fn normalize(&self, read: &Read, report: &mut Report) -> Change {
         let rules = &self.config.rules;
         let region_folder = read
@@ -521,68 +656,6 @@ impl Ingest {
             file,
             reason: reason.to_owned(),
         })
-    }
-
-    /// Mirrors committed changes in memory.
-    fn commit(&mut self, changes: Vec<Change>) {
-        for change in changes {
-            let key = match &change {
-                Change::Upsert(s) => s.file.key.clone(),
-                Change::Refuse(r) => r.file.key.clone(),
-                Change::Remove { key }
-                | Change::Forget { key }
-                | Change::Move { from: key, .. } => key.clone(),
-            };
-            if let Some(Known::Release(old)) = self.known.get(&key) {
-                self.ids.remove(&old.entry.release.id);
-            }
-            match change {
-                Change::Upsert(stored) => {
-                    self.ids
-                        .insert(stored.entry.release.id.clone(), stored.file.key.clone());
-                    self.known
-                        .insert(stored.file.key.clone(), Known::Release(Arc::new(stored)));
-                }
-                Change::Refuse(refused) => {
-                    self.known
-                        .insert(refused.file.key.clone(), Known::Refused(refused));
-                }
-                Change::Remove { key } | Change::Forget { key } => {
-                    self.known.remove(&key);
-                }
-                Change::Move { from, to } => {
-                    if let Some(Known::Release(s)) = self.known.remove(&from) {
-                        let mut moved = (*s).clone();
-                        Arc::make_mut(&mut moved.entry).key = to.key.clone();
-                        moved.file = to;
-                        self.ids
-                            .insert(moved.entry.release.id.clone(), moved.file.key.clone());
-                        self.known
-                            .insert(moved.file.key.clone(), Known::Release(Arc::new(moved)));
-                    }
-                }
-            }
-        }
-    }
-
-    fn update_gauges(&self) {
-        let mut per_region: HashMap<&str, i64> = HashMap::new();
-        for region in self.config.rules.taxonomy.regions() {
-            per_region.insert(&region.slug, 0);
-        }
-        for known in self.known.values() {
-            if let Known::Release(s) = known {
-                *per_region.entry(&s.entry.release.region).or_default() += 1;
-            }
-        }
-        for (region, n) in per_region {
-            self.metrics
-                .releases
-                .get_or_create(&crate::metrics::RegionLabel {
-                    region: region.to_owned(),
-                })
-                .set(n);
-        }
     }
 }
 
