@@ -580,7 +580,7 @@ impl Shared<'_> {
             region_folder,
             bytes: &read.bytes,
         };
-        match normalize::normalize(&source, rules, &self.learned) {
+        match normalize::normalize(&source, rules, self.learned) {
             Ok(mut release) => {
                 if read.moved_from.is_none() {
                     report.normalized += 1;
