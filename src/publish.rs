@@ -8,6 +8,7 @@ use std::io::Write;
 use std::sync::{Arc, OnceLock};
 
 use axum::body::Bytes;
+use axum::http::HeaderValue;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
@@ -46,6 +47,10 @@ pub struct Body {
     pub last_modified: Option<DateTime<Utc>>,
     identity: Bytes,
     tag: String,
+    /// `ETag` header values for identity, gzip and brotli, made once.
+    etags: [HeaderValue; 3],
+    /// `Last-Modified` header value, made once.
+    pub last_modified_header: Option<HeaderValue>,
     gzip: OnceLock<Bytes>,
     brotli: OnceLock<Bytes>,
 }
@@ -60,11 +65,21 @@ impl Body {
     ) -> Body {
         let digest = Sha256::digest(&bytes);
         let tag: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+        let etag = |suffix: &str| {
+            // Hex digits and quotes: always a valid header value.
+            HeaderValue::from_str(&format!("\"{tag}{suffix}\""))
+                .unwrap_or_else(|_| HeaderValue::from_static("\"\""))
+        };
+        let etags = [etag(""), etag("-gz"), etag("-br")];
+        let last_modified_header = last_modified
+            .and_then(|d| HeaderValue::from_str(&httpdate::fmt_http_date(d.into())).ok());
         Body {
             content_type,
             last_modified,
             identity: Bytes::from(bytes),
             tag,
+            etags,
+            last_modified_header,
             gzip: OnceLock::new(),
             brotli: OnceLock::new(),
         }
@@ -76,6 +91,15 @@ impl Body {
             Coding::Identity => self.identity.clone(),
             Coding::Gzip => self.gzip.get_or_init(|| gzip(&self.identity)).clone(),
             Coding::Brotli => self.brotli.get_or_init(|| brotli(&self.identity)).clone(),
+        }
+    }
+
+    /// The `ETag` header value of the body in `coding`.
+    pub fn etag_header(&self, coding: Coding) -> &HeaderValue {
+        match coding {
+            Coding::Identity => &self.etags[0],
+            Coding::Gzip => &self.etags[1],
+            Coding::Brotli => &self.etags[2],
         }
     }
 
@@ -134,13 +158,15 @@ pub struct Published {
     pub config: Arc<Config>,
     /// The releases.
     pub snapshot: Arc<Snapshot>,
-    feeds: HashMap<(String, FeedFormat), Cached>,
+    feeds: HashMap<String, Vec<(FeedFormat, Cached)>>,
     /// `/feeds.opml`.
     pub opml: Arc<Body>,
     /// `/`.
     pub index: Arc<Body>,
     /// `/regions.json`.
     pub regions: Arc<Body>,
+    /// The `Cache-Control` header value of every response.
+    pub cache_control: HeaderValue,
 }
 
 impl Published {
@@ -180,7 +206,7 @@ impl Published {
             let key = selection_key(&entries);
             for format in [FeedFormat::Atom, FeedFormat::Rss, FeedFormat::Json] {
                 let reused = previous
-                    .and_then(|p| p.feeds.get(&(region.clone(), format)))
+                    .and_then(|p| p.cached(&region, format))
                     .filter(|c| c.key == key);
                 let body = match reused {
                     Some(cached) => cached.body.clone(),
@@ -194,10 +220,14 @@ impl Published {
                         ))
                     }
                 };
-                feeds.insert((region.clone(), format), Cached { key, body });
+                feeds
+                    .entry(region.clone())
+                    .or_insert_with(Vec::new)
+                    .push((format, Cached { key, body }));
             }
         }
         let newest = snapshot.entries().iter().map(|e| e.updated).max();
+        let cache_control = cache_control(&config);
         let opml = Body::new(
             "text/x-opml; charset=utf-8",
             feeds::render_opml(&config, &snapshot),
@@ -220,6 +250,7 @@ impl Published {
             opml: Arc::new(opml),
             index: Arc::new(index),
             regions: Arc::new(regions),
+            cache_control,
         }
     }
 
@@ -228,12 +259,17 @@ impl Published {
         let mut urls: Vec<String> = self
             .feeds
             .iter()
-            .filter(|(key, cached)| {
-                before.feeds.get(*key).is_none_or(|old| {
-                    old.body.etag(Coding::Identity) != cached.body.etag(Coding::Identity)
-                })
+            .flat_map(|(region, formats)| {
+                formats
+                    .iter()
+                    .map(move |(format, cached)| (region, *format, cached))
             })
-            .map(|((region, format), _)| feed_url(&self.config, region, *format))
+            .filter(|(region, format, cached)| {
+                before
+                    .cached(region, *format)
+                    .is_none_or(|old| old.body.tag != cached.body.tag)
+            })
+            .map(|(region, format, _)| feed_url(&self.config, region, format))
             .collect();
         urls.sort();
         urls
@@ -241,10 +277,25 @@ impl Published {
 
     /// The unqueried feed of `region` (a slug or `all`).
     pub fn feed(&self, region: &str, format: FeedFormat) -> Option<Arc<Body>> {
-        self.feeds
-            .get(&(region.to_owned(), format))
-            .map(|c| c.body.clone())
+        self.cached(region, format).map(|c| c.body.clone())
     }
+
+    fn cached(&self, region: &str, format: FeedFormat) -> Option<&Cached> {
+        self.feeds
+            .get(region)?
+            .iter()
+            .find(|(f, _)| *f == format)
+            .map(|(_, c)| c)
+    }
+}
+
+/// `public, max-age=N` from the configuration.
+pub fn cache_control(config: &Config) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "public, max-age={}",
+        config.cache_max_age.as_secs()
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("public"))
 }
 
 /// Renders one feed for a query.

@@ -3,8 +3,6 @@
 //! `If-Modified-Since` with 304, and sets the caching headers. Handlers only
 //! hand over a [`Body`].
 
-use std::time::Duration;
-
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -12,23 +10,17 @@ use crate::publish::{Body, Coding};
 
 /// Builds the response for `body`, honouring the request's conditional and
 /// encoding headers.
-pub fn respond(body: &Body, request: &HeaderMap, max_age: Duration) -> Response {
+pub fn respond(body: &Body, request: &HeaderMap, cache_control: &HeaderValue) -> Response {
     let coding = negotiate(request);
-    let etag = body.etag(coding);
-    let last_modified = body
-        .last_modified
-        .map(|d| httpdate::fmt_http_date(d.into()));
-    let mut headers = HeaderMap::new();
-    headers.insert(header::ETAG, value(&etag));
-    if let Some(lm) = &last_modified {
-        headers.insert(header::LAST_MODIFIED, value(lm));
+    let etag = body.etag_header(coding);
+    let mut headers = HeaderMap::with_capacity(8);
+    headers.insert(header::ETAG, etag.clone());
+    if let Some(lm) = &body.last_modified_header {
+        headers.insert(header::LAST_MODIFIED, lm.clone());
     }
-    headers.insert(
-        header::CACHE_CONTROL,
-        value(&format!("public, max-age={}", max_age.as_secs())),
-    );
+    headers.insert(header::CACHE_CONTROL, cache_control.clone());
     headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    if not_modified(request, &etag, body) {
+    if not_modified(request, etag.to_str().unwrap_or(""), body) {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
     headers.insert(
@@ -39,11 +31,6 @@ pub fn respond(body: &Body, request: &HeaderMap, max_age: Duration) -> Response 
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
     }
     (StatusCode::OK, headers, body.bytes(coding)).into_response()
-}
-
-fn value(s: &str) -> HeaderValue {
-    // ETags are hex and dates are ASCII: always valid header values.
-    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// RFC 9110 §13.1: `If-None-Match` wins; `If-Modified-Since` only without it.
@@ -134,13 +121,13 @@ mod tests {
         let r = respond(
             &body,
             &headers(&[("if-none-match", &tag)]),
-            Duration::from_secs(60),
+            &HeaderValue::from_static("public, max-age=60"),
         );
         assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
         let r = respond(
             &body,
             &headers(&[("if-none-match", &tag), ("accept-encoding", "gzip")]),
-            Duration::from_secs(60),
+            &HeaderValue::from_static("public, max-age=60"),
         );
         assert_eq!(r.status(), StatusCode::OK);
     }
@@ -154,13 +141,13 @@ mod tests {
         let r = respond(
             &body,
             &headers(&[("if-modified-since", "Wed, 01 May 2024 10:00:00 GMT")]),
-            Duration::ZERO,
+            &HeaderValue::from_static("public, max-age=0"),
         );
         assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
         let r = respond(
             &body,
             &headers(&[("if-modified-since", "Mon, 01 Jan 1990 00:00:00 GMT")]),
-            Duration::ZERO,
+            &HeaderValue::from_static("public, max-age=0"),
         );
         assert_eq!(r.status(), StatusCode::OK);
     }

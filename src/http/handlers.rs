@@ -19,19 +19,19 @@ pub const MAX_LIMIT: usize = 500;
 /// `GET /`.
 pub async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let published = state.published.load();
-    respond(&published.index, &headers, published.config.cache_max_age)
+    respond(&published.index, &headers, &published.cache_control)
 }
 
 /// `GET /feeds.opml`.
 pub async fn opml(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let published = state.published.load();
-    respond(&published.opml, &headers, published.config.cache_max_age)
+    respond(&published.opml, &headers, &published.cache_control)
 }
 
 /// `GET /regions.json`.
 pub async fn regions(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let published = state.published.load();
-    respond(&published.regions, &headers, published.config.cache_max_age)
+    respond(&published.regions, &headers, &published.cache_control)
 }
 
 /// `GET /feeds/{region}.{atom,rss,json}` with optional `limit`, `since`, `country`.
@@ -59,6 +59,7 @@ pub async fn feed(
                 Some(q) => format!("{}?{q}", publish::feed_url(config, region, format)),
                 None => publish::feed_url(config, region, format),
             };
+            let cache_control = published.cache_control.clone();
             let body = tokio::task::spawn_blocking(move || {
                 publish::render_feed(
                     &published.config,
@@ -70,14 +71,10 @@ pub async fn feed(
             })
             .await
             .map_err(|_| HttpError::Unavailable("rendering failed".into()))?;
-            return Ok(respond(&body, &headers, config_max_age(&state)));
+            return Ok(respond(&body, &headers, &cache_control));
         }
     };
-    Ok(respond(&body, &headers, config.cache_max_age))
-}
-
-fn config_max_age(state: &AppState) -> std::time::Duration {
-    state.published.load().config.cache_max_age
+    Ok(respond(&body, &headers, &published.cache_control))
 }
 
 fn not_found_feed(name: &str) -> HttpError {
@@ -116,7 +113,7 @@ pub async fn release(
             Some(entry.updated),
         )
     };
-    Ok(respond(&body, &headers, config.cache_max_age))
+    Ok(respond(&body, &headers, &published.cache_control))
 }
 
 /// `GET /healthz`: 200 `ok` when ready and healthy, else 503 and the reason.
