@@ -4,6 +4,7 @@
 //! connections, an idle deadline — and a graceful stop.
 
 pub mod caching;
+mod connections;
 pub mod error;
 pub mod handlers;
 
@@ -19,7 +20,6 @@ use axum::response::Response;
 use axum::routing::get;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -31,7 +31,7 @@ use crate::publish::Published;
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest life of one connection (keep-alive included).
 pub const CONNECTION_DEADLINE: Duration = Duration::from_secs(120);
-/// Most connections served at once; more are closed on accept.
+/// Most connections open at once; past it the quietest is closed.
 pub const MAX_CONNECTIONS: usize = 2048;
 /// Largest request head (request line plus headers), in bytes.
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
@@ -96,7 +96,7 @@ fn route_label(path: &str) -> &'static str {
 /// requests in flight finish (up to [`DRAIN_TIMEOUT`]).
 pub async fn serve(listener: TcpListener, router: Router, stop: CancellationToken) {
     let graceful = GracefulShutdown::new();
-    let permits = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let connections = connections::Connections::new(MAX_CONNECTIONS);
     loop {
         let (stream, peer) = tokio::select! {
             () = stop.cancelled() => break,
@@ -110,21 +110,26 @@ pub async fn serve(listener: TcpListener, router: Router, stop: CancellationToke
                 }
             },
         };
-        let Ok(permit) = permits.clone().try_acquire_owned() else {
-            tracing::debug!(%peer, "connection cap reached; closing");
-            drop(stream);
-            continue;
-        };
+        let ticket = Arc::new(connections.admit());
         let _ = stream.set_nodelay(true);
-        let connection = builder().serve_connection(
-            TokioIo::new(stream),
-            TowerToHyperService::new(router.clone()),
-        );
-        let connection = graceful.watch(connection);
+        let service = {
+            let (ticket, router) = (ticket.clone(), router.clone());
+            hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                ticket.touch();
+                let mut router = router.clone();
+                // axum's Router is always ready, so it may be called at once.
+                async move { tower::Service::call(&mut router, request).await }
+            })
+        };
+        let connection = graceful.watch(builder().serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
-            let _permit = permit;
-            if let Ok(Err(e)) = tokio::time::timeout(CONNECTION_DEADLINE, connection).await {
-                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            tokio::select! {
+                ended = tokio::time::timeout(CONNECTION_DEADLINE, connection) => {
+                    if let Ok(Err(e)) = ended {
+                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                    }
+                }
+                () = ticket.evict.cancelled() => tracing::debug!(%peer, "closed to make room for a new connection"),
             }
         });
     }
