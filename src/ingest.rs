@@ -16,6 +16,8 @@ use crate::normalize::{self, Format, LearnedTemplates, Refusal, Source, template
 use crate::store::{self, Change, FileState, Refused, Store, StoreError, Stored};
 use crate::watch::{Found, Roots};
 
+/// Files per transaction during a full walk.
+const SCAN_CHUNK: usize = 2000;
 /// Batches at least this large are normalized on every core.
 const PARALLEL_FROM: usize = 64;
 
@@ -51,6 +53,15 @@ pub struct Report {
 }
 
 impl Report {
+    /// Adds another batch's counts.
+    pub fn add(&mut self, other: &Report) {
+        self.normalized += other.normalized;
+        self.refused += other.refused;
+        self.removed += other.removed;
+        self.moved += other.moved;
+        self.unchanged += other.unchanged;
+    }
+
     /// Did the published releases change?
     pub fn changed(&self) -> bool {
         self.normalized + self.removed + self.moved > 0 || self.refused > 0
@@ -66,7 +77,7 @@ pub struct Ingest {
     /// Which key holds each release id (ids are unique in the store).
     ids: HashMap<String, String>,
     /// Learnable lines of each `.txt` file, to unlearn them when it goes.
-    lines: HashMap<String, Vec<String>>,
+    lines: HashMap<String, Vec<template::LineHash>>,
     learned: LearnedTemplates,
     metrics: Arc<Metrics>,
     clock: fn() -> DateTime<Utc>,
@@ -164,7 +175,19 @@ impl Ingest {
         if self.lines.is_empty() {
             self.learn_all(&found);
         }
-        self.reconcile(found, gone, force)
+        // In chunks: a folder of 100,000 files never sits in memory at once,
+        // and each chunk is one transaction.
+        let mut gone = gone;
+        let mut total = Report::default();
+        let mut found = found.into_iter().peekable();
+        loop {
+            let chunk: Vec<Found> = found.by_ref().take(SCAN_CHUNK).collect();
+            let last = found.peek().is_none();
+            total.add(&self.reconcile(chunk, &mut gone, last, force)?);
+            if last {
+                return Ok(total);
+            }
+        }
     }
 
     /// Reconciles the given paths: files to look at and paths that went away
@@ -217,7 +240,7 @@ impl Ingest {
         gone.retain(|k| !seen.contains(k));
         gone.sort();
         gone.dedup();
-        self.reconcile(found, gone, false)
+        self.reconcile(found, &mut gone, true, false)
     }
 
     fn keys_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = String> + 'a {
@@ -246,10 +269,14 @@ impl Ingest {
         }
     }
 
+    /// Reconciles files found on disk with the store in one transaction.
+    /// `gone` keys may turn out to be moves; with `remove_gone` the rest are
+    /// removed (a full walk passes them to its last chunk only).
     fn reconcile(
         &mut self,
         found: Vec<Found>,
-        mut gone: Vec<String>,
+        gone: &mut Vec<String>,
+        remove_gone: bool,
         force: bool,
     ) -> Result<Report, StoreError> {
         let started = Instant::now();
@@ -271,10 +298,20 @@ impl Ingest {
                 Examined::Read(read) => pending.push(read),
             }
         }
-        self.relearn(&mut pending, &gone);
-        self.moves(&mut pending, &mut gone, &mut changes, &mut report);
+        let unlearned = if remove_gone {
+            gone.clone()
+        } else {
+            Vec::new()
+        };
+        self.relearn(&mut pending, &unlearned);
+        self.moves(&mut pending, gone, &mut changes, &mut report);
         changes.extend(self.normalize_all(&pending, &mut report));
-        for key in &gone {
+        let removed = if remove_gone {
+            std::mem::take(gone)
+        } else {
+            Vec::new()
+        };
+        for key in &removed {
             match self.known.get(key) {
                 Some(Known::Release(_)) => {
                     report.removed += 1;
@@ -351,18 +388,9 @@ impl Ingest {
         for key in &touched {
             folders.insert(folder_of(key).to_owned());
         }
-        let before: HashMap<String, Vec<String>> = folders
+        let before: HashMap<String, Vec<template::LineHash>> = folders
             .iter()
-            .map(|f| {
-                (
-                    f.clone(),
-                    self.learned
-                        .learned_lines(f, min)
-                        .into_iter()
-                        .map(str::to_owned)
-                        .collect(),
-                )
-            })
+            .map(|f| (f.clone(), self.learned.learned_lines(f, min)))
             .collect();
         for key in gone {
             if let Some(lines) = self.lines.remove(key) {
@@ -410,25 +438,43 @@ impl Ingest {
     /// release, moved: it keeps its id and dates. It is normalized again at
     /// its new place (a region folder may now decide its region).
     fn moves(
-        &self,
+        &mut self,
         pending: &mut [Read],
         gone: &mut Vec<String>,
         changes: &mut Vec<Change>,
         report: &mut Report,
     ) {
+        let mut by_fingerprint: HashMap<&str, Vec<&String>> = HashMap::new();
+        for key in gone.iter() {
+            if let Some(Known::Release(s)) = self.known.get(key) {
+                by_fingerprint
+                    .entry(s.file.fingerprint.as_str())
+                    .or_default()
+                    .push(key);
+            }
+        }
+        let mut taken = HashSet::new();
         for read in pending.iter_mut() {
             if self.known.contains_key(&read.found.key) {
                 continue;
             }
-            let origin = gone.iter().position(|g| {
-                matches!(self.known.get(g), Some(Known::Release(s)) if s.file.fingerprint == read.file.fingerprint)
-            });
-            let Some(i) = origin else { continue };
-            let from = gone.swap_remove(i);
+            let Some(from) = by_fingerprint
+                .get_mut(read.file.fingerprint.as_str())
+                .and_then(Vec::pop)
+            else {
+                continue;
+            };
+            taken.insert(from.clone());
             // Removed first: the id moves with the release.
             changes.push(Change::Remove { key: from.clone() });
-            read.moved_from = Some(from);
+            read.moved_from = Some(from.clone());
             report.moved += 1;
+        }
+        gone.retain(|key| !taken.contains(key));
+        for key in taken {
+            if let Some(lines) = self.lines.remove(&key) {
+                self.learned.remove_lines(folder_of(&key), &lines);
+            }
         }
     }
 

@@ -80,12 +80,10 @@ fn serve(config: Config, origin: Origin) -> Result<(), Error> {
     runtime.block_on(async {
         let listener = match pressfeed::systemd::activated_listener()? {
             Some(socket) => tokio::net::TcpListener::from_std(socket)?,
-            None => tokio::net::TcpListener::bind(config.listen)
-                .await
-                .map_err(|source| Error::Bind {
-                    addr: config.listen.to_string(),
-                    source,
-                })?,
+            None => bind(config.listen).map_err(|source| Error::Bind {
+                addr: config.listen.to_string(),
+                source,
+            })?,
         };
         let addr = listener.local_addr()?;
         let mut config = config;
@@ -96,6 +94,19 @@ fn serve(config: Config, origin: Origin) -> Result<(), Error> {
         daemon::run(config, origin, listener, stop).await?;
         Ok(())
     })
+}
+
+/// Listens with a deep backlog: tokio's default of 128 drops connections
+/// in a burst of new clients.
+fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
 }
 
 fn check_config(path: Option<&Path>) -> Result<(), Error> {

@@ -3,7 +3,7 @@
 //! are learned from how many files of one folder carry the same line, so a
 //! new site's navigation is dropped without anyone configuring it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::config::Rules;
 
@@ -62,6 +62,17 @@ fn learnable(key: &str) -> bool {
         && !super::contact::is_contact_header(key)
 }
 
+/// A line key reduced to 64 bits: learning keeps one count per distinct
+/// line of a folder, and an archive has hundreds of thousands of them.
+pub type LineHash = u64;
+
+fn hash_key(key: &str) -> LineHash {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
+}
+
 /// For each folder, how many files contain each line. Files are added and
 /// removed as they come and go, so the learned set stays in step.
 #[derive(Debug, Default, Clone)]
@@ -72,7 +83,7 @@ pub struct LearnedTemplates {
 #[derive(Debug, Default, Clone)]
 struct Folder {
     files: usize,
-    counts: HashMap<String, usize>,
+    counts: HashMap<LineHash, u32>,
 }
 
 impl LearnedTemplates {
@@ -82,16 +93,16 @@ impl LearnedTemplates {
     }
 
     /// Counts one file given its [`file_lines`].
-    pub fn add_lines(&mut self, folder: &str, lines: &[String]) {
+    pub fn add_lines(&mut self, folder: &str, lines: &[LineHash]) {
         let entry = self.folders.entry(folder.to_owned()).or_default();
         entry.files += 1;
         for key in lines {
-            *entry.counts.entry(key.clone()).or_default() += 1;
+            *entry.counts.entry(*key).or_default() += 1;
         }
     }
 
     /// Forgets one file previously added with these [`file_lines`].
-    pub fn remove_lines(&mut self, folder: &str, lines: &[String]) {
+    pub fn remove_lines(&mut self, folder: &str, lines: &[LineHash]) {
         let Some(entry) = self.folders.get_mut(folder) else {
             return;
         };
@@ -113,21 +124,21 @@ impl LearnedTemplates {
     pub fn is_template(&self, folder: &str, key: &str, min_files: usize) -> bool {
         self.folders
             .get(folder)
-            .and_then(|f| f.counts.get(key))
-            .is_some_and(|&n| n >= min_files)
+            .and_then(|f| f.counts.get(&hash_key(key)))
+            .is_some_and(|&n| n as usize >= min_files)
     }
 
     /// The lines currently learned as template in `folder`, sorted: when
     /// this changes, the folder's other files must be normalized again.
-    pub fn learned_lines(&self, folder: &str, min_files: usize) -> Vec<&str> {
-        let mut lines: Vec<&str> = self
+    pub fn learned_lines(&self, folder: &str, min_files: usize) -> Vec<LineHash> {
+        let mut lines: Vec<LineHash> = self
             .folders
             .get(folder)
             .map(|f| {
                 f.counts
                     .iter()
-                    .filter(|&(_, &n)| n >= min_files)
-                    .map(|(k, _)| k.as_str())
+                    .filter(|&(_, &n)| n as usize >= min_files)
+                    .map(|(k, _)| *k)
                     .collect()
             })
             .unwrap_or_default();
@@ -136,18 +147,17 @@ impl LearnedTemplates {
     }
 }
 
-/// The distinct learnable lines of a file, as [`line_key`]s.
-pub fn file_lines(text: &str) -> Vec<String> {
-    let mut lines: Vec<String> = distinct_keys(text).into_iter().collect();
-    lines.sort_unstable();
-    lines
-}
-
-fn distinct_keys(text: &str) -> HashSet<String> {
-    text.lines()
+/// The distinct learnable lines of a file.
+pub fn file_lines(text: &str) -> Vec<LineHash> {
+    let mut lines: Vec<LineHash> = text
+        .lines()
         .map(line_key)
         .filter(|k| learnable(k))
-        .collect()
+        .map(|k| hash_key(&k))
+        .collect();
+    lines.sort_unstable();
+    lines.dedup();
+    lines
 }
 
 #[cfg(test)]
