@@ -371,6 +371,7 @@ impl Ingest {
                 file,
                 bytes,
                 moved_from: None,
+                fresh: false,
             }),
         }
     }
@@ -437,6 +438,10 @@ impl Ingest {
     /// A new file whose bytes equal a release that went away is that
     /// release, moved: it keeps its id and dates. It is normalized again at
     /// its new place (a region folder may now decide its region).
+    /// Content that left one path and turned up at another is the same
+    /// release, moved: it keeps its id and dates. The path it left is either
+    /// gone or now holds other content (two files swapped names); a path
+    /// whose release moved away gets a new release with a fresh id.
     fn moves(
         &mut self,
         pending: &mut [Read],
@@ -444,36 +449,49 @@ impl Ingest {
         changes: &mut Vec<Change>,
         report: &mut Report,
     ) {
-        let mut by_fingerprint: HashMap<&str, Vec<&String>> = HashMap::new();
-        for key in gone.iter() {
-            if let Some(Known::Release(s)) = self.known.get(key) {
+        let stored_fingerprint = |key: &str| match self.known.get(key) {
+            Some(Known::Release(s)) => Some(s.file.fingerprint.clone()),
+            _ => None,
+        };
+        let departed: HashSet<String> = pending
+            .iter()
+            .filter(|r| stored_fingerprint(&r.found.key).is_some_and(|f| f != r.file.fingerprint))
+            .map(|r| r.found.key.clone())
+            .collect();
+        let mut by_fingerprint: HashMap<String, Vec<String>> = HashMap::new();
+        for key in gone.iter().chain(departed.iter()) {
+            if let Some(fingerprint) = stored_fingerprint(key) {
                 by_fingerprint
-                    .entry(s.file.fingerprint.as_str())
+                    .entry(fingerprint)
                     .or_default()
-                    .push(key);
+                    .push(key.clone());
             }
         }
         let mut taken = HashSet::new();
         for read in pending.iter_mut() {
-            if self.known.contains_key(&read.found.key) {
+            if stored_fingerprint(&read.found.key).is_some_and(|f| f == read.file.fingerprint) {
                 continue;
             }
-            let Some(from) = by_fingerprint
-                .get_mut(read.file.fingerprint.as_str())
-                .and_then(Vec::pop)
-            else {
+            let Some(origins) = by_fingerprint.get_mut(&read.file.fingerprint) else {
                 continue;
             };
-            taken.insert(from.clone());
+            let Some(at) = origins.iter().position(|k| *k != read.found.key) else {
+                continue;
+            };
+            let from = origins.swap_remove(at);
             // Removed first: the id moves with the release.
             changes.push(Change::Remove { key: from.clone() });
             read.moved_from = Some(from.clone());
+            taken.insert(from);
             report.moved += 1;
         }
+        for read in pending.iter_mut() {
+            read.fresh = taken.contains(&read.found.key) && read.moved_from.is_none();
+        }
         gone.retain(|key| !taken.contains(key));
-        for key in taken {
-            if let Some(lines) = self.lines.remove(&key) {
-                self.learned.remove_lines(folder_of(&key), &lines);
+        for key in taken.iter().filter(|k| !departed.contains(*k)) {
+            if let Some(lines) = self.lines.remove(key) {
+                self.learned.remove_lines(folder_of(key), &lines);
             }
         }
     }
@@ -633,12 +651,13 @@ impl Shared<'_> {
                 }
                 let previous_key = read.moved_from.as_deref().unwrap_or(&read.found.key);
                 let previous = match self.known.get(previous_key) {
-                    Some(Known::Release(s)) => Some(s.clone()),
+                    Some(Known::Release(s)) if !read.fresh => Some(s.clone()),
                     _ => None,
                 };
                 match &previous {
                     // A release keeps the id it was first published with.
                     Some(p) => release.id = p.entry.release.id.clone(),
+                    None if read.fresh => release.id = self.fresh_id(&read.found.key),
                     None => release.id = self.free_id(&read.found.key, release.id),
                 }
                 let content_hash = store::content_hash(&release);
@@ -688,6 +707,14 @@ impl Shared<'_> {
             .unwrap_or(id)
     }
 
+    /// An id no release holds, for a path whose release moved away.
+    fn fresh_id(&self, key: &str) -> String {
+        (1..)
+            .map(|n| normalize::identity::release_id(&format!("{key}#{n}")))
+            .find(|candidate| !self.ids.contains_key(candidate))
+            .unwrap_or_else(|| normalize::identity::release_id(key))
+    }
+
     fn refuse(&self, found: &Found, fingerprint: String, reason: &str) -> Change {
         tracing::warn!(path = %found.path.display(), reason, "refused release file");
         self.metrics
@@ -719,6 +746,8 @@ struct Read {
     bytes: Vec<u8>,
     /// The key this file's release had before it moved here.
     moved_from: Option<String>,
+    /// Its path's previous release moved elsewhere: this is a new release.
+    fresh: bool,
 }
 
 fn folder_of(key: &str) -> &str {
