@@ -185,6 +185,28 @@ pub struct Rules {
     pub headquarters: Vec<String>,
 }
 
+impl Rules {
+    /// A digest of everything that shapes a normalized record: equal
+    /// digests, equal records for the same files.
+    pub fn digest(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut lines: Vec<&String> = self.template_lines.iter().collect();
+        lines.sort();
+        lines.hash(&mut h);
+        for p in &self.template_patterns {
+            p.as_str().hash(&mut h);
+        }
+        self.learn_templates.hash(&mut h);
+        self.learn_min_files.hash(&mut h);
+        self.summary_chars.hash(&mut h);
+        self.max_file_bytes.hash(&mut h);
+        self.headquarters.hash(&mut h);
+        self.taxonomy.digest().hash(&mut h);
+        h.finish()
+    }
+}
+
 impl Config {
     /// The built-in defaults (the embedded `config/pressfeed.toml`).
     pub fn builtin() -> Result<Config, ConfigError> {

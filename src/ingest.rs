@@ -16,6 +16,13 @@ use crate::normalize::{self, Format, LearnedTemplates, Refusal, Source, template
 use crate::store::{self, Change, FileState, Refused, Store, StoreError, Stored};
 use crate::watch::{Found, Roots};
 
+/// State name of the rules digest.
+const RULES_STATE: &str = "rules";
+
+fn learned_state(folder: &str) -> String {
+    format!("learned:{folder}")
+}
+
 /// Files per transaction during a full walk.
 const SCAN_CHUNK: usize = 2000;
 /// Batches at least this large are normalized on every core.
@@ -76,6 +83,10 @@ pub struct Ingest {
     known: HashMap<String, Known>,
     /// Which key holds each release id (ids are unique in the store).
     ids: HashMap<String, String>,
+    /// Named values committed with the releases: the digest of the rules
+    /// (`rules`) and of each folder's learned lines (`learned:<folder>`)
+    /// the stored records were normalized with.
+    state: HashMap<String, String>,
     /// Learnable lines of each `.txt` file, to unlearn them when it goes.
     lines: HashMap<String, Vec<template::LineHash>>,
     learned: LearnedTemplates,
@@ -105,8 +116,10 @@ impl Ingest {
                 Known::Refused(_) => None,
             })
             .collect();
+        let state = store.state()?;
         Ok(Ingest {
             ids,
+            state,
             config,
             roots,
             store,
@@ -175,6 +188,18 @@ impl Ingest {
         if self.lines.is_empty() {
             self.learn_all(&found);
         }
+        // Records normalized under other rules, or under other learned lines
+        // than the folder has now (a crash mid-batch, a configuration edited
+        // while stopped), are normalized again.
+        let force = force || self.state.get(RULES_STATE) != Some(&self.rules_digest());
+        let folders: BTreeSet<&str> = found.iter().map(|f| folder_of(&f.key)).collect();
+        let stale: HashSet<String> = folders
+            .into_iter()
+            .filter(|folder| {
+                self.state.get(&learned_state(folder)) != Some(&self.learned_digest(folder))
+            })
+            .map(str::to_owned)
+            .collect();
         // In chunks: a folder of 100,000 files never sits in memory at once,
         // and each chunk is one transaction.
         let mut gone = gone;
@@ -183,7 +208,14 @@ impl Ingest {
         loop {
             let chunk: Vec<Found> = found.by_ref().take(SCAN_CHUNK).collect();
             let last = found.peek().is_none();
-            total.add(&self.reconcile(chunk, &mut gone, last, force)?);
+            let chunk_force = force || chunk.iter().any(|f| stale.contains(folder_of(&f.key)));
+            let (stale_part, rest): (Vec<Found>, Vec<Found>) = chunk
+                .into_iter()
+                .partition(|f| force || stale.contains(folder_of(&f.key)));
+            if chunk_force {
+                total.add(&self.reconcile(stale_part, &mut gone, false, true)?);
+            }
+            total.add(&self.reconcile(rest, &mut gone, last, false)?);
             if last {
                 return Ok(total);
             }
@@ -322,6 +354,7 @@ impl Ingest {
             }
         }
         if !changes.is_empty() {
+            self.record_state(&mut changes);
             self.store.apply(&changes)?;
             self.commit(changes);
         }
@@ -496,6 +529,43 @@ impl Ingest {
         }
     }
 
+    /// Adds the digests the records of this batch were normalized with.
+    fn record_state(&self, changes: &mut Vec<Change>) {
+        let mut folders: BTreeSet<&str> = BTreeSet::new();
+        for change in changes.iter() {
+            if let Change::Upsert(Stored { file, .. }) | Change::Refuse(Refused { file, .. }) =
+                change
+            {
+                folders.insert(folder_of(&file.key));
+            }
+        }
+        let mut state = vec![(RULES_STATE.to_owned(), self.rules_digest())];
+        state.extend(
+            folders
+                .into_iter()
+                .map(|f| (learned_state(f), self.learned_digest(f))),
+        );
+        changes.extend(
+            state
+                .into_iter()
+                .filter(|(name, value)| self.state.get(name) != Some(value))
+                .map(|(name, value)| Change::SetState { name, value }),
+        );
+    }
+
+    fn rules_digest(&self) -> String {
+        format!("{:016x}", self.config.rules.digest())
+    }
+
+    fn learned_digest(&self, folder: &str) -> String {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.learned
+            .learned_lines(folder, self.config.rules.learn_min_files)
+            .hash(&mut h);
+        format!("{:016x}", h.finish())
+    }
+
     fn shared(&self) -> Shared<'_> {
         Shared {
             config: &self.config,
@@ -565,6 +635,10 @@ impl Ingest {
                 Change::Remove { key }
                 | Change::Forget { key }
                 | Change::Move { from: key, .. } => key.clone(),
+                Change::SetState { name, value } => {
+                    self.state.insert(name.clone(), value.clone());
+                    continue;
+                }
             };
             if let Some(Known::Release(old)) = self.known.get(&key) {
                 self.ids.remove(&old.entry.release.id);
@@ -583,6 +657,7 @@ impl Ingest {
                 Change::Remove { key } | Change::Forget { key } => {
                     self.known.remove(&key);
                 }
+                Change::SetState { .. } => {}
                 Change::Move { from, to } => {
                     if let Some(Known::Release(s)) = self.known.remove(&from) {
                         let mut moved = (*s).clone();
@@ -760,16 +835,5 @@ fn refusal_reason(refusal: &Refusal) -> String {
 
 /// Did anything the normalizer reads change between two configurations?
 fn same_rules(a: &Config, b: &Config) -> bool {
-    let (a, b) = (&a.rules, &b.rules);
-    a.template_lines == b.template_lines
-        && a.template_patterns
-            .iter()
-            .map(|r| r.as_str())
-            .eq(b.template_patterns.iter().map(|r| r.as_str()))
-        && a.learn_templates == b.learn_templates
-        && a.learn_min_files == b.learn_min_files
-        && a.summary_chars == b.summary_chars
-        && a.max_file_bytes == b.max_file_bytes
-        && a.headquarters == b.headquarters
-        && a.taxonomy.digest() == b.taxonomy.digest()
+    a.rules.digest() == b.rules.digest()
 }

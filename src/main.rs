@@ -125,7 +125,7 @@ fn check_config(path: Option<&Path>) -> Result<(), Error> {
 fn init_logging(level: &str) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(format!("pressfeed={level},warn")));
+        .unwrap_or_else(|_| EnvFilter::new(format!("pressfeed={level},warn,notify=error")));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(filter)

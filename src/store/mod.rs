@@ -154,6 +154,13 @@ pub enum Change {
         /// The key.
         key: String,
     },
+    /// Sets a named value kept beside the releases, in the same transaction.
+    SetState {
+        /// The name.
+        name: String,
+        /// The value.
+        value: String,
+    },
 }
 
 /// The release store; see the module documentation.
@@ -212,6 +219,13 @@ impl Store {
     pub fn refused(&self) -> Result<Vec<Refused>, StoreError> {
         let mut stmt = self.conn.prepare_cached(schema::SELECT_REFUSED)?;
         let rows = stmt.query_map([], schema::read_refused)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every named value set with [`Change::SetState`].
+    pub fn state(&self) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(schema::SELECT_STATE)?;
+        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

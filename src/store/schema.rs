@@ -14,7 +14,7 @@ use crate::model::{Entry, Release};
 /// The migration steps, in order: step `i` takes a database from version `i`
 /// to `i + 1`. Append only — a step that has shipped never changes, because
 /// databases in the field have already run it.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes and understands.
 pub(super) const VERSION: i64 = MIGRATIONS.len() as i64;
@@ -43,6 +43,18 @@ CREATE TABLE refused (
     reason       TEXT NOT NULL
 ) STRICT;
 ";
+
+/// Version 2: named values the ingest keeps beside the releases, such as
+/// the digest of the rules the records were normalized with.
+const V2: &str = "
+CREATE TABLE state (
+    name  TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+) STRICT;
+";
+
+/// Every named value.
+pub(super) const SELECT_STATE: &str = "SELECT name, value FROM state";
 
 /// Brings the database up to [`VERSION`]; refuses one from a newer build
 /// rather than guess at a schema it doesn't know.
@@ -97,6 +109,11 @@ pub(super) fn apply_one(tx: &Transaction<'_>, change: &Change) -> Result<(), Sto
         Change::Move { from, to } => move_release(tx, from, to),
         Change::Refuse(refused) => refuse(tx, refused),
         Change::Forget { key } => delete(tx, "DELETE FROM refused WHERE key = ?1", key),
+        Change::SetState { name, value } => {
+            tx.prepare_cached("INSERT INTO state (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value")?
+                .execute([name, value])?;
+            Ok(())
+        }
     }
 }
 

@@ -104,10 +104,13 @@ impl Watcher {
             let identity = folder_identity(root);
             let current = self.watched.iter().position(|(p, _)| p == root);
             if let Some(i) = current {
-                if self.watched[i].1 == identity && identity.is_some() {
+                if self.watched[i].1 == identity {
                     continue;
                 }
-                let _ = self.inner.unwatch(root);
+                if self.watched[i].1.is_some() && identity.is_some() {
+                    // A replaced folder: its old watch may still be registered.
+                    let _ = self.inner.unwatch(root);
+                }
                 self.watched.remove(i);
             }
             if let Some(parent) = root.parent().filter(|p| p.is_dir()) {
@@ -124,13 +127,25 @@ impl Watcher {
         Ok(added)
     }
 
-    /// True while every root that existed when last ensured still exists as
-    /// the same folder.
+    /// True while every root is as it was when last ensured: the same
+    /// folder, or still missing. A root that went, came back or was
+    /// replaced calls for a walk (and a new watch).
     pub fn roots_intact(&self) -> bool {
-        self.watched
-            .iter()
-            .all(|(p, id)| id.is_none() || folder_identity(p) == *id)
+        self.watched.iter().all(|(p, id)| folder_identity(p) == *id)
     }
+}
+
+/// A symlink, or a regular file with more than one name.
+#[cfg(unix)]
+fn is_link(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .is_ok_and(|m| m.file_type().is_symlink() || (m.is_file() && m.nlink() > 1))
+}
+
+#[cfg(not(unix))]
+fn is_link(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
 #[cfg(unix)]
@@ -175,6 +190,13 @@ pub fn translate(result: notify::Result<notify::Event>) -> Vec<Signal> {
     }
     let paths = event.paths;
     match event.kind {
+        // A symlink or a hard link is complete the moment it is created; a
+        // new regular file is not, and is looked at once it is closed.
+        EventKind::Create(CreateKind::File | CreateKind::Any | CreateKind::Other) => paths
+            .into_iter()
+            .filter(|p| is_link(p))
+            .map(Signal::Changed)
+            .collect(),
         EventKind::Access(AccessKind::Close(AccessMode::Write))
         | EventKind::Create(CreateKind::Folder)
         | EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Any)) => {

@@ -179,18 +179,38 @@ fn found(key: String, path: &Path) -> Option<Found> {
     })
 }
 
-/// `/`-joined normal components; `None` for paths that are not UTF-8-clean
-/// relative paths (their key would not round-trip).
+/// `/`-joined normal components. A name that is not UTF-8 keeps its
+/// invalid bytes as `%XX`, so it still has a key of its own.
 fn join(relative: &Path) -> Option<String> {
     let mut parts = Vec::new();
     for c in relative.components() {
         match c {
-            Component::Normal(p) => parts.push(p.to_str()?.to_owned()),
+            Component::Normal(p) => parts.push(name_key(p)),
             Component::CurDir => {}
             _ => return None,
         }
     }
     (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+fn name_key(name: &std::ffi::OsStr) -> String {
+    if let Some(s) = name.to_str() {
+        return s.to_owned();
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    name.to_string_lossy().into_owned()
 }
 
 #[cfg(test)]

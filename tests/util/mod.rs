@@ -270,8 +270,10 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
 }
 
 /// A release in the corpus's scraped style.
+/// (Its second paragraph names the title: a line shared by three files of a
+/// folder would be learned as site template.)
 pub fn release(title: &str, dateline: &str, body: &str) -> String {
     format!(
-        "Home\nNews\n-\n{title}\n{dateline} – {body}\nA second paragraph gives more detail about the response and the people it reaches.\n"
+        "Home\nNews\n-\n{title}\n{dateline} – {body}\nA second paragraph gives more detail about how \"{title}\" came about and the people it reaches.\n"
     )
 }
