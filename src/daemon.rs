@@ -216,6 +216,8 @@ struct IngestWorker {
 /// How long the ingest waits for more signals before acting: long enough to
 /// batch a burst, short enough to keep file-to-feed in milliseconds.
 const SETTLE: Duration = Duration::from_millis(2);
+/// How long the first scan waits for files still being written.
+const FIRST_SCAN_WAIT: Duration = Duration::from_secs(10);
 /// How often the loop wakes without signals, to check flags and controls.
 const TICK: Duration = Duration::from_millis(100);
 
@@ -245,6 +247,10 @@ impl IngestWorker {
                 let result = self.ingest.paths(&changed, &removed);
                 needs_rescan = !self.after(result);
             }
+            if self.ingest.has_deferred() {
+                let result = self.ingest.settle();
+                needs_rescan |= !self.after(result);
+            }
         }
     }
 
@@ -259,7 +265,7 @@ impl IngestWorker {
             self.health.set_problem(Some(format!("watcher: {e}")));
         }
         tracing::info!(folders = ?self.ingest.config().watch, "first scan started");
-        let report = self.ingest.rescan(false)?;
+        let report = self.ingest.rescan_settled(false, FIRST_SCAN_WAIT)?;
         self.publish();
         tracing::info!(
             seen = report.normalized + report.unchanged + report.refused,

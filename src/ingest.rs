@@ -16,6 +16,17 @@ use crate::normalize::{self, Format, LearnedTemplates, Refusal, Source, template
 use crate::store::{self, Change, FileState, Refused, Store, StoreError, Stored};
 use crate::watch::{Found, Roots};
 
+/// How long a file a walk finds must have been left alone before it is read.
+const QUIET: std::time::Duration = std::time::Duration::from_secs(1);
+
+fn is_recent(f: &Found) -> bool {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    let quiet = i64::try_from(QUIET.as_nanos()).unwrap_or(i64::MAX);
+    now.saturating_sub(f.mtime_ns) < quiet
+}
+
 /// State name of the rules digest.
 const RULES_STATE: &str = "rules";
 
@@ -87,6 +98,9 @@ pub struct Ingest {
     /// (`rules`) and of each folder's learned lines (`learned:<folder>`)
     /// the stored records were normalized with.
     state: HashMap<String, String>,
+    /// Files a walk found still being written (modified within [`QUIET`]):
+    /// looked at again once they have been left alone that long.
+    deferred: HashMap<String, Found>,
     /// Learnable lines of each `.txt` file, to unlearn them when it goes.
     lines: HashMap<String, Vec<template::LineHash>>,
     learned: LearnedTemplates,
@@ -120,6 +134,7 @@ impl Ingest {
         Ok(Ingest {
             ids,
             state,
+            deferred: HashMap::new(),
             config,
             roots,
             store,
@@ -200,6 +215,13 @@ impl Ingest {
             })
             .map(str::to_owned)
             .collect();
+        // A walk cannot tell a file being written from a finished one; a file
+        // modified a moment ago waits until it has been quiet for a while
+        // (its writer's close event usually settles it first).
+        let (found, recent): (Vec<Found>, Vec<Found>) =
+            found.into_iter().partition(|f| !is_recent(f));
+        self.deferred
+            .extend(recent.into_iter().map(|f| (f.key.clone(), f)));
         // In chunks: a folder of 100,000 files never sits in memory at once,
         // and each chunk is one transaction.
         let mut gone = gone;
@@ -220,6 +242,50 @@ impl Ingest {
                 return Ok(total);
             }
         }
+    }
+
+    /// A full walk that also waits (up to `limit`) for files still being
+    /// written, as start-up and `render` need: every file present is in.
+    pub fn rescan_settled(&mut self, force: bool, limit: std::time::Duration) -> Result<Report, StoreError> {
+        let deadline = Instant::now() + limit;
+        let mut report = self.rescan(force)?;
+        while self.has_deferred() && Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            report.add(&self.settle()?);
+        }
+        Ok(report)
+    }
+
+    /// Whether some files found by a walk wait for their writers to finish.
+    pub fn has_deferred(&self) -> bool {
+        !self.deferred.is_empty()
+    }
+
+    /// Looks again at deferred files; those left alone for [`QUIET`] are
+    /// reconciled, the others wait on.
+    pub fn settle(&mut self) -> Result<Report, StoreError> {
+        let keys: Vec<String> = self.deferred.keys().cloned().collect();
+        let mut ready = Vec::new();
+        let mut gone = Vec::new();
+        for key in keys {
+            match self.roots.find(&key) {
+                Some(f) if is_recent(&f) => {
+                    self.deferred.insert(key, f);
+                }
+                Some(f) => {
+                    self.deferred.remove(&key);
+                    ready.push(f);
+                }
+                None => {
+                    self.deferred.remove(&key);
+                    gone.push(key);
+                }
+            }
+        }
+        if ready.is_empty() && gone.is_empty() {
+            return Ok(Report::default());
+        }
+        self.reconcile(ready, &mut gone, true, false)
     }
 
     /// Reconciles the given paths: files to look at and paths that went away
@@ -272,6 +338,13 @@ impl Ingest {
         gone.retain(|k| !seen.contains(k));
         gone.sort();
         gone.dedup();
+        // A close event settles a file a walk deferred.
+        for f in &found {
+            self.deferred.remove(&f.key);
+        }
+        for key in &gone {
+            self.deferred.remove(key);
+        }
         self.reconcile(found, &mut gone, true, false)
     }
 

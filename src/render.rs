@@ -36,7 +36,7 @@ pub enum RenderError {
 pub fn render(config: Arc<Config>, out: &Path) -> Result<usize, RenderError> {
     let store = Store::open(&config.data)?;
     let mut ingest = Ingest::new(config.clone(), store, Arc::new(Metrics::new()))?;
-    ingest.rescan(false)?;
+    ingest.rescan_settled(false, std::time::Duration::from_secs(10))?;
     let snapshot = Arc::new(Snapshot::new(1, ingest.entries()));
     let published = Published::render(config.clone(), snapshot.clone());
     let mut written = 0;
