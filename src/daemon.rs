@@ -93,6 +93,7 @@ pub async fn run(
         heartbeat: heartbeat.clone(),
         started: Instant::now(),
         websub: crate::websub::Pinger::start().ok(),
+        recheck_roots: None,
     };
     let ingest_thread = std::thread::Builder::new()
         .name("ingest".into())
@@ -211,11 +212,15 @@ struct IngestWorker {
     heartbeat: Arc<AtomicU64>,
     started: Instant,
     websub: Option<crate::websub::Pinger>,
+    /// When a root was watched again, a second look is due at this time.
+    recheck_roots: Option<Instant>,
 }
 
 /// How long the ingest waits for more signals before acting: long enough to
 /// batch a burst, short enough to keep file-to-feed in milliseconds.
 const SETTLE: Duration = Duration::from_millis(2);
+/// How long after a root is watched again it is watched (and walked) once more.
+const ROOT_RECHECK: Duration = Duration::from_secs(1);
 /// How long the first scan waits for files still being written.
 const FIRST_SCAN_WAIT: Duration = Duration::from_secs(10);
 /// How often the loop wakes without signals, to check flags and controls.
@@ -246,6 +251,13 @@ impl IngestWorker {
             } else if !changed.is_empty() || !removed.is_empty() {
                 let result = self.ingest.paths(&changed, &removed);
                 needs_rescan = !self.after(result);
+            }
+            if self.recheck_roots.is_some_and(|due| Instant::now() >= due) {
+                self.recheck_roots = None;
+                if let Err(e) = self.watcher.rewatch(self.ingest.roots()) {
+                    tracing::error!(error = %e, "cannot watch the release folders");
+                }
+                needs_rescan = !self.rescan();
             }
             if self.ingest.has_deferred() {
                 let result = self.ingest.settle();
@@ -311,7 +323,12 @@ impl IngestWorker {
     fn rescan(&mut self) -> bool {
         self.metrics.rescans.inc();
         match self.watcher.ensure(self.ingest.roots()) {
-            Ok(_) => self.health.set_problem(None),
+            Ok(added) => {
+                self.health.set_problem(None);
+                if added && self.recheck_roots.is_none() {
+                    self.recheck_roots = Some(Instant::now() + ROOT_RECHECK);
+                }
+            }
             Err(e) => {
                 tracing::error!(error = %e, "cannot watch the release folders");
                 self.health.set_problem(Some(format!("watcher: {e}")));

@@ -246,7 +246,11 @@ impl Ingest {
 
     /// A full walk that also waits (up to `limit`) for files still being
     /// written, as start-up and `render` need: every file present is in.
-    pub fn rescan_settled(&mut self, force: bool, limit: std::time::Duration) -> Result<Report, StoreError> {
+    pub fn rescan_settled(
+        &mut self,
+        force: bool,
+        limit: std::time::Duration,
+    ) -> Result<Report, StoreError> {
         let deadline = Instant::now() + limit;
         let mut report = self.rescan(force)?;
         while self.has_deferred() && Instant::now() < deadline {

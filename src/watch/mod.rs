@@ -127,6 +127,21 @@ impl Watcher {
         Ok(added)
     }
 
+    /// Watches every existing root afresh. A root removed and created again
+    /// at once can lose its new watch to the old folder's late removal
+    /// event inside notify; re-adding it a moment later closes that gap.
+    pub fn rewatch(&mut self, roots: &Roots) -> Result<(), WatchError> {
+        for root in roots.folders() {
+            if folder_identity(root).is_some() {
+                let _ = self.inner.unwatch(root);
+                self.inner
+                    .watch(root, RecursiveMode::Recursive)
+                    .map_err(|e| watch_error(root, e))?;
+            }
+        }
+        Ok(())
+    }
+
     /// True while every root is as it was when last ensured: the same
     /// folder, or still missing. A root that went, came back or was
     /// replaced calls for a walk (and a new watch).
