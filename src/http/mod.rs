@@ -14,9 +14,6 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::middleware::{self, Next};
-use axum::response::Response;
 use axum::routing::get;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -63,20 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(handlers::metrics))
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            count_requests,
-        ))
         .with_state(state)
-}
-
-async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let route = route_label(request.uri().path());
-    let response = next.run(request).await;
-    state
-        .metrics
-        .count_request(route, response.status().as_u16());
-    response
 }
 
 fn route_label(path: &str) -> &'static str {
@@ -94,7 +78,12 @@ fn route_label(path: &str) -> &'static str {
 
 /// Serves `router` on `listener` until `stop` is cancelled, then lets
 /// requests in flight finish (up to [`DRAIN_TIMEOUT`]).
-pub async fn serve(listener: TcpListener, router: Router, stop: CancellationToken) {
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    metrics: Arc<Metrics>,
+    stop: CancellationToken,
+) {
     let graceful = GracefulShutdown::new();
     let connections = connections::Connections::new(MAX_CONNECTIONS);
     loop {
@@ -113,12 +102,19 @@ pub async fn serve(listener: TcpListener, router: Router, stop: CancellationToke
         let ticket = Arc::new(connections.admit());
         let _ = stream.set_nodelay(true);
         let service = {
-            let (ticket, router) = (ticket.clone(), router.clone());
+            let (ticket, router, metrics) = (ticket.clone(), router.clone(), metrics.clone());
             hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
                 ticket.touch();
-                let mut router = router.clone();
+                let route = route_label(request.uri().path());
+                let (mut router, metrics) = (router.clone(), metrics.clone());
                 // axum's Router is always ready, so it may be called at once.
-                async move { tower::Service::call(&mut router, request).await }
+                async move {
+                    let response = tower::Service::call(&mut router, request).await;
+                    if let Ok(response) = &response {
+                        metrics.count_request(route, response.status().as_u16());
+                    }
+                    response
+                }
             })
         };
         let connection = graceful.watch(builder().serve_connection(TokioIo::new(stream), service));
