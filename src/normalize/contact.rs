@@ -209,36 +209,29 @@ fn segments(line: &str) -> Vec<String> {
 }
 
 fn read_segment(segment: &str, contact: &mut Contact) {
-    let mut found_item = false;
-    for email in EMAIL.find_iter(segment) {
-        let email = email.as_str().trim_end_matches('.').to_owned();
-        if let Some(person) = contact.people.last_mut().filter(|p| p.email.is_none()) {
-            person.email = Some(email.clone());
+    let emails: Vec<String> = EMAIL
+        .find_iter(segment)
+        .map(|m| m.as_str().trim_end_matches('.').to_owned())
+        .collect();
+    if !emails.is_empty() {
+        for email in emails {
+            let person = contact.people.last_mut().map(|p| &mut p.email);
+            record(email, &mut contact.emails, person);
         }
-        if !contact.emails.contains(&email) {
-            contact.emails.push(email);
-        }
-        found_item = true;
-    }
-    if found_item {
         return;
     }
     let unlabelled = LABEL.replace(segment, "");
-    for phone in PHONE.find_iter(&unlabelled) {
-        let phone = phone.as_str().trim();
-        if phone.chars().filter(char::is_ascii_digit).count() < 7 {
-            continue;
+    let phones: Vec<String> = PHONE
+        .find_iter(&unlabelled)
+        .map(|m| m.as_str().trim())
+        .filter(|p| p.chars().filter(char::is_ascii_digit).count() >= 7)
+        .map(super::clean::collapse)
+        .collect();
+    if !phones.is_empty() {
+        for phone in phones {
+            let person = contact.people.last_mut().map(|p| &mut p.phone);
+            record(phone, &mut contact.phones, person);
         }
-        let phone = super::clean::collapse(phone);
-        if let Some(person) = contact.people.last_mut().filter(|p| p.phone.is_none()) {
-            person.phone = Some(phone.clone());
-        }
-        if !contact.phones.contains(&phone) {
-            contact.phones.push(phone);
-        }
-        found_item = true;
-    }
-    if found_item {
         return;
     }
     let text = unlabelled.trim().trim_end_matches(['.', ':']);
@@ -250,6 +243,17 @@ fn read_segment(segment: &str, contact: &mut Contact) {
         });
     } else if contact.office.is_none() && is_office(text) {
         contact.office = Some(text.to_owned());
+    }
+}
+
+/// Keeps an email or phone number once, and gives it to the last person
+/// named when that person has none yet.
+fn record(value: String, all: &mut Vec<String>, person: Option<&mut Option<String>>) {
+    if let Some(slot) = person.filter(|slot| slot.is_none()) {
+        *slot = Some(value.clone());
+    }
+    if !all.contains(&value) {
+        all.push(value);
     }
 }
 
