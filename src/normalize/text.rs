@@ -123,7 +123,11 @@ fn menu_lines(lines: &[&str]) -> Vec<bool> {
             continue;
         }
         if key == next {
-            menu[i] = true;
+            // A short label twice is a menu item; a longer line twice (a
+            // breadcrumb ending in the headline, then the headline) keeps
+            // one copy.
+            let label = key.split(' ').count() <= 3;
+            menu[i] = label;
             menu[i + 1] = true;
         } else if next.len() > key.len() + 20 && next.starts_with(key.as_str()) && menu[i + 1] {
             menu[i] = true;
@@ -517,6 +521,18 @@ mod tests {
             "A Title Line Here\n{long}\nIOM Kenya\n{long}\nIOM Kenya\n"
         ));
         assert_eq!(d.blocks.len(), 4, "{:#?}", d.blocks);
+    }
+
+    #[test]
+    fn a_headline_repeated_on_the_next_line_is_kept_once() {
+        let d = draft(
+            "Home\nNews\nFloods Displace Thousands in the North\nFloods Displace Thousands in the North\nLusaka – Heavy rains forced thousands of families from their homes this week, officials said.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Floods Displace Thousands in the North")
+        );
+        assert_eq!(d.blocks.len(), 1, "{:#?}", d.blocks);
     }
 
     #[test]
