@@ -237,7 +237,17 @@ fn first_title(lines: &[String]) -> (Option<String>, usize) {
 
 /// Lines around a title that are not the title: bylines, dates, datelines.
 fn is_meta_line(line: &str) -> bool {
-    SOURCE_LINE.is_match(line) || is_date_line(line) || super::summary::is_standalone_dateline(line)
+    SOURCE_LINE.is_match(line)
+        || is_date_line(line)
+        || super::summary::is_standalone_dateline(line)
+        || is_breadcrumb(line)
+}
+
+/// A breadcrumb trail on one line: `Home > News > Africa`.
+fn is_breadcrumb(line: &str) -> bool {
+    let separators =
+        line.matches(" > ").count() + line.matches('»').count() + line.matches('›').count();
+    separators >= 2 && line.chars().count() < 200
 }
 
 fn is_date_line(line: &str) -> bool {
@@ -533,6 +543,17 @@ mod tests {
             Some("Floods Displace Thousands in the North")
         );
         assert_eq!(d.blocks.len(), 1, "{:#?}", d.blocks);
+    }
+
+    #[test]
+    fn a_breadcrumb_trail_is_not_the_title() {
+        let d = draft(
+            "Home > News > Africa\nFloods Displace Thousands in the North\nLusaka – Heavy rains forced thousands of families from their homes this week, officials said.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Floods Displace Thousands in the North")
+        );
     }
 
     #[test]
