@@ -49,6 +49,14 @@ static GLUED_HEADING: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 #[allow(clippy::expect_used)]
+static WEB_CHROME: LazyLock<Regex> = LazyLock::new(|| {
+    // Lines every scraped web page carries, whatever the site.
+    Regex::new(
+        r"(?i)^(?:skip to (?:the )?(?:main )?(?:content|navigation|search)|toggle (?:navigation|menu)|main (?:menu|navigation)|back to top|share (?:this|on \w+)(?: (?:page|article|story|post))?|print(?: this page)?|you are here:?.*|accept (?:all )?cookies|this (?:site|website) uses cookies.*)\s*$",
+    )
+    .expect("static regex")
+});
+#[allow(clippy::expect_used)]
 static END_MARK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^[-–—#*=\s]*(?:ends?|fin|fim)[-–—#*=\s]*$").expect("static regex")
 });
@@ -241,6 +249,7 @@ fn is_meta_line(line: &str) -> bool {
         || is_date_line(line)
         || super::summary::is_standalone_dateline(line)
         || is_breadcrumb(line)
+        || WEB_CHROME.is_match(line)
 }
 
 /// A breadcrumb trail on one line: `Home > News > Africa`.
@@ -549,6 +558,17 @@ mod tests {
     fn a_breadcrumb_trail_is_not_the_title() {
         let d = draft(
             "Home > News > Africa\nFloods Displace Thousands in the North\nLusaka – Heavy rains forced thousands of families from their homes this week, officials said.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Floods Displace Thousands in the North")
+        );
+    }
+
+    #[test]
+    fn web_chrome_lines_are_not_titles() {
+        let d = draft(
+            "Skip to main content\nToggle navigation\nShare this page\nFloods Displace Thousands in the North\nLusaka – Heavy rains forced thousands of families from their homes this week, officials said.\n",
         );
         assert_eq!(
             d.title.as_deref(),
