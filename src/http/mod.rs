@@ -8,7 +8,6 @@ mod connections;
 pub mod error;
 pub mod handlers;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -147,9 +146,4 @@ fn builder() -> hyper::server::conn::http1::Builder {
         .max_headers(MAX_HEADERS)
         .keep_alive(true);
     builder
-}
-
-/// The address a listener ended up on (for `--listen 127.0.0.1:0`).
-pub fn local_addr(listener: &TcpListener) -> std::io::Result<SocketAddr> {
-    listener.local_addr()
 }
