@@ -2,6 +2,7 @@
 //! HTTP server, signals and the systemd watchdog together, and stops them
 //! in order. Each concern is its own task; this file only connects them.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -94,6 +95,8 @@ pub async fn run(
         started: Instant::now(),
         websub: crate::websub::Pinger::start().ok(),
         recheck_roots: None,
+        writing: HashSet::new(),
+        early: Vec::new(),
     };
     let ingest_thread = std::thread::Builder::new()
         .name("ingest".into())
@@ -219,6 +222,11 @@ struct IngestWorker {
     websub: Option<crate::websub::Pinger>,
     /// When a root was watched again, a second look is due at this time.
     recheck_roots: Option<Instant>,
+    /// Files written to since their last close event.
+    writing: HashSet<PathBuf>,
+    /// Signals taken from the channel while a batch was checked for files
+    /// written again; the next batch starts with them.
+    early: Vec<Signal>,
 }
 
 /// How long the ingest waits for more signals before acting: long enough to
@@ -251,10 +259,15 @@ impl IngestWorker {
             }
             let (changed, removed, rescan) = batch;
             needs_rescan |= rescan;
+            needs_rescan |= self.watcher.forget_roots(changed.iter().chain(&removed));
             if needs_rescan {
+                // The walk defers files modified a moment ago by itself.
+                self.writing.clear();
                 needs_rescan = !self.rescan();
             } else if !changed.is_empty() || !removed.is_empty() {
-                let result = self.ingest.paths(&changed, &removed);
+                let result = self.ingest.paths(&changed, &removed, &mut |path| {
+                    Self::being_written(&self.signals, &mut self.early, &self.writing, path)
+                });
                 needs_rescan = !self.after(result);
             }
             if self.recheck_roots.is_some_and(|due| Instant::now() >= due) {
@@ -297,24 +310,40 @@ impl IngestWorker {
         Ok(report)
     }
 
-    /// Waits for signals, then drains what else is queued: one batch.
+    /// Waits for signals, then drains what else is queued: one batch. A
+    /// file written again after its close event waits for the next close.
     fn collect(&mut self) -> (Vec<PathBuf>, Vec<PathBuf>, bool) {
         let mut changed = Vec::new();
         let mut removed = Vec::new();
         let mut rescan = false;
+        let writing = &mut self.writing;
         let mut take = |signal: Signal| match signal {
-            Signal::Changed(p) => changed.push(p),
-            Signal::Removed(p) => removed.push(p),
+            Signal::Changed(p) => {
+                writing.remove(&p);
+                changed.push(p);
+            }
+            Signal::Writing(p) => {
+                changed.retain(|c| c != &p);
+                writing.insert(p);
+            }
+            Signal::Removed(p) => {
+                writing.retain(|w| !w.starts_with(&p));
+                removed.push(p);
+            }
             Signal::Rescan(reason) => {
                 tracing::warn!(reason, "rescanning every watched folder");
                 rescan = true;
             }
         };
-        match self.signals.recv_timeout(TICK) {
-            Ok(signal) => take(signal),
-            Err(RecvTimeoutError::Timeout) => return (changed, removed, rescan),
-            Err(RecvTimeoutError::Disconnected) => return (changed, removed, true),
+        let early = std::mem::take(&mut self.early);
+        if early.is_empty() {
+            match self.signals.recv_timeout(TICK) {
+                Ok(signal) => take(signal),
+                Err(RecvTimeoutError::Timeout) => return (changed, removed, rescan),
+                Err(RecvTimeoutError::Disconnected) => return (changed, removed, true),
+            }
         }
+        early.into_iter().for_each(&mut take);
         let deadline = Instant::now() + SETTLE;
         while let Ok(signal) = self
             .signals
@@ -323,6 +352,23 @@ impl IngestWorker {
             take(signal);
         }
         (changed, removed, rescan)
+    }
+
+    /// Whether `path` is open for writing (written to, not closed since) or
+    /// was written again since the current batch read it: takes what the
+    /// watcher queued meanwhile (kept for the next batch) and looks for a
+    /// write to it.
+    fn being_written(
+        signals: &Receiver<Signal>,
+        early: &mut Vec<Signal>,
+        writing: &HashSet<PathBuf>,
+        path: &std::path::Path,
+    ) -> bool {
+        early.extend(signals.try_iter());
+        writing.contains(path)
+            || early
+                .iter()
+                .any(|s| matches!(s, Signal::Writing(p) if p == path))
     }
 
     fn rescan(&mut self) -> bool {

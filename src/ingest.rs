@@ -19,6 +19,24 @@ use crate::watch::{Found, Roots};
 /// How long a file a walk finds must have been left alone before it is read.
 const QUIET: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// How long a file caught mid-save stays suspect: while it does, it is read
+/// only once it has been left alone for [`QUIET`].
+const HOT_FOR: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Reads a file, or `None` when it is not the file that was found: its size
+/// or modification time moved while it was read (a save in progress).
+fn read_unchanged(f: &Found) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(&f.path)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(f.size).unwrap_or(0) + 1);
+    file.read_to_end(&mut bytes)?;
+    let after = file.metadata()?;
+    let same = after.len() == f.size
+        && bytes.len() as u64 == f.size
+        && crate::watch::scan::mtime_ns(&after) == f.mtime_ns;
+    Ok(same.then_some(bytes))
+}
+
 fn is_recent(f: &Found) -> bool {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -101,6 +119,8 @@ pub struct Ingest {
     /// Files a walk found still being written (modified within [`QUIET`]):
     /// looked at again once they have been left alone that long.
     deferred: HashMap<String, Found>,
+    /// Files lately caught mid-save, and when: they wait until quiet.
+    hot: HashMap<String, Instant>,
     /// Learnable lines of each `.txt` file, to unlearn them when it goes.
     lines: HashMap<String, Vec<template::LineHash>>,
     learned: LearnedTemplates,
@@ -135,6 +155,7 @@ impl Ingest {
             ids,
             state,
             deferred: HashMap::new(),
+            hot: HashMap::new(),
             config,
             roots,
             store,
@@ -235,9 +256,9 @@ impl Ingest {
                 .into_iter()
                 .partition(|f| force || stale.contains(folder_of(&f.key)));
             if chunk_force {
-                total.add(&self.reconcile(stale_part, &mut gone, false, true)?);
+                total.add(&self.reconcile(stale_part, &mut gone, false, true, None)?);
             }
-            total.add(&self.reconcile(rest, &mut gone, last, false)?);
+            total.add(&self.reconcile(rest, &mut gone, last, false, None)?);
             if last {
                 return Ok(total);
             }
@@ -289,15 +310,19 @@ impl Ingest {
         if ready.is_empty() && gone.is_empty() {
             return Ok(Report::default());
         }
-        self.reconcile(ready, &mut gone, true, false)
+        self.reconcile(ready, &mut gone, true, false, None)
     }
 
     /// Reconciles the given paths: files to look at and paths that went away
     /// (a file, or a folder and everything under it).
+    /// `being_written` tells whether a file is being written (again) since
+    /// it was read: what was read may be half a save, and the coming close
+    /// event brings the file back, so this batch leaves it out.
     pub fn paths(
         &mut self,
         changed: &[std::path::PathBuf],
         removed: &[std::path::PathBuf],
+        being_written: &mut dyn FnMut(&std::path::Path) -> bool,
     ) -> Result<Report, StoreError> {
         let mut found = Vec::new();
         let mut gone = Vec::new();
@@ -342,14 +367,23 @@ impl Ingest {
         gone.retain(|k| !seen.contains(k));
         gone.sort();
         gone.dedup();
-        // A close event settles a file a walk deferred.
+        // A close event settles a file a walk deferred. An empty file
+        // written a moment ago is usually a save just begun (truncated, not
+        // yet written): it waits like a walk's recent file.
+        self.hot.retain(|_, since| since.elapsed() < HOT_FOR);
+        let hot = &self.hot;
+        let (found, waiting): (Vec<Found>, Vec<Found>) = found
+            .into_iter()
+            .partition(|f| !is_recent(f) || (f.size > 0 && !hot.contains_key(&f.key)));
         for f in &found {
             self.deferred.remove(&f.key);
         }
+        self.deferred
+            .extend(waiting.into_iter().map(|f| (f.key.clone(), f)));
         for key in &gone {
             self.deferred.remove(key);
         }
-        self.reconcile(found, &mut gone, true, false)
+        self.reconcile(found, &mut gone, true, false, Some(being_written))
     }
 
     fn keys_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = String> + 'a {
@@ -387,11 +421,13 @@ impl Ingest {
         gone: &mut Vec<String>,
         remove_gone: bool,
         force: bool,
+        being_written: Option<&mut dyn FnMut(&std::path::Path) -> bool>,
     ) -> Result<Report, StoreError> {
         let started = Instant::now();
         let mut report = Report::default();
         let mut pending = Vec::new();
         let mut changes = Vec::new();
+        let mut busy = Vec::new();
         for f in found {
             match self.examine(f, force) {
                 Examined::Unchanged => report.unchanged += 1,
@@ -404,8 +440,13 @@ impl Ingest {
                     report.refused += 1;
                     changes.push(self.shared().refuse(&f, String::new(), &reason));
                 }
+                Examined::Busy(f) => busy.push(f),
                 Examined::Read(read) => pending.push(read),
             }
+        }
+        for f in busy {
+            self.hot.insert(f.key.clone(), Instant::now());
+            self.deferred.insert(f.key.clone(), f);
         }
         let unlearned = if remove_gone {
             gone.clone()
@@ -430,6 +471,35 @@ impl Ingest {
                 None => {}
             }
         }
+        // Checked as late as possible: the events of a save that began while
+        // this batch was read have had the most time to arrive.
+        if let Some(being_written) = being_written {
+            let held: HashSet<&str> = pending
+                .iter()
+                .filter(|r| being_written(&r.found.path))
+                .map(|r| r.found.key.as_str())
+                .collect();
+            // Its close event brings it back; should that be lost, the
+            // deferral does.
+            for r in pending
+                .iter()
+                .filter(|r| held.contains(r.found.key.as_str()))
+            {
+                self.hot.insert(r.found.key.clone(), Instant::now());
+                self.deferred.insert(r.found.key.clone(), r.found.clone());
+            }
+            changes.retain(|c| match c {
+                Change::Upsert(s) if held.contains(s.file.key.as_str()) => {
+                    report.normalized = report.normalized.saturating_sub(1);
+                    false
+                }
+                Change::Refuse(r) if held.contains(r.file.key.as_str()) => {
+                    report.refused = report.refused.saturating_sub(1);
+                    false
+                }
+                _ => true,
+            });
+        }
         if !changes.is_empty() {
             self.record_state(&mut changes);
             self.store.apply(&changes)?;
@@ -451,8 +521,9 @@ impl Ingest {
         {
             return Examined::Unchanged;
         }
-        let bytes = match std::fs::read(&f.path) {
-            Ok(bytes) => bytes,
+        let bytes = match read_unchanged(&f) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return Examined::Busy(f),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Examined::Vanished(f.key),
             Err(e) => return Examined::Unreadable(f, format!("unreadable: {e}")),
         };
@@ -889,6 +960,8 @@ enum Examined {
     Touched(Box<Change>),
     Vanished(String),
     Unreadable(Found, String),
+    /// The file changed while it was read: a save in progress.
+    Busy(Found),
     Read(Read),
 }
 

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{SyncSender, TrySendError};
 
+use arc_swap::ArcSwap;
 use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RemoveKind, RenameMode};
 use notify::{EventKind, RecursiveMode, Watcher as _};
 
@@ -29,6 +30,10 @@ pub enum Signal {
     Changed(PathBuf),
     /// This path (file or folder) is gone or renamed away.
     Removed(PathBuf),
+    /// This file is being written (created, truncated or appended to): it
+    /// waits for its close event, since reading it now could catch half a
+    /// save.
+    Writing(PathBuf),
     /// Events were lost (kernel queue overflow, watcher error): walk everything.
     Rescan(String),
 }
@@ -61,6 +66,19 @@ pub struct Watcher {
     watched: Vec<(PathBuf, Option<(u64, u64)>)>,
     /// Set by the callback when a signal could not be queued.
     pub overflowed: Arc<AtomicBool>,
+    /// The roots, as the callback sees them: the parents' watches report
+    /// their other files too, which are none of pressfeed's business.
+    folders: Arc<ArcSwap<Vec<PathBuf>>>,
+}
+
+/// Whether a signal is about a root or something inside one.
+fn concerns(signal: &Signal, folders: &[PathBuf]) -> bool {
+    match signal {
+        Signal::Changed(p) | Signal::Removed(p) | Signal::Writing(p) => {
+            folders.iter().any(|f| p.starts_with(f))
+        }
+        Signal::Rescan(_) => true,
+    }
 }
 
 impl Watcher {
@@ -68,8 +86,25 @@ impl Watcher {
     pub fn start(tx: SyncSender<Signal>) -> Result<Watcher, WatchError> {
         let overflowed = Arc::new(AtomicBool::new(false));
         let flag = overflowed.clone();
+        // A file written in many chunks raises one modify event per write;
+        // only the first of a run says anything new.
+        let mut last_writing: Option<PathBuf> = None;
+        let folders: Arc<ArcSwap<Vec<PathBuf>>> = Arc::default();
+        let watched_folders = folders.clone();
         let handler = move |result: notify::Result<notify::Event>| {
+            let folders = watched_folders.load();
             for signal in translate(result) {
+                if !concerns(&signal, &folders) {
+                    continue;
+                }
+                if let Signal::Writing(path) = &signal {
+                    if last_writing.as_ref() == Some(path) {
+                        continue;
+                    }
+                    last_writing = Some(path.clone());
+                } else {
+                    last_writing = None;
+                }
                 match tx.try_send(signal) {
                     Ok(()) => {}
                     Err(TrySendError::Full(_)) => flag.store(true, Ordering::SeqCst),
@@ -91,6 +126,7 @@ impl Watcher {
             inner,
             watched: Vec::new(),
             overflowed,
+            folders,
         })
     }
 
@@ -99,6 +135,8 @@ impl Watcher {
     /// root's parent so that its removal and return are seen. Returns true
     /// when a root's watch was (re)added, which calls for a walk of it.
     pub fn ensure(&mut self, roots: &Roots) -> Result<bool, WatchError> {
+        self.folders
+            .store(Arc::new(roots.folders().map(Path::to_owned).collect()));
         let mut added = false;
         for root in roots.folders() {
             let identity = folder_identity(root);
@@ -140,6 +178,23 @@ impl Watcher {
             }
         }
         Ok(())
+    }
+
+    /// Forgets the watch of every root among `paths` (signals about a root
+    /// itself: removed, created, renamed): the next [`Watcher::ensure`]
+    /// watches it afresh. A folder created again can have the old one's
+    /// inode number, so [`Watcher::roots_intact`] alone can miss it.
+    /// Returns true when a root was among them.
+    pub fn forget_roots<'a>(&mut self, paths: impl IntoIterator<Item = &'a PathBuf>) -> bool {
+        let mut forgot = false;
+        for path in paths {
+            if let Some(i) = self.watched.iter().position(|(p, _)| p == path) {
+                let _ = self.inner.unwatch(path);
+                self.watched.remove(i);
+                forgot = true;
+            }
+        }
+        forgot
     }
 
     /// True while every root is as it was when last ensured: the same
@@ -209,9 +264,17 @@ pub fn translate(result: notify::Result<notify::Event>) -> Vec<Signal> {
         // new regular file is not, and is looked at once it is closed.
         EventKind::Create(CreateKind::File | CreateKind::Any | CreateKind::Other) => paths
             .into_iter()
-            .filter(|p| is_link(p))
-            .map(Signal::Changed)
+            .map(|p| {
+                if is_link(&p) {
+                    Signal::Changed(p)
+                } else {
+                    Signal::Writing(p)
+                }
+            })
             .collect(),
+        EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => {
+            paths.into_iter().map(Signal::Writing).collect()
+        }
         EventKind::Access(AccessKind::Close(AccessMode::Write))
         | EventKind::Create(CreateKind::Folder)
         | EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Any)) => {
@@ -267,7 +330,22 @@ mod tests {
     }
 
     #[test]
-    fn reads_and_partial_writes_are_ignored() {
+    fn creating_and_writing_a_file_mean_it_is_being_written() {
+        assert_eq!(
+            translate(event(
+                EventKind::Modify(ModifyKind::Data(notify::event::DataChange::Any)),
+                &["/r/a.txt"]
+            )),
+            [Signal::Writing("/r/a.txt".into())]
+        );
+        assert_eq!(
+            translate(event(EventKind::Create(CreateKind::File), &["/r/a.txt"])),
+            [Signal::Writing("/r/a.txt".into())]
+        );
+    }
+
+    #[test]
+    fn reads_are_ignored() {
         assert!(
             translate(event(
                 EventKind::Access(AccessKind::Open(AccessMode::Any)),
@@ -284,12 +362,11 @@ mod tests {
         );
         assert!(
             translate(event(
-                EventKind::Modify(ModifyKind::Data(notify::event::DataChange::Any)),
+                EventKind::Modify(ModifyKind::Metadata(notify::event::MetadataKind::Any)),
                 &["/r/a.txt"]
             ))
             .is_empty()
         );
-        assert!(translate(event(EventKind::Create(CreateKind::File), &["/r/a.txt"])).is_empty());
     }
 
     #[test]

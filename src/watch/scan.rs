@@ -162,13 +162,18 @@ fn walk_root(root: &Path, start: &Path, prefix: &str, out: &mut Vec<Found>) {
     }
 }
 
-fn found(key: String, path: &Path) -> Option<Found> {
-    let meta = std::fs::metadata(path).ok()?;
-    let mtime_ns = meta
-        .modified()
+/// A file's modification time in nanoseconds since the epoch (0 when the
+/// system gives none).
+pub fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
+    meta.modified()
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+fn found(key: String, path: &Path) -> Option<Found> {
+    let meta = std::fs::metadata(path).ok()?;
+    let mtime_ns = mtime_ns(&meta);
     let first_folder = key.split_once('/').map(|(first, _)| first.to_owned());
     Some(Found {
         key,
