@@ -45,6 +45,16 @@ fn is_recent(f: &Found) -> bool {
     now.saturating_sub(f.mtime_ns) < quiet
 }
 
+/// How many threads pure work (reading, normalizing) is split between.
+fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8)
+}
+
+/// How often a long walk logs how far it got.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// State name of the rules digest.
 const RULES_STATE: &str = "rules";
 
@@ -247,8 +257,22 @@ impl Ingest {
         // and each chunk is one transaction.
         let mut gone = gone;
         let mut total = Report::default();
+        let files = found.len();
+        let started = Instant::now();
+        let mut last_progress = started;
         let mut found = found.into_iter().peekable();
         loop {
+            if last_progress.elapsed() >= PROGRESS_EVERY {
+                last_progress = Instant::now();
+                tracing::info!(
+                    seen = total.normalized + total.unchanged + total.refused,
+                    of = files,
+                    normalized = total.normalized,
+                    refused = total.refused,
+                    seconds = format!("{:.1}", started.elapsed().as_secs_f64()),
+                    "scan in progress"
+                );
+            }
             let chunk: Vec<Found> = found.by_ref().take(SCAN_CHUNK).collect();
             let last = found.peek().is_none();
             let chunk_force = force || chunk.iter().any(|f| stale.contains(folder_of(&f.key)));
@@ -399,16 +423,38 @@ impl Ingest {
     /// Reads every `.txt` file once to learn the template lines of each
     /// folder before anything is normalized (start-up, reload).
     fn learn_all(&mut self, found: &[Found]) {
-        for f in found.iter().filter(|f| Format::of(&f.path) == Format::Text) {
-            let Ok(bytes) = std::fs::read(&f.path) else {
-                continue;
-            };
-            let Ok(text) = normalize::read_text(&bytes, &self.config.rules) else {
-                continue;
-            };
-            let lines = template::file_lines(&text);
-            self.learned.add_lines(folder_of(&f.key), &lines);
-            self.lines.insert(f.key.clone(), lines);
+        let texts: Vec<&Found> = found
+            .iter()
+            .filter(|f| Format::of(&f.path) == Format::Text)
+            .collect();
+        let rules = &self.config.rules;
+        let lines_of = |f: &Found| {
+            let bytes = std::fs::read(&f.path).ok()?;
+            let text = normalize::read_text(&bytes, rules).ok()?;
+            Some(template::file_lines(&text))
+        };
+        let threads = threads();
+        let chunk = texts.len().div_ceil(threads).max(1);
+        // Reading and hashing is pure: the files are split between threads.
+        let learned: Vec<Vec<Option<Vec<template::LineHash>>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = texts
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || part.iter().map(|f| lines_of(f)).collect()))
+                .collect();
+            handles
+                .into_iter()
+                .zip(texts.chunks(chunk))
+                .map(|(h, part)| {
+                    h.join()
+                        .unwrap_or_else(|_| part.iter().map(|f| lines_of(f)).collect())
+                })
+                .collect()
+        });
+        for (f, lines) in texts.iter().zip(learned.into_iter().flatten()) {
+            if let Some(lines) = lines {
+                self.learned.add_lines(folder_of(&f.key), &lines);
+                self.lines.insert(f.key.clone(), lines);
+            }
         }
     }
 
@@ -730,9 +776,7 @@ impl Ingest {
     fn normalize_all(&self, pending: &[Read], report: &mut Report) -> Vec<Change> {
         let shared = self.shared();
         let shared = &shared;
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8);
+        let threads = threads();
         if threads == 1 || pending.len() < PARALLEL_FROM {
             return pending
                 .iter()

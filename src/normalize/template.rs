@@ -10,38 +10,28 @@ use crate::config::Rules;
 /// The form in which lines are compared: trimmed, whitespace collapsed,
 /// lowercase, typographic apostrophes made plain.
 pub fn line_key(line: &str) -> String {
-    if line.is_ascii() {
-        return ascii_line_key(line);
-    }
     let mut key = String::with_capacity(line.len());
-    for word in line.split_whitespace() {
-        if !key.is_empty() {
-            key.push(' ');
+    // One pass: most characters are ASCII even in non-ASCII lines (a
+    // dateline's dash), so only the others take the Unicode tables.
+    let mut space = false;
+    for c in line.chars() {
+        if c.is_whitespace() {
+            space = !key.is_empty();
+            continue;
         }
-        key.extend(
-            word.chars()
-                .map(|c| if c == '\u{2019}' { '\'' } else { c })
-                .flat_map(char::to_lowercase),
-        );
+        if space {
+            key.push(' ');
+            space = false;
+        }
+        if c.is_ascii() {
+            key.push(c.to_ascii_lowercase());
+        } else if c == '\u{2019}' {
+            key.push('\'');
+        } else {
+            key.extend(c.to_lowercase());
+        }
     }
     key
-}
-
-/// [`line_key`] for ASCII text, without per-character Unicode work.
-fn ascii_line_key(line: &str) -> String {
-    let mut key = Vec::with_capacity(line.len());
-    for word in line
-        .as_bytes()
-        .split(u8::is_ascii_whitespace)
-        .filter(|w| !w.is_empty())
-    {
-        if !key.is_empty() {
-            key.push(b' ');
-        }
-        key.extend(word.iter().map(u8::to_ascii_lowercase));
-    }
-    // Lowercased ASCII is still ASCII.
-    String::from_utf8(key).unwrap_or_default()
 }
 
 /// Is this line configured as template, or made of punctuation alone?
