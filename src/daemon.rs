@@ -72,7 +72,7 @@ pub async fn run(
     let metrics = Arc::new(Metrics::new());
     let health = Arc::new(Health::default());
     let ingest = Ingest::new(config.clone(), store, metrics.clone())?;
-    let first = Arc::new(Snapshot::new(0, ingest.entries()));
+    let first = Arc::new(Snapshot::new(0, ingest.heads(), ingest.bodies().clone()));
     let published = Arc::new(ArcSwap::from_pointee(Published::render(
         config.clone(),
         first,
@@ -427,7 +427,11 @@ impl IngestWorker {
     fn publish(&self) {
         let before = self.published.load_full();
         let version = before.snapshot.version + 1;
-        let snapshot = Arc::new(Snapshot::new(version, self.ingest.entries()));
+        let snapshot = Arc::new(Snapshot::new(
+            version,
+            self.ingest.heads(),
+            self.ingest.bodies().clone(),
+        ));
         self.metrics.snapshot_version.set(version);
         let config = self.ingest.config().clone();
         let published = Arc::new(Published::render_after(

@@ -11,9 +11,9 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Config;
 use crate::metrics::Metrics;
-use crate::model::Entry;
+use crate::model::{Entry, Head};
 use crate::normalize::{self, Format, LearnedTemplates, Refusal, Source, template};
-use crate::store::{self, Change, FileState, Refused, Store, StoreError, Stored};
+use crate::store::{self, Bodies, Change, FileState, Kept, Refused, Store, StoreError, Stored};
 use crate::watch::{Found, Roots};
 
 /// How long a file a walk finds must have been left alone before it is read.
@@ -70,7 +70,7 @@ const PARALLEL_FROM: usize = 64;
 /// What the ingest knows of one key.
 #[derive(Debug, Clone)]
 enum Known {
-    Release(Arc<Stored>),
+    Release(Arc<Kept>),
     Refused(Refused),
 }
 
@@ -133,7 +133,14 @@ pub struct Ingest {
     hot: HashMap<String, Instant>,
     /// Learnable lines of each `.txt` file, to unlearn them when it goes.
     lines: HashMap<String, Vec<template::LineHash>>,
+    /// Files whose lines changed since the last commit (kept in the store
+    /// so a start need not read every file to learn).
+    lines_dirty: BTreeSet<String>,
+    /// Whether every file's lines have been learned since start or reload.
+    learned_all: bool,
     learned: LearnedTemplates,
+    /// The full records, for feeds; newly written ones are handed over.
+    bodies: Arc<Bodies>,
     metrics: Arc<Metrics>,
     clock: fn() -> DateTime<Utc>,
 }
@@ -146,8 +153,8 @@ impl Ingest {
         metrics: Arc<Metrics>,
     ) -> Result<Ingest, StoreError> {
         let mut known = HashMap::new();
-        for stored in store.releases()? {
-            known.insert(stored.file.key.clone(), Known::Release(Arc::new(stored)));
+        for kept in store.kept()? {
+            known.insert(kept.file.key.clone(), Known::Release(Arc::new(kept)));
         }
         for refused in store.refused()? {
             known.insert(refused.file.key.clone(), Known::Refused(refused));
@@ -156,12 +163,14 @@ impl Ingest {
         let ids = known
             .iter()
             .filter_map(|(key, k)| match k {
-                Known::Release(s) => Some((s.entry.release.id.clone(), key.clone())),
+                Known::Release(s) => Some((s.head.id.clone(), key.clone())),
                 Known::Refused(_) => None,
             })
             .collect();
         let state = store.state()?;
+        let bodies = Arc::new(store.bodies());
         Ok(Ingest {
+            bodies,
             ids,
             state,
             deferred: HashMap::new(),
@@ -171,6 +180,8 @@ impl Ingest {
             store,
             known,
             lines: HashMap::new(),
+            lines_dirty: BTreeSet::new(),
+            learned_all: false,
             learned: LearnedTemplates::default(),
             metrics,
             clock: Utc::now,
@@ -187,15 +198,20 @@ impl Ingest {
         &self.config
     }
 
-    /// Every published entry.
-    pub fn entries(&self) -> Vec<Arc<Entry>> {
+    /// Every published release's head.
+    pub fn heads(&self) -> Vec<Arc<Head>> {
         self.known
             .values()
             .filter_map(|k| match k {
-                Known::Release(s) => Some(s.entry.clone()),
+                Known::Release(s) => Some(s.head.clone()),
                 Known::Refused(_) => None,
             })
             .collect()
+    }
+
+    /// Where feeds read the full records.
+    pub fn bodies(&self) -> &Arc<Bodies> {
+        &self.bodies
     }
 
     /// Checks that the store answers.
@@ -213,8 +229,11 @@ impl Ingest {
             self.roots = Roots::new(&self.config.watch);
         }
         if rules_changed || roots_changed {
-            self.lines.clear();
+            // Decoding follows the rules too: every file is read again.
+            self.lines_dirty
+                .extend(self.lines.drain().map(|(key, _)| key));
             self.learned = LearnedTemplates::default();
+            self.learned_all = false;
             return self.rescan(true);
         }
         Ok(Report::default())
@@ -231,8 +250,10 @@ impl Ingest {
             .filter(|k| !present.contains(k.as_str()))
             .cloned()
             .collect();
-        if self.lines.is_empty() {
-            self.learn_all(&found);
+        if !self.learned_all {
+            let same_rules = self.state.get(RULES_STATE) == Some(&self.rules_digest());
+            self.learn_all(&found, same_rules && !force);
+            self.learned_all = true;
         }
         // Records normalized under other rules, or under other learned lines
         // than the folder has now (a crash mid-batch, a configuration edited
@@ -422,11 +443,31 @@ impl Ingest {
 
     /// Reads every `.txt` file once to learn the template lines of each
     /// folder before anything is normalized (start-up, reload).
-    fn learn_all(&mut self, found: &[Found]) {
-        let texts: Vec<&Found> = found
+    /// Learns the template lines of every text file found: from the line
+    /// hashes the store keeps (when `use_stored`, i.e. decoded under the
+    /// same rules), reading only the files it has none for.
+    fn learn_all(&mut self, found: &[Found], use_stored: bool) {
+        let mut texts: Vec<&Found> = found
             .iter()
             .filter(|f| Format::of(&f.path) == Format::Text)
             .collect();
+        let stored = match self.store.lines() {
+            Ok(stored) => stored,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read stored template lines; reading the files");
+                Vec::new()
+            }
+        };
+        let present: HashSet<&str> = texts.iter().map(|f| f.key.as_str()).collect();
+        for (key, lines) in stored {
+            if use_stored && present.contains(key.as_str()) {
+                self.learned.add_lines(folder_of(&key), &lines);
+                self.lines.insert(key, lines);
+            } else {
+                self.lines_dirty.insert(key);
+            }
+        }
+        texts.retain(|f| !self.lines.contains_key(&f.key));
         let rules = &self.config.rules;
         let lines_of = |f: &Found| {
             let bytes = std::fs::read(&f.path).ok()?;
@@ -454,6 +495,7 @@ impl Ingest {
             if let Some(lines) = lines {
                 self.learned.add_lines(folder_of(&f.key), &lines);
                 self.lines.insert(f.key.clone(), lines);
+                self.lines_dirty.insert(f.key.clone());
             }
         }
     }
@@ -546,6 +588,14 @@ impl Ingest {
                 _ => true,
             });
         }
+        changes.extend(
+            std::mem::take(&mut self.lines_dirty)
+                .into_iter()
+                .map(|key| {
+                    let lines = self.lines.get(&key).cloned();
+                    Change::SetLines { key, lines }
+                }),
+        );
         if !changes.is_empty() {
             self.record_state(&mut changes);
             self.store.apply(&changes)?;
@@ -581,11 +631,12 @@ impl Ingest {
             fingerprint,
         };
         match known {
+            // Same bytes, new mtime: only the file state changes.
             Some(Known::Release(s)) if !force && s.file.fingerprint == file.fingerprint => {
-                Examined::Touched(Box::new(Change::Upsert(Stored {
-                    file,
-                    ..(**s).clone()
-                })))
+                Examined::Touched(Box::new(Change::Move {
+                    from: s.file.key.clone(),
+                    to: file,
+                }))
             }
             Some(Known::Refused(r)) if !force && r.file.fingerprint == file.fingerprint => {
                 Examined::Touched(Box::new(Change::Refuse(Refused {
@@ -623,12 +674,14 @@ impl Ingest {
         for key in gone {
             if let Some(lines) = self.lines.remove(key) {
                 self.learned.remove_lines(folder_of(key), &lines);
+                self.lines_dirty.insert(key.clone());
             }
         }
         for read in pending.iter() {
             let key = &read.found.key;
             if let Some(lines) = self.lines.remove(key) {
                 self.learned.remove_lines(folder_of(key), &lines);
+                self.lines_dirty.insert(key.clone());
             }
             if Format::of(&read.found.path) != Format::Text {
                 continue;
@@ -639,6 +692,7 @@ impl Ingest {
             let lines = template::file_lines(&text);
             self.learned.add_lines(folder_of(key), &lines);
             self.lines.insert(key.clone(), lines);
+            self.lines_dirty.insert(key.clone());
         }
         let in_batch: HashSet<String> = touched.into_iter().collect();
         for (folder, old) in before {
@@ -719,6 +773,7 @@ impl Ingest {
         for key in taken.iter().filter(|k| !departed.contains(*k)) {
             if let Some(lines) = self.lines.remove(key) {
                 self.learned.remove_lines(folder_of(key), &lines);
+                self.lines_dirty.insert(key.clone());
             }
         }
     }
@@ -831,16 +886,20 @@ impl Ingest {
                     self.state.insert(name.clone(), value.clone());
                     continue;
                 }
+                Change::SetLines { .. } => continue,
             };
             if let Some(Known::Release(old)) = self.known.get(&key) {
-                self.ids.remove(&old.entry.release.id);
+                self.ids.remove(&old.head.id);
             }
             match change {
                 Change::Upsert(stored) => {
                     self.ids
                         .insert(stored.entry.release.id.clone(), stored.file.key.clone());
-                    self.known
-                        .insert(stored.file.key.clone(), Known::Release(Arc::new(stored)));
+                    self.known.insert(
+                        stored.file.key.clone(),
+                        Known::Release(Arc::new(Kept::from(&stored))),
+                    );
+                    self.bodies.remember(stored.entry);
                 }
                 Change::Refuse(refused) => {
                     self.known
@@ -849,14 +908,14 @@ impl Ingest {
                 Change::Remove { key } | Change::Forget { key } => {
                     self.known.remove(&key);
                 }
-                Change::SetState { .. } => {}
+                Change::SetState { .. } | Change::SetLines { .. } => {}
                 Change::Move { from, to } => {
                     if let Some(Known::Release(s)) = self.known.remove(&from) {
                         let mut moved = (*s).clone();
-                        Arc::make_mut(&mut moved.entry).key = to.key.clone();
+                        Arc::make_mut(&mut moved.head).key = to.key.clone();
                         moved.file = to;
                         self.ids
-                            .insert(moved.entry.release.id.clone(), moved.file.key.clone());
+                            .insert(moved.head.id.clone(), moved.file.key.clone());
                         self.known
                             .insert(moved.file.key.clone(), Known::Release(Arc::new(moved)));
                     }
@@ -872,7 +931,7 @@ impl Ingest {
         }
         for known in self.known.values() {
             if let Known::Release(s) = known {
-                *per_region.entry(&s.entry.release.region).or_default() += 1;
+                *per_region.entry(&s.head.region).or_default() += 1;
             }
         }
         for (region, n) in per_region {
@@ -923,7 +982,7 @@ impl Shared<'_> {
                 };
                 match &previous {
                     // A release keeps the id it was first published with.
-                    Some(p) => release.id = p.entry.release.id.clone(),
+                    Some(p) => release.id = p.head.id.clone(),
                     None if read.fresh => release.id = self.fresh_id(&read.found.key),
                     None => release.id = self.free_id(&read.found.key, release.id),
                 }
@@ -932,10 +991,10 @@ impl Shared<'_> {
                 let published = release
                     .published
                     .map(|d| d.with_timezone(&Utc))
-                    .or(previous.as_ref().map(|p| p.entry.published))
+                    .or(previous.as_ref().map(|p| p.head.published))
                     .unwrap_or(now);
                 let updated = match &previous {
-                    Some(p) if p.content_hash == content_hash => p.entry.updated,
+                    Some(p) if p.content_hash == content_hash => p.head.updated,
                     _ => now.max(published),
                 };
                 let entry = Entry {

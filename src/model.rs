@@ -86,3 +86,48 @@ pub struct Entry {
     /// When the normalized content last changed.
     pub updated: DateTime<Utc>,
 }
+
+/// What selecting, listing and indexing releases need of an entry: the
+/// daemon keeps these for every release in memory and reads the rest of an
+/// [`Entry`] (paragraphs, contact, location) from the store when a feed or a
+/// page shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Head {
+    /// The release's id.
+    pub id: String,
+    /// Path of the file relative to its watch folder.
+    pub key: String,
+    /// The release's title.
+    pub title: String,
+    /// Region slug.
+    pub region: String,
+    /// ISO 3166-1 alpha-2 code, if any.
+    pub country: Option<String>,
+    /// When it was first published.
+    pub published: DateTime<Utc>,
+    /// When its content last changed.
+    pub updated: DateTime<Utc>,
+}
+
+impl Entry {
+    /// The entry's [`Head`].
+    pub fn head(&self) -> Head {
+        Head {
+            id: self.release.id.clone(),
+            key: self.key.clone(),
+            title: self.release.title.clone(),
+            region: self.release.region.clone(),
+            country: self.release.country.clone(),
+            published: self.published,
+            updated: self.updated,
+        }
+    }
+
+    /// Whether this entry is the version `head` describes.
+    pub fn matches(&self, head: &Head) -> bool {
+        self.release.id == head.id
+            && self.key == head.key
+            && self.published == head.published
+            && self.updated == head.updated
+    }
+}

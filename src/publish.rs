@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::feeds::{self, FeedFormat, FeedQuery};
+use crate::model::{Entry, Head};
 use crate::snapshot::Snapshot;
 
 /// A content coding a client accepts.
@@ -140,14 +141,15 @@ struct Cached {
     body: Arc<Body>,
 }
 
-/// Identifies a feed's entries: their ids and dates, in order.
-fn selection_key(entries: &[&crate::model::Entry]) -> u64 {
+/// Identifies a feed's entries: their ids, places and dates, in order.
+fn selection_key(heads: &[&Head]) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    for e in entries {
-        e.release.id.hash(&mut h);
-        e.published.hash(&mut h);
-        e.updated.hash(&mut h);
+    for head in heads {
+        head.id.hash(&mut h);
+        head.key.hash(&mut h);
+        head.published.hash(&mut h);
+        head.updated.hash(&mut h);
     }
     h.finish()
 }
@@ -202,8 +204,9 @@ impl Published {
                 since: None,
                 country: None,
             };
-            let entries = query.select(&snapshot);
-            let key = selection_key(&entries);
+            let heads = query.select(&snapshot);
+            let key = selection_key(&heads);
+            let mut loaded: Option<Vec<Arc<Entry>>> = None;
             for format in [FeedFormat::Atom, FeedFormat::Rss, FeedFormat::Json] {
                 let reused = previous
                     .and_then(|p| p.cached(&region, format))
@@ -211,6 +214,8 @@ impl Published {
                 let body = match reused {
                     Some(cached) => cached.body.clone(),
                     None => {
+                        let entries = loaded.get_or_insert_with(|| snapshot.load(&heads));
+                        let entries: Vec<&Entry> = entries.iter().map(|e| &**e).collect();
                         let url = feed_url(&config, &region, format);
                         let bytes = feeds::render_feed(&config, &query, format, &entries, &url);
                         Arc::new(Body::new(
@@ -226,7 +231,7 @@ impl Published {
                     .push((format, Cached { key, body }));
             }
         }
-        let newest = snapshot.entries().iter().map(|e| e.updated).max();
+        let newest = snapshot.newest(None);
         let cache_control = cache_control(&config);
         let opml = Body::new(
             "text/x-opml; charset=utf-8",
@@ -306,7 +311,8 @@ pub fn render_feed(
     format: FeedFormat,
     self_url: &str,
 ) -> Body {
-    let entries = query.select(snapshot);
+    let entries = query.entries(snapshot);
+    let entries: Vec<&Entry> = entries.iter().map(|e| &**e).collect();
     let bytes = feeds::render_feed(config, query, format, &entries, self_url);
     Body::new(format.content_type(), bytes, feeds::last_updated(&entries))
 }

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::feeds::{self, FeedFormat};
 use crate::ingest::Ingest;
 use crate::metrics::Metrics;
+use crate::model::Head;
 use crate::publish::{Coding, Published};
 use crate::snapshot::Snapshot;
 use crate::store::{Store, StoreError};
@@ -32,12 +33,15 @@ pub enum RenderError {
     },
 }
 
+/// How many release records are read and written out at a time.
+const RECORDS_AT_ONCE: usize = 256;
+
 /// Renders everything into `out`; returns how many files were written.
 pub fn render(config: Arc<Config>, out: &Path) -> Result<usize, RenderError> {
     let store = Store::open(&config.data)?;
     let mut ingest = Ingest::new(config.clone(), store, Arc::new(Metrics::new()))?;
     ingest.rescan_settled(false, std::time::Duration::from_secs(10))?;
-    let snapshot = Arc::new(Snapshot::new(1, ingest.entries()));
+    let snapshot = Arc::new(Snapshot::new(1, ingest.heads(), ingest.bodies().clone()));
     let published = Published::render(config.clone(), snapshot.clone());
     let mut written = 0;
     let mut write = |relative: &str, bytes: &[u8]| -> Result<(), RenderError> {
@@ -66,16 +70,20 @@ pub fn render(config: Arc<Config>, out: &Path) -> Result<usize, RenderError> {
     write("feeds.opml", &published.opml.bytes(Coding::Identity))?;
     write("index.html", &published.index.bytes(Coding::Identity))?;
     write("regions.json", &published.regions.bytes(Coding::Identity))?;
-    for entry in snapshot.entries() {
-        let slug = crate::normalize::identity::slug_of(&entry.release.id);
-        write(
-            &format!("releases/{slug}"),
-            feeds::render_release_page(&config, entry).as_bytes(),
-        )?;
-        write(
-            &format!("releases/{slug}.json"),
-            &feeds::render_release_json(&config, entry),
-        )?;
+    // In slices: the records are read from the store a few at a time.
+    for heads in snapshot.entries().chunks(RECORDS_AT_ONCE) {
+        let heads: Vec<&Head> = heads.iter().map(|h| &**h).collect();
+        for entry in snapshot.load(&heads) {
+            let slug = crate::normalize::identity::slug_of(&entry.release.id);
+            write(
+                &format!("releases/{slug}"),
+                feeds::render_release_page(&config, &entry).as_bytes(),
+            )?;
+            write(
+                &format!("releases/{slug}.json"),
+                &feeds::render_release_json(&config, &entry),
+            )?;
+        }
     }
     Ok(written)
 }

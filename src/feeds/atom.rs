@@ -78,7 +78,7 @@ fn entry(config: &Config, e: &Entry) -> atom_syndication::Entry {
         categories: categories(config, e),
         links: vec![link(
             "alternate",
-            &release_url(config, e),
+            &release_url(config, &e.release.id),
             Some("text/html"),
         )],
         published: Some(fixed(e.published)),

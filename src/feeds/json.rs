@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{
     ALL, FeedFormat, FeedQuery, body_html, country_name, default_author, entry_author, feed_title,
-    last_updated, region_name, release_url, rfc3339,
+    region_name, release_url, rfc3339,
 };
 use crate::config::Config;
 use crate::model::{Contact, Entry};
@@ -101,7 +101,7 @@ fn item<'a>(config: &'a Config, e: &'a Entry) -> JsonItem<'a> {
     };
     JsonItem {
         id: &release.id,
-        url: release_url(config, e),
+        url: release_url(config, &e.release.id),
         title: &release.title,
         summary: &release.summary,
         content_html,
@@ -142,7 +142,7 @@ pub fn render_release_json(config: &Config, entry: &Entry) -> Vec<u8> {
     let country = release.country.as_deref();
     let record = ReleaseRecord {
         id: &release.id,
-        url: release_url(config, entry),
+        url: release_url(config, &entry.release.id),
         title: &release.title,
         summary: &release.summary,
         paragraphs: &release.paragraphs,
@@ -200,15 +200,12 @@ pub fn render_regions_json(config: &Config, snapshot: &Snapshot) -> Vec<u8> {
         .taxonomy
         .regions()
         .iter()
-        .map(|r| {
-            let entries: Vec<&Entry> = snapshot.region(Some(&r.slug)).map(|e| &**e).collect();
-            RegionRecord {
-                slug: &r.slug,
-                name: &r.name,
-                count: entries.len(),
-                updated: last_updated(&entries).map(rfc3339),
-                feeds: FeedLinks::of(config, &r.slug),
-            }
+        .map(|r| RegionRecord {
+            slug: &r.slug,
+            name: &r.name,
+            count: snapshot.count(&r.slug),
+            updated: snapshot.newest(Some(&r.slug)).map(rfc3339),
+            feeds: FeedLinks::of(config, &r.slug),
         })
         .collect();
     let list = RegionList {

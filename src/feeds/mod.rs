@@ -18,7 +18,9 @@ use std::borrow::Cow;
 use chrono::{DateTime, SecondsFormat, Timelike, Utc};
 
 use crate::config::Config;
-use crate::model::Entry;
+use std::sync::Arc;
+
+use crate::model::{Entry, Head};
 use crate::normalize::identity::slug_of;
 use crate::snapshot::Snapshot;
 
@@ -111,24 +113,27 @@ impl FeedQuery {
     /// The entries this query selects, newest `published` first (ties by
     /// id). The snapshot already keeps that order, so this only filters and
     /// stops after `limit` without looking at the rest.
-    pub fn select<'a>(&self, snapshot: &'a Snapshot) -> Vec<&'a Entry> {
+    pub fn select<'a>(&self, snapshot: &'a Snapshot) -> Vec<&'a Head> {
         snapshot
             .region(self.region.as_deref())
-            .map(|entry| &**entry)
-            .filter(|entry| self.keeps(entry))
+            .map(|head| &**head)
+            .filter(|head| self.keeps(head))
             .take(self.limit)
             .collect()
     }
 
-    /// Whether one entry passes the `since` and `country` filters.
-    fn keeps(&self, entry: &Entry) -> bool {
+    /// The full entries this query selects, in order.
+    pub fn entries(&self, snapshot: &Snapshot) -> Vec<Arc<Entry>> {
+        snapshot.load(&self.select(snapshot))
+    }
+
+    /// Whether one release passes the `since` and `country` filters.
+    fn keeps(&self, head: &Head) -> bool {
         let recent = self
             .since
-            .is_none_or(|since| entry.published > since || entry.updated > since);
+            .is_none_or(|since| head.published > since || head.updated > since);
         let in_country = self.country.as_deref().is_none_or(|code| {
-            entry
-                .release
-                .country
+            head.country
                 .as_deref()
                 .is_some_and(|c| c.eq_ignore_ascii_case(code))
         });
@@ -197,13 +202,13 @@ pub(crate) fn feed_url(config: &Config, region: &str, format: FeedFormat) -> Str
 }
 
 /// The absolute URL of a release's HTML page.
-pub(crate) fn release_url(config: &Config, entry: &Entry) -> String {
-    format!("{}releases/{}", config.base_url, slug_of(&entry.release.id))
+pub(crate) fn release_url(config: &Config, id: &str) -> String {
+    format!("{}releases/{}", config.base_url, slug_of(id))
 }
 
 /// The absolute URL of a release's JSON record.
-pub(crate) fn release_json_url(config: &Config, entry: &Entry) -> String {
-    format!("{}.json", release_url(config, entry))
+pub(crate) fn release_json_url(config: &Config, id: &str) -> String {
+    format!("{}.json", release_url(config, id))
 }
 
 /// The category scheme of region terms.
@@ -346,8 +351,8 @@ mod tests {
     use super::testutil::{at, config, entry, in_country, sample, snapshot, with_person};
     use super::*;
 
-    fn ids(entries: &[&Entry]) -> Vec<String> {
-        entries.iter().map(|e| e.key.clone()).collect()
+    fn ids(heads: &[&Head]) -> Vec<String> {
+        heads.iter().map(|h| h.key.clone()).collect()
     }
 
     fn query(region: Option<&str>, limit: usize) -> FeedQuery {
@@ -377,8 +382,8 @@ mod tests {
             entry("a.txt", "global", at(2, 9)),
         ]);
         let picked = query(None, 10).select(&s);
-        let first_id = picked[0].release.id.clone();
-        assert!(first_id < picked[1].release.id);
+        let first_id = picked[0].id.clone();
+        assert!(first_id < picked[1].id);
         assert_eq!(picked[2].key, "old.txt");
     }
 
@@ -416,7 +421,8 @@ mod tests {
     #[test]
     fn last_updated_is_the_newest_update_or_none() {
         let s = snapshot(sample());
-        let all = query(None, 10).select(&s);
+        let all = query(None, 10).entries(&s);
+        let all: Vec<&Entry> = all.iter().map(|e| &**e).collect();
         assert_eq!(last_updated(&all), Some(at(4, 12)));
         assert_eq!(last_updated(&[]), None);
         assert_eq!(feed_updated(&[]), DateTime::UNIX_EPOCH);
@@ -460,8 +466,8 @@ mod tests {
     fn urls_are_absolute_and_text_is_cleaned() {
         let c = config();
         let e = entry("x.txt", "global", at(1, 1));
-        assert!(release_url(&c, &e).starts_with("http://127.0.0.1:8080/releases/"));
-        assert!(release_json_url(&c, &e).ends_with(".json"));
+        assert!(release_url(&c, &e.release.id).starts_with("http://127.0.0.1:8080/releases/"));
+        assert!(release_json_url(&c, &e.release.id).ends_with(".json"));
         assert_eq!(
             feed_url(&c, ALL, FeedFormat::Rss),
             "http://127.0.0.1:8080/feeds/all.rss"

@@ -6,9 +6,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{ALL, FeedFormat, escape_html, feed_url, last_updated, whole_seconds};
+use super::{ALL, FeedFormat, escape_html, feed_url, whole_seconds};
 use crate::config::Config;
-use crate::model::Entry;
 use crate::snapshot::Snapshot;
 
 /// Where OPML 2.0 is specified, for `<docs>`.
@@ -23,8 +22,7 @@ pub fn render_opml(config: &Config, snapshot: &Snapshot) -> Vec<u8> {
         "title",
         &format!("{} — regional feeds", config.site_title),
     );
-    let entries: Vec<&Entry> = snapshot.entries().iter().map(|e| &**e).collect();
-    if let Some(date) = last_updated(&entries) {
+    if let Some(date) = snapshot.newest(None) {
         element(&mut out, "dateModified", &rfc822(date));
     }
     element(&mut out, "ownerName", super::default_author(config));

@@ -89,9 +89,9 @@ fn latest(out: &mut String, config: &Config, snapshot: &Snapshot) {
         let _ = writeln!(
             out,
             "<li><a href=\"{}\">{}</a> — {} — {}</li>",
-            escape_html(&release_url(config, entry)),
-            escape_html(&entry.release.title),
-            place(config, entry),
+            escape_html(&release_url(config, &entry.id)),
+            escape_html(&entry.title),
+            place(config, &entry.region, entry.country.as_deref()),
             time(entry.published),
         );
     }
@@ -125,7 +125,15 @@ pub fn render_release_page(config: &Config, entry: &Entry) -> String {
         escape_html(&release.title),
         dates(entry),
     );
-    let _ = writeln!(body, "<p>{}</p>", place(config, entry));
+    let _ = writeln!(
+        body,
+        "<p>{}</p>",
+        place(
+            config,
+            &entry.release.region,
+            entry.release.country.as_deref()
+        )
+    );
     // The summary is usually the first paragraph itself: show it as a lead
     // only when it says something else, so the page does not repeat itself.
     if release.paragraphs.first() != Some(&release.summary) {
@@ -147,7 +155,7 @@ pub fn render_release_page(config: &Config, entry: &Entry) -> String {
          <p><a href=\"{}\">This release as JSON</a> · <a href=\"{base}\">All releases</a></p>\n</footer>\n",
         escape_html(region),
         feed_links(config, &release.region),
-        escape_html(&release_json_url(config, entry)),
+        escape_html(&release_json_url(config, &entry.release.id)),
     );
     let head = format!(
         "<meta name=\"description\" content=\"{}\">\n{}",
@@ -168,9 +176,9 @@ fn dates(entry: &Entry) -> String {
 }
 
 /// Region name, and country name when the release has one; escaped.
-fn place(config: &Config, entry: &Entry) -> String {
-    let region = region_name(config, &entry.release.region);
-    match entry.release.country.as_deref() {
+fn place(config: &Config, region: &str, country: Option<&str>) -> String {
+    let region = region_name(config, region);
+    match country {
         Some(code) => escape_html(&format!("{}, {region}", country_name(config, code))),
         None => escape_html(region),
     }

@@ -114,7 +114,7 @@ fn item(config: &Config, e: &Entry) -> Item {
     }
     Item {
         title: Some(xml_clean(&release.title).into_owned()),
-        link: Some(release_url(config, e)),
+        link: Some(release_url(config, &e.release.id)),
         // The description is HTML by convention: escape the plain summary so
         // readers show its `<` and `&` as text.
         description: Some(escape_html(&release.summary)),

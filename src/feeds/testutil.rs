@@ -75,7 +75,7 @@ pub(crate) fn with_person(mut e: Entry, name: &str, email: Option<&str>) -> Entr
 
 /// A snapshot of the given entries.
 pub(crate) fn snapshot(entries: Vec<Entry>) -> Snapshot {
-    Snapshot::new(1, entries.into_iter().map(Arc::new).collect())
+    Snapshot::of_entries(1, entries)
 }
 
 /// Three entries in two regions, one with a country and a contact person,
@@ -101,6 +101,10 @@ pub(crate) fn sample() -> Vec<Entry> {
 }
 
 /// The entries of a snapshot, as renderers take them.
-pub(crate) fn refs(snapshot: &Snapshot) -> Vec<&Entry> {
-    snapshot.entries().iter().map(|e| &**e).collect()
+pub(crate) fn refs(snapshot: &Snapshot) -> Vec<&'static Entry> {
+    let heads: Vec<&crate::model::Head> = snapshot.entries().iter().map(|h| &**h).collect();
+    // Leaked: a test's few entries live as long as the test process, and
+    // renderers take plain references.
+    let loaded: &'static [Arc<Entry>] = Vec::leak(snapshot.load(&heads));
+    loaded.iter().map(|e| &**e).collect()
 }

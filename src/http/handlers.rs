@@ -89,16 +89,25 @@ pub async fn release(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let published = state.published.load();
+    let published = state.published.load_full();
     let name = last_segment(&uri, "/releases/")?;
     let (slug, json) = match name.strip_suffix(".json") {
         Some(slug) => (slug, true),
         None => (name.as_str(), false),
     };
-    let entry = published
+    let no_release = || HttpError::NotFound(format!("no release {slug:?}"));
+    let head = published
         .snapshot
         .by_slug(slug)
-        .ok_or_else(|| HttpError::NotFound(format!("no release {slug:?}")))?;
+        .ok_or_else(no_release)?
+        .clone();
+    // The record is read from the store: off the async threads.
+    let snapshot = published.snapshot.clone();
+    let entry = tokio::task::spawn_blocking(move || snapshot.load(&[&head]).pop())
+        .await
+        .map_err(|_| HttpError::Unavailable("reading the release failed".into()))?
+        .ok_or_else(no_release)?;
+    let entry = &*entry;
     let config = &published.config;
     let body = if json {
         Body::new(

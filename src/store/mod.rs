@@ -7,6 +7,7 @@
 //! [`Store::apply`] is one durable transaction (WAL, `synchronous=FULL`): after
 //! a power cut or `kill -9` the next start sees exactly the committed batches.
 
+mod bodies;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -16,7 +17,9 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use sha2::{Digest, Sha256};
 
-use crate::model::{Entry, Release};
+use crate::model::{Entry, Head, Release};
+
+pub use bodies::Bodies;
 
 /// The database file inside the state directory.
 const DB_FILE: &str = "pressfeed.db";
@@ -115,6 +118,29 @@ pub struct Stored {
     pub content_hash: String,
 }
 
+/// What the daemon keeps in memory of a stored release: its file state,
+/// its [`Head`] and its content hash. The record itself stays in the store
+/// until a feed or page shows it ([`Bodies`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kept {
+    /// The file the release was built from.
+    pub file: FileState,
+    /// The release's listing fields.
+    pub head: Arc<Head>,
+    /// [`content_hash`] of the record.
+    pub content_hash: String,
+}
+
+impl From<&Stored> for Kept {
+    fn from(stored: &Stored) -> Kept {
+        Kept {
+            file: stored.file.clone(),
+            head: Arc::new(stored.entry.head()),
+            content_hash: stored.content_hash.clone(),
+        }
+    }
+}
+
 /// A file that was refused, kept so an unchanged refused file isn't re-read
 /// at each start and so `/metrics` can count them.
 #[derive(Debug, Clone, PartialEq)]
@@ -154,6 +180,13 @@ pub enum Change {
         /// The key.
         key: String,
     },
+    /// Sets (or with `None` drops) the learnable line hashes of a file.
+    SetLines {
+        /// The file's key.
+        key: String,
+        /// Its line hashes.
+        lines: Option<Vec<u64>>,
+    },
     /// Sets a named value kept beside the releases, in the same transaction.
     SetState {
         /// The name.
@@ -167,6 +200,8 @@ pub enum Change {
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    /// The database file; `None` in memory.
+    path: Option<PathBuf>,
 }
 
 impl Store {
@@ -189,15 +224,24 @@ impl Store {
             other => other,
         };
         let conn = Connection::open(&path).map_err(|e| named(e.into()))?;
-        Store::setup(conn).map_err(named)
+        Store::setup(conn, Some(path.clone())).map_err(named)
     }
 
     /// An in-memory store for tests.
     pub fn open_in_memory() -> Result<Store, StoreError> {
-        Store::setup(Connection::open_in_memory()?)
+        Store::setup(Connection::open_in_memory()?, None)
     }
 
-    fn setup(mut conn: Connection) -> Result<Store, StoreError> {
+    /// The reader of full records for this store: through read-only
+    /// connections to its file, or (in memory) of what it is given.
+    pub fn bodies(&self) -> Bodies {
+        match &self.path {
+            Some(path) => Bodies::open(path.clone()),
+            None => Bodies::in_memory(),
+        }
+    }
+
+    fn setup(mut conn: Connection, path: Option<PathBuf>) -> Result<Store, StoreError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // WAL lets a commit be one appended, fsynced frame and keeps the last
         // committed state readable after a crash; FULL fsyncs at each commit
@@ -205,7 +249,25 @@ impl Store {
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         schema::migrate(&mut conn)?;
-        Ok(Store { conn })
+        Ok(Store { conn, path })
+    }
+
+    /// What memory keeps of every stored release, ordered by key.
+    pub fn kept(&self) -> Result<Vec<Kept>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(schema::SELECT_KEPT)?;
+        let rows = stmt.query_map([], schema::read_kept)?;
+        rows.map(|row| row?.into_kept()).collect()
+    }
+
+    /// The line hashes of every file that has them.
+    pub fn lines(&self) -> Result<Vec<(String, Vec<u64>)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(schema::SELECT_LINES)?;
+        let rows = stmt.query_map([], |row| {
+            let key: String = row.get(0)?;
+            let blob: Vec<u8> = row.get(1)?;
+            Ok((key, schema::decode_lines(&blob)))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Every stored release, ordered by key.

@@ -8,13 +8,13 @@ use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
-use super::{Change, FileState, Refused, StoreError, Stored};
-use crate::model::{Entry, Release};
+use super::{Change, FileState, Kept, Refused, StoreError, Stored};
+use crate::model::{Entry, Head, Release};
 
 /// The migration steps, in order: step `i` takes a database from version `i`
 /// to `i + 1`. Append only — a step that has shipped never changes, because
 /// databases in the field have already run it.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes and understands.
 pub(super) const VERSION: i64 = MIGRATIONS.len() as i64;
@@ -50,6 +50,24 @@ const V2: &str = "
 CREATE TABLE state (
     name  TEXT PRIMARY KEY NOT NULL,
     value TEXT NOT NULL
+) STRICT;
+";
+
+/// Version 3: what listing a release needs (title, region, country) in
+/// columns of its own, so a start loads them without decoding every
+/// record; and the learnable line hashes of each text file, so a start
+/// need not read every file again to learn template lines.
+const V3: &str = "
+ALTER TABLE releases ADD COLUMN title TEXT NOT NULL DEFAULT '';
+ALTER TABLE releases ADD COLUMN region TEXT NOT NULL DEFAULT '';
+ALTER TABLE releases ADD COLUMN country TEXT;
+UPDATE releases SET
+    title = coalesce(json_extract(record, '$.title'), ''),
+    region = coalesce(json_extract(record, '$.region'), ''),
+    country = json_extract(record, '$.country');
+CREATE TABLE lines (
+    key    TEXT PRIMARY KEY NOT NULL,
+    hashes BLOB NOT NULL
 ) STRICT;
 ";
 
@@ -101,6 +119,14 @@ pub(super) const SELECT_BY_KEY: &str = select_releases!("WHERE key = ?1");
 pub(super) const SELECT_BY_FINGERPRINT: &str =
     select_releases!("WHERE fingerprint = ?1 ORDER BY key");
 
+/// Every release's listing columns, for [`read_kept`].
+pub(super) const SELECT_KEPT: &str = "SELECT key, size, mtime_ns, fingerprint, id, content_hash, \
+     published, updated, title, region, country FROM releases ORDER BY key";
+/// The release with id `?1`, for [`read_release`].
+pub(super) const SELECT_BY_ID: &str = select_releases!("WHERE id = ?1");
+/// Every file's line hashes.
+pub(super) const SELECT_LINES: &str = "SELECT key, hashes FROM lines";
+
 /// Applies one change inside the caller's transaction.
 pub(super) fn apply_one(tx: &Transaction<'_>, change: &Change) -> Result<(), StoreError> {
     match change {
@@ -109,12 +135,30 @@ pub(super) fn apply_one(tx: &Transaction<'_>, change: &Change) -> Result<(), Sto
         Change::Move { from, to } => move_release(tx, from, to),
         Change::Refuse(refused) => refuse(tx, refused),
         Change::Forget { key } => delete(tx, "DELETE FROM refused WHERE key = ?1", key),
+        Change::SetLines { key, lines } => set_lines(tx, key, lines.as_deref()),
         Change::SetState { name, value } => {
             tx.prepare_cached("INSERT INTO state (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value")?
                 .execute([name, value])?;
             Ok(())
         }
     }
+}
+
+fn set_lines(tx: &Transaction<'_>, key: &str, lines: Option<&[u64]>) -> Result<(), StoreError> {
+    let Some(lines) = lines else {
+        return delete(tx, "DELETE FROM lines WHERE key = ?1", key);
+    };
+    let blob: Vec<u8> = lines.iter().flat_map(|h| h.to_le_bytes()).collect();
+    tx.prepare_cached("INSERT OR REPLACE INTO lines (key, hashes) VALUES (?1, ?2)")?
+        .execute(params![key, blob])?;
+    Ok(())
+}
+
+/// Decodes a `lines.hashes` blob: little-endian `u64`s.
+pub(super) fn decode_lines(blob: &[u8]) -> Vec<u64> {
+    blob.chunks_exact(8)
+        .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+        .collect()
 }
 
 fn delete(tx: &Transaction<'_>, sql: &str, key: &str) -> Result<(), StoreError> {
@@ -141,12 +185,14 @@ fn upsert(tx: &Transaction<'_>, stored: &Stored) -> Result<(), StoreError> {
     let record = serde_json::to_string(&entry.release).map_err(StoreError::Record)?;
     // Not INSERT OR REPLACE: that would silently delete a row whose id clashes.
     tx.prepare_cached(
-        "INSERT INTO releases (key, id, size, mtime_ns, fingerprint, content_hash, published, updated, record) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+        "INSERT INTO releases (key, id, size, mtime_ns, fingerprint, content_hash, published, updated, record, \
+         title, region, country) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
          ON CONFLICT (key) DO UPDATE SET id = excluded.id, size = excluded.size, \
          mtime_ns = excluded.mtime_ns, fingerprint = excluded.fingerprint, \
          content_hash = excluded.content_hash, published = excluded.published, \
-         updated = excluded.updated, record = excluded.record",
+         updated = excluded.updated, record = excluded.record, title = excluded.title, \
+         region = excluded.region, country = excluded.country",
     )?
     .execute(params![
         file.key,
@@ -158,6 +204,9 @@ fn upsert(tx: &Transaction<'_>, stored: &Stored) -> Result<(), StoreError> {
         format_time(&file.key, &entry.published)?,
         format_time(&file.key, &entry.updated)?,
         record,
+        entry.release.title,
+        entry.release.region,
+        entry.release.country,
     ])?;
     delete(tx, "DELETE FROM refused WHERE key = ?1", &file.key)
 }
@@ -245,6 +294,53 @@ fn file_state(row: &Row<'_>) -> rusqlite::Result<FileState> {
         mtime_ns: row.get(2)?,
         fingerprint: row.get(3)?,
     })
+}
+
+/// Reads the columns of [`SELECT_KEPT`].
+pub(super) fn read_kept(row: &Row<'_>) -> rusqlite::Result<KeptRow> {
+    Ok(KeptRow {
+        file: file_state(row)?,
+        id: row.get(4)?,
+        content_hash: row.get(5)?,
+        published: row.get(6)?,
+        updated: row.get(7)?,
+        title: row.get(8)?,
+        region: row.get(9)?,
+        country: row.get(10)?,
+    })
+}
+
+/// A listing row as SQLite gives it.
+pub(super) struct KeptRow {
+    file: FileState,
+    id: String,
+    content_hash: String,
+    published: String,
+    updated: String,
+    title: String,
+    region: String,
+    country: Option<String>,
+}
+
+impl KeptRow {
+    /// Decodes the dates.
+    pub(super) fn into_kept(self) -> Result<Kept, StoreError> {
+        let key = &self.file.key;
+        let head = Head {
+            id: self.id,
+            key: key.clone(),
+            title: self.title,
+            region: self.region,
+            country: self.country,
+            published: parse_time(key, "published", &self.published)?,
+            updated: parse_time(key, "updated", &self.updated)?,
+        };
+        Ok(Kept {
+            file: self.file,
+            head: std::sync::Arc::new(head),
+            content_hash: self.content_hash,
+        })
+    }
 }
 
 /// A release row as SQLite gives it, before our own decoding.
@@ -426,6 +522,57 @@ mod tests {
         assert_eq!(store.refused()?, [refused("a.md")]);
         store.apply(&[Change::Forget { key: "a.md".into() }])?;
         assert!(store.refused()?.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn version_3_fills_the_listing_columns_of_existing_releases() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("pressfeed.db");
+        let stored = sample("a.md", "Body.");
+        {
+            // A database as version 2 left it, with one release.
+            let conn = Connection::open(&path)?;
+            conn.execute_batch(V1)?;
+            conn.execute_batch(V2)?;
+            conn.pragma_update(None, "user_version", 2)?;
+            let record = serde_json::to_string(&stored.entry.release)?;
+            conn.execute(
+                "INSERT INTO releases (key, id, size, mtime_ns, fingerprint, content_hash, published, updated, record) \
+                 VALUES ('a.md', ?1, 5, 1, 'f', ?2, ?3, ?3, ?4)",
+                params![stored.entry.release.id, stored.content_hash, "2026-01-01T00:00:00.000000000Z", record],
+            )?;
+        }
+        let store = Store::open(dir.path())?;
+        let kept = store.kept()?;
+        assert_eq!(kept.len(), 1);
+        let head = &kept[0].head;
+        assert_eq!(head.title, stored.entry.release.title);
+        assert_eq!(head.region, stored.entry.release.region);
+        assert_eq!(head.country, stored.entry.release.country);
+        assert!(store.lines()?.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn line_hashes_are_kept_per_file_and_dropped() -> TestResult {
+        let mut store = Store::open_in_memory()?;
+        let lines = vec![1, u64::MAX, 42];
+        store.apply(&[
+            Change::SetLines {
+                key: "a.txt".into(),
+                lines: Some(lines.clone()),
+            },
+            Change::SetLines {
+                key: "b.txt".into(),
+                lines: Some(vec![7]),
+            },
+            Change::SetLines {
+                key: "b.txt".into(),
+                lines: None,
+            },
+        ])?;
+        assert_eq!(store.lines()?, [("a.txt".to_owned(), lines)]);
         Ok(())
     }
 
