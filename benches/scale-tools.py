@@ -511,6 +511,7 @@ def cmd_queries(args):
             status, body = client.get(p)
             info[p] = (status, len(body), entries_in(p, body) if status == 200 else -1)
         all_ms = []
+        cpu = OtherCpu([args.pid] if args.pid else [])
         started = time.perf_counter()
         rounds = 0
         while rounds < args.min_rounds or (time.perf_counter() - started < args.seconds and rounds < 10000):
@@ -523,17 +524,18 @@ def cmd_queries(args):
                     info[p] = (status, info[p][1], info[p][2])
                 per_path[p].append(ms)
                 all_ms.append(ms)
+        other = cpu.percent()
         all_ms.sort()
         p50, p99 = percentile(all_ms, 50), percentile(all_ms, 99)
         print(f"  {category:<8} sequential, one keep-alive connection: {len(all_ms)} requests, "
-              f"p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {all_ms[-1]:.2f} ms")
+              f"p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {all_ms[-1]:.2f} ms; other CPU {other}%")
         for p in lst:
             d = sorted(per_path[p])
             status, size, entries = info[p]
             note = "" if status == 200 else f"  status {status}!"
             print(f"      {percentile(d, 50):8.2f} ms p50 {percentile(d, 99):8.2f} ms p99  "
                   f"{entries:>4} entries {size / 1024:8.1f} KiB  {p}{note}")
-        results.append(f"{category}_p50={p50:.3f} {category}_p99={p99:.3f}")
+        results.append(f"{category}_p50={p50:.3f} {category}_p99={p99:.3f} {category}_other={other}")
     client.close()
     print("RESULT " + " ".join(results))
     return 0
@@ -698,6 +700,7 @@ def main():
 
     p = sub.add_parser("queries")
     p.add_argument("--url", default="")
+    p.add_argument("--pid", type=int, default=0, help="the daemon, for the other-CPU share")
     p.add_argument("--start", type=float, required=True, help="epoch seconds: cold start launched")
     p.add_argument("--ready", type=float, required=True, help="epoch seconds: cold start ready")
     p.add_argument("--out", required=True, help="folder for the URL lists")
