@@ -33,7 +33,7 @@
 #
 # Usage: benches/scale.sh [--files N] [--burst M] [--render-files R]
 #                         [--small-files S] [--duration SECONDS] [--rounds R] [--skip-hugo]
-#                         [--keep] [--start-timeout S] [--burst-timeout S]
+#                         [--keep] [--drop-caches] [--start-timeout S] [--burst-timeout S]
 #   --files N         releases for the cold/warm start, queries, burst (100000)
 #   --burst M         files renamed in by the burst (10000)
 #   --render-files R  releases for render vs Hugo (10000)
@@ -42,6 +42,10 @@
 #   --rounds R        alternating wrk rounds of the serving comparison (3)
 #   --skip-hugo       no Hugo build (render is still timed)
 #   --keep            keep the temporary folder (its path is printed)
+#   --drop-caches     empty the kernel's page cache (whole machine; root)
+#                     before the cold and the warm start, so that they read
+#                     the files from disk; without it the files, just
+#                     written, are read from memory
 # Env:   PRESSFEED=path/to/pressfeed (default: `cargo build --release` of this
 #        work tree, into $CARGO_TARGET_DIR or target/).
 # Needs: python3, curl, wrk; hugo (apt-get installed when missing, as root).
@@ -61,6 +65,7 @@ DURATION=5
 ROUNDS=3
 SKIP_HUGO=""
 KEEP=""
+DROP_CACHES=""
 START_TIMEOUT=900
 BURST_TIMEOUT=600
 AFTER=5          # seconds between the two memory readings after ready
@@ -79,6 +84,7 @@ while [[ $# -gt 0 ]]; do
         --burst-timeout) need_value "$@"; BURST_TIMEOUT="$2"; shift 2 ;;
         --skip-hugo) SKIP_HUGO=1; shift ;;
         --keep) KEEP=1; shift ;;
+        --drop-caches) DROP_CACHES=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "scale.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
     esac
@@ -305,8 +311,19 @@ sync
 log "[0] done in $(secs_since "$t") s"
 
 # ---------------------------------------------------------------- 1. start
+drop_caches() {
+    [[ -n "$DROP_CACHES" ]] || return 0
+    sync
+    if echo 3 2>/dev/null >/proc/sys/vm/drop_caches; then
+        log "  page cache dropped"
+    else
+        warn "cannot drop the page cache (not root?): the files are read from memory"
+    fi
+}
 log ""
 log "== 1. cold start: $FILES files, empty store (launch -> /healthz 200) =="
+log "  page cache: $([[ -n "$DROP_CACHES" ]] && echo 'dropped before each start' || echo 'warm (files just written; --drop-caches to read them from disk)')"
+drop_caches
 start_daemon cold "$BIG/data" "$BIG/releases" || die "pressfeed did not get ready (see above; logs in $OUT)"
 PF_PID=$DAEMON_PID; PF_URL=$DAEMON_URL
 COLD_T0=$DAEMON_T0
@@ -316,6 +333,7 @@ stop_daemon "$PF_PID"; PF_PID=""
 
 log ""
 log "== 1b. warm start: same files, same store =="
+drop_caches
 start_daemon warm "$BIG/data" "$BIG/releases" || die "pressfeed did not get ready on restart (logs in $OUT)"
 PF_PID=$DAEMON_PID; PF_URL=$DAEMON_URL
 count=$(curl -s --max-time 30 "$PF_URL/regions.json" | python3 -c 'import json,sys; print(sum(r["count"] for r in json.load(sys.stdin)["regions"]))' 2>/dev/null)
@@ -327,7 +345,7 @@ log "  releases published: ${count:-?} (of $FILES files)"
 log ""
 log "== 2. queries at ${count:-?} releases =="
 log "[2] sequential: one client, one keep-alive connection, each category's 8 URLs in turn for ~3 s"
-run_fg timeout 900 python3 "$TOOLS" queries --url "$PF_URL" --start "$COLD_T0" --ready "$COLD_READY" \
+run_fg timeout 900 python3 "$TOOLS" queries --url "$PF_URL" --pid "$PF_PID" --start "$COLD_T0" --ready "$COLD_READY" \
     --out "$OUT/q" --seconds 3 >"$OUT/queries.seq" 2>&1 || warn "the sequential query client failed"
 show "$OUT/queries.seq"
 keep_result seq "$OUT/queries.seq"
@@ -338,7 +356,7 @@ for cat in since country limit; do
         -s "$BENCHES/scale-paths.lua" "$PF_URL"
     o=$(other_pct "$before" "$(cpu_sample)")
     read -r rps p50 p99 non <<<"$(wrk_figures "$OUT/wrk.$cat")"
-    R[wrk_${cat}_p50]="$p50"; R[wrk_${cat}_p99]="$p99"
+    R[wrk_${cat}_p50]="$p50"; R[wrk_${cat}_p99]="$p99"; R[wrk_${cat}_other]="$o"
     log "  $(printf '%-8s' "$cat") ${rps:-?} req/s, p50 $p50 ms, p99 $p99 ms${non:+, $non non-2xx/3xx}; other CPU ${o}%"
     [[ -n "$non" ]] && warn "wrk $cat: $non non-2xx/3xx responses"
     [[ -z "$rps" ]] && { warn "wrk $cat printed no figures:"; sed 's/^/    /' "$OUT/wrk.$cat"; }
@@ -353,13 +371,13 @@ rps_small=""; rps_big=""; p99_small=""; p99_big=""
 if start_daemon small "$SMALL/data" "$SMALL/releases"; then
     SMALL_PID=$DAEMON_PID; SMALL_URL=$DAEMON_URL
     log "[3] $ROUNDS round(s), alternating: ${count:-$FILES} releases, then $SMALL_FILES"
-    big_runs=(); small_runs=(); bigp=(); smallp=()
+    big_runs=(); small_runs=(); bigp=(); smallp=(); others=()
     for r in $(seq "$ROUNDS"); do
         for which in big small; do
             if [[ $which == big ]]; then url="$PF_URL"; else url="$SMALL_URL"; fi
             before=$(cpu_sample)
             wrk_run "$OUT/wrk.$which.$r" -t2 -c64 -d"${DURATION}s" --timeout 10s --latency "$url/feeds/all.atom"
-            o=$(other_pct "$before" "$(cpu_sample)")
+            o=$(other_pct "$before" "$(cpu_sample)"); others+=("$o")
             read -r rps _ p99 non <<<"$(wrk_figures "$OUT/wrk.$which.$r")"
             log "  round $r, $(printf '%7s' "$([[ $which == big ]] && echo "${count:-$FILES}" || echo "$SMALL_FILES")") releases: ${rps:-?} req/s, p99 ${p99:-?} ms${non:+, $non non-2xx/3xx}; other CPU ${o}%"
             [[ -n "$non" ]] && warn "wrk /feeds/all.atom ($which store): $non non-2xx/3xx responses"
@@ -370,6 +388,7 @@ if start_daemon small "$SMALL/data" "$SMALL/releases"; then
     stop_daemon "$SMALL_PID"; SMALL_PID=""
     rps_big=$(median "${big_runs[@]}"); rps_small=$(median "${small_runs[@]}")
     p99_big=$(median "${bigp[@]}"); p99_small=$(median "${smallp[@]}")
+    R[rps_other]="$(median "${others[@]}" | awk '/^[0-9.]+$/ { printf "%.0f", $1; next } { print }')"
     log "  medians: $SMALL_FILES releases ${rps_small} req/s (p99 ${p99_small} ms), ${count:-$FILES} releases ${rps_big} req/s (p99 ${p99_big} ms)"
 else
     warn "the small-store daemon did not get ready: serving comparison skipped"
@@ -416,21 +435,22 @@ timed() { # OUTFILE CMD... -> "seconds maxrss_kib rc" (GNU time when present)
         echo "$(secs_since "$t0") 0 $rc"
     fi
 }
-render_once() { # label data-dir out-dir -> sets RS (seconds)
+render_once() { # label data-dir out-dir -> sets RS (seconds), RO (other CPU %)
     local label="$1" data="$2" out="$3" s kib rc before o
     sed -i "s#^data = .*#data = \"$data\"#" "$REN/pressfeed.toml"
     before=$(cpu_sample)
     read -r s kib rc <<<"$(timed "$OUT/render.$label" "$PRESSFEED" render --config "$REN/pressfeed.toml" --out "$out")"
     o=$(other_pct "$before" "$(cpu_sample)")
-    RS="$s"
+    RS="$s"; RO="$o"
     [[ "$rc" -eq 0 ]] || { warn "pressfeed render ($label) exited $rc:"; tail -5 "$OUT/render.$label" | sed 's/^/    /'; RS=""; }
     log "  pressfeed render, $label: $s s, max RSS $((kib / 1024)) MiB, $(find "$out" -type f | wc -l) files written ($(du -sh "$out" | cut -f1)); other CPU ${o}%"
 }
-render_once "cold #1 (empty store)" "$REN/data1" "$REN/out1"; r_cold1="$RS"
-render_once "cold #2 (empty store)" "$REN/data2" "$REN/out2"; r_cold2="$RS"
-render_once "warm (store of cold #2)" "$REN/data2" "$REN/out3"; r_warm="$RS"
+render_once "cold #1 (empty store)" "$REN/data1" "$REN/out1"; r_cold1="$RS"; o_cold1="$RO"
+render_once "cold #2 (empty store)" "$REN/data2" "$REN/out2"; r_cold2="$RS"; o_cold2="$RO"
+render_once "warm (store of cold #2)" "$REN/data2" "$REN/out3"; r_warm="$RS"; R[render_warm_other]="$RO"
 best() { printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g | head -1; }
 R[render_cold]=$(best "$r_cold1" "$r_cold2"); R[render_warm]="$r_warm"
+if [[ "${R[render_cold]}" == "$r_cold1" ]]; then R[render_cold_other]="$o_cold1"; else R[render_cold_other]="$o_cold2"; fi
 pf_regions=$(python3 -c '
 import json, sys
 regions = json.load(open(sys.argv[1]))["regions"]
@@ -442,7 +462,7 @@ if [[ -z "$SKIP_HUGO" ]]; then
     show "$OUT/hugo-site"
     hugo_terms=$(sed -n 's/^  Hugo regions terms: //p' "$OUT/hugo-site")
     [[ "$hugo_terms" == "$pf_regions" ]] || warn "Hugo's region terms differ from pressfeed's regions (above): the two builds do not group the same releases"
-    h_runs=()
+    h_runs=(); h_others=()
     for i in 1 2; do
         rm -rf "$REN/hugo-out$i"
         before=$(cpu_sample)
@@ -451,12 +471,13 @@ if [[ -z "$SKIP_HUGO" ]]; then
         if [[ "$rc" -ne 0 ]]; then
             warn "hugo exited $rc:"; tail -5 "$OUT/hugo.$i" | sed 's/^/    /'
         else
-            h_runs+=("$s")
+            h_runs+=("$s"); h_others+=("$s $o")
         fi
         feeds=$(find "$REN/hugo-out$i" -name 'index.xml' 2>/dev/null | wc -l)
         log "  hugo build #$i: $s s, max RSS $((kib / 1024)) MiB, $(find "$REN/hugo-out$i" -type f 2>/dev/null | wc -l) files written ($feeds RSS feeds; $(du -sh "$REN/hugo-out$i" 2>/dev/null | cut -f1)); other CPU ${o}%"
     done
     R[hugo]=$(best "${h_runs[@]}")
+    for x in "${h_others[@]}"; do [[ "${x% *}" == "${R[hugo]}" ]] && R[hugo_other]="${x#* }"; done
     if [[ -n "${R[hugo]}" ]]; then
         items=$(grep -c '<item>' "$REN/hugo-out1/index.xml" 2>/dev/null)
         log "  (the Hugo feed of everything has $items items; pressfeed writes Atom, RSS and JSON per region, the OPML,"
@@ -479,29 +500,31 @@ verdict() { # value op limit -> met / NOT met / -
         print ok ? "met" : "NOT met" }'
 }
 mb() { awk -v m="$1" 'BEGIN { if (m == "") print "?"; else printf "%.0f", m * 1048576 / 1e6 }'; }
-row() { printf '%-48s | %-32s | %-17s | %s\n' "$1" "$2" "$3" "$4"; }
+row() { printf '%-46s | %-30s | %-16s | %-7s | %s\n' "$@"; }
+pct() { [[ -n "${1:-}" && "$1" != "?" ]] && echo "$1%" || echo "?"; }
 log ""
 log "== summary (N = $FILES files, burst $BURST, render $RENDER_FILES) =="
-row "figure" "measured" "target" "verdict"
-row "------------------------------------------------" "--------------------------------" "-----------------" "-------"
-row "cold start: launch -> /healthz 200" "${R[cold_seconds]:-?} s" "<= 20 s" "$(verdict "${R[cold_seconds]:-}" '<=' 20)"
+row "figure" "measured" "target" "verdict" "other CPU"
+row "----------------------------------------------" "------------------------------" "----------------" "-------" "---------"
+row "cold start: launch -> /healthz 200" "${R[cold_seconds]:-?} s (daemon CPU ${R[cold_cpu_s]:-?} s)" "<= 20 s" "$(verdict "${R[cold_seconds]:-}" '<=' 20)" "$(pct "${R[cold_other_pct]:-}")"
 cold_hwm="${R[cold_hwm_later_mib]:-}"
-row "cold start: VmHWM at ready / ${AFTER} s later" "${R[cold_hwm_ready_mib]:-?} / ${cold_hwm:-?} MiB ($(mb "$cold_hwm") MB)" "<= 300 MB" "$(verdict "$(mb "$cold_hwm")" '<=' 300)"
-row "warm start: launch -> /healthz 200" "${R[warm_seconds]:-?} s" "<= 3 s" "$(verdict "${R[warm_seconds]:-}" '<=' 3)"
+row "cold start: VmHWM at ready / ${AFTER} s later" "${R[cold_hwm_ready_mib]:-?} / ${cold_hwm:-?} MiB ($(mb "$cold_hwm") MB)" "<= 300 MB" "$(verdict "$(mb "$cold_hwm")" '<=' 300)" ""
+row "warm start: launch -> /healthz 200" "${R[warm_seconds]:-?} s (daemon CPU ${R[warm_cpu_s]:-?} s)" "<= 3 s" "$(verdict "${R[warm_seconds]:-}" '<=' 3)" "$(pct "${R[warm_other_pct]:-}")"
 warm_hwm="${R[warm_hwm_later_mib]:-}"
-row "warm start: VmHWM at ready / ${AFTER} s later" "${R[warm_hwm_ready_mib]:-?} / ${warm_hwm:-?} MiB ($(mb "$warm_hwm") MB)" "(<= 300 MB)" "$(verdict "$(mb "$warm_hwm")" '<=' 300)"
-row "burst: first rename -> last one published" "${R[burst_seconds]:-?} s = ${R[burst_rate]:-?} files/s" ">= 2,000 files/s" "$(verdict "${R[burst_rate]:-}" '>=' 2000)"
+row "warm start: VmHWM at ready / ${AFTER} s later" "${R[warm_hwm_ready_mib]:-?} / ${warm_hwm:-?} MiB ($(mb "$warm_hwm") MB)" "(<= 300 MB)" "$(verdict "$(mb "$warm_hwm")" '<=' 300)" ""
+row "burst: first rename -> last one published" "${R[burst_seconds]:-?} s = ${R[burst_rate]:-?} files/s" ">= 2,000 files/s" "$(verdict "${R[burst_rate]:-}" '>=' 2000)" "$(pct "${R[burst_other_pct]:-}")"
 b_ok="?"; [[ -n "${R[burst_ok]:-}" ]] && { [[ "${R[burst_ok]}" == 1 ]] && b_ok="none lost/duplicated" || b_ok="missing ${R[burst_missing]:-?}, extra ${R[burst_extra]:-?}"; }
-row "burst: count ${R[burst_expected]:-?} expected" "$b_ok" "exact" "$([[ "${R[burst_ok]:-}" == 1 ]] && echo met || echo 'NOT met')"
+row "burst: ${R[burst_expected]:-?} releases after it" "$b_ok" "exact" "$([[ "${R[burst_ok]:-}" == 1 ]] && echo met || echo 'NOT met')" ""
 for cat in since country limit; do
-    row "query p50 / p99, $cat, sequential client" "${R[seq_${cat}_p50]:-?} / ${R[seq_${cat}_p99]:-?} ms" "p99 <= 5 ms" "$(verdict "${R[seq_${cat}_p99]:-}" '<=' 5)"
-    row "query p50 / p99, $cat, wrk -t2 -c16" "${R[wrk_${cat}_p50]:-?} / ${R[wrk_${cat}_p99]:-?} ms" "p99 <= 5 ms" "$(verdict "${R[wrk_${cat}_p99]:-}" '<=' 5)"
+    row "query p50 / p99, $cat, sequential client" "${R[seq_${cat}_p50]:-?} / ${R[seq_${cat}_p99]:-?} ms" "p99 <= 5 ms" "$(verdict "${R[seq_${cat}_p99]:-}" '<=' 5)" "$(pct "${R[seq_${cat}_other]:-}")"
+    row "query p50 / p99, $cat, wrk -t2 -c16" "${R[wrk_${cat}_p50]:-?} / ${R[wrk_${cat}_p99]:-?} ms" "p99 <= 5 ms" "$(verdict "${R[wrk_${cat}_p99]:-}" '<=' 5)" "$(pct "${R[wrk_${cat}_other]:-}")"
 done
-row "/feeds/all.atom req/s, $SMALL_FILES vs ${count:-$FILES} releases" "${R[rps_small]} vs ${R[rps_big]} (x${R[rps_ratio]})" "about equal" "-"
-row "render $RENDER_FILES: pressfeed cold / warm" "${R[render_cold]:-?} / ${R[render_warm]:-?} s" "" ""
-row "render $RENDER_FILES: Hugo" "$([[ -n "${R[hugo]}" ]] && echo "${R[hugo]} s" || echo skipped)" "" ""
-row "render ratio pressfeed/Hugo, cold / warm" "${R[ratio_cold]} / ${R[ratio_warm]}" "(lower is better)" "-"
-log "(MB = 10^6 bytes; MiB = 2^20. Times of other processes on the machine are printed in each section above.)"
+row "/feeds/all.atom req/s, $SMALL_FILES vs ${count:-$FILES} releases" "${R[rps_small]} vs ${R[rps_big]} (x${R[rps_ratio]})" "about equal" "-" "$(pct "${R[rps_other]:-}")"
+row "render $RENDER_FILES: pressfeed cold / warm" "${R[render_cold]:-?} / ${R[render_warm]:-?} s" "" "" "$(pct "${R[render_cold_other]:-}") / $(pct "${R[render_warm_other]:-}")"
+row "render $RENDER_FILES: Hugo" "$([[ -n "${R[hugo]}" ]] && echo "${R[hugo]} s" || echo skipped)" "" "" "$(pct "${R[hugo_other]:-}")"
+row "render ratio pressfeed/Hugo, cold / warm" "${R[ratio_cold]} / ${R[ratio_warm]}" "(lower: better)" "-" ""
+log "(MB = 10^6 bytes, MiB = 2^20. other CPU: share of the machine used by other processes meanwhile,"
+log " medians for the serving rounds; figures taken with more than ~10% are disturbed.)"
 log ""
 log "done in $SECONDS s with $WARNINGS warning(s)"
 exit 0
