@@ -406,6 +406,7 @@ run_fg timeout $((BURST_TIMEOUT + 600)) python3 "$TOOLS" burst --url "$PF_URL" -
 show "$OUT/burst"
 keep_result burst "$OUT/burst"
 log "  memory after: $(mem_of "$PF_PID")"
+R[after_hwm]=$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$PF_PID/status" 2>/dev/null)
 kill -0 "$PF_PID" 2>/dev/null || warn "pressfeed exited during the burst"
 if grep -qE ' (WARN|ERROR) ' "$OUT/warm.stderr"; then
     warn "pressfeed logged $(grep -cE ' (WARN|ERROR) ' "$OUT/warm.stderr") WARN/ERROR line(s); the first ones:"
@@ -512,6 +513,7 @@ row "cold start: VmHWM at ready / ${AFTER} s later" "${R[cold_hwm_ready_mib]:-?}
 row "warm start: launch -> /healthz 200" "${R[warm_seconds]:-?} s (daemon CPU ${R[warm_cpu_s]:-?} s)" "<= 3 s" "$(verdict "${R[warm_seconds]:-}" '<=' 3)" "$(pct "${R[warm_other_pct]:-}")"
 warm_hwm="${R[warm_hwm_later_mib]:-}"
 row "warm start: VmHWM at ready / ${AFTER} s later" "${R[warm_hwm_ready_mib]:-?} / ${warm_hwm:-?} MiB ($(mb "$warm_hwm") MB)" "(<= 300 MB)" "$(verdict "$(mb "$warm_hwm")" '<=' 300)" ""
+row "VmHWM after queries, serving and burst" "${R[after_hwm]:-?} MiB ($(mb "${R[after_hwm]:-}") MB)" "(<= 300 MB)" "$(verdict "$(mb "${R[after_hwm]:-}")" '<=' 300)" ""
 row "burst: first rename -> last one published" "${R[burst_seconds]:-?} s = ${R[burst_rate]:-?} files/s" ">= 2,000 files/s" "$(verdict "${R[burst_rate]:-}" '>=' 2000)" "$(pct "${R[burst_other_pct]:-}")"
 b_ok="?"; [[ -n "${R[burst_ok]:-}" ]] && { [[ "${R[burst_ok]}" == 1 ]] && b_ok="none lost/duplicated" || b_ok="missing ${R[burst_missing]:-?}, extra ${R[burst_extra]:-?}"; }
 row "burst: ${R[burst_expected]:-?} releases after it" "$b_ok" "exact" "$([[ "${R[burst_ok]:-}" == 1 ]] && echo met || echo 'NOT met')" ""
