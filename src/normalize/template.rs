@@ -35,12 +35,13 @@ pub fn line_key(line: &str) -> String {
 }
 
 /// Is this line configured as template, or made of punctuation alone?
-pub fn is_configured(line: &str, rules: &Rules) -> bool {
+/// `key` is the line's [`line_key`].
+pub fn is_configured(line: &str, key: &str, rules: &Rules) -> bool {
     let trimmed = line.trim();
     if !trimmed.is_empty() && !trimmed.chars().any(char::is_alphanumeric) {
         return true;
     }
-    rules.template_lines.contains(&line_key(trimmed))
+    rules.template_lines.contains(key)
         || rules.template_patterns.iter().any(|p| p.is_match(trimmed))
 }
 
@@ -56,11 +57,13 @@ fn learnable(key: &str) -> bool {
 /// line of a folder, and an archive has hundreds of thousands of them.
 pub type LineHash = u64;
 
+/// FNV-1a: the store keeps these hashes across restarts and upgrades, so
+/// the function must never change (std's `DefaultHasher` may).
 fn hash_key(key: &str) -> LineHash {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    key.hash(&mut h);
-    h.finish()
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    key.bytes()
+        .fold(OFFSET, |h, b| (h ^ u64::from(b)).wrapping_mul(PRIME))
 }
 
 /// For each folder, how many files contain each line. Files are added and

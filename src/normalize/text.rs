@@ -63,29 +63,31 @@ static END_MARK: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Parses scraped text into a draft.
 pub(crate) fn parse(text: &str, folder: &str, rules: &Rules, learned: &LearnedTemplates) -> Draft {
-    let with_learned = parse_lines(text, |line| {
-        template::is_configured(line, rules)
-            || (rules.learn_templates
-                && learned.is_template(folder, &line_key(line), rules.learn_min_files))
+    let with_learned = parse_lines(text, |line, key| {
+        template::is_configured(line, key, rules)
+            || (rules.learn_templates && learned.is_template(folder, key, rules.learn_min_files))
     });
     // When learned lines swallow a whole file (several copies of one release
     // in a folder), they are not navigation: read the file without them.
     if with_learned.title.is_none() && with_learned.blocks.is_empty() {
-        return parse_lines(text, |line| template::is_configured(line, rules));
+        return parse_lines(text, |line, key| template::is_configured(line, key, rules));
     }
     with_learned
 }
 
-fn parse_lines(text: &str, is_template: impl Fn(&str) -> bool) -> Draft {
+/// `is_template` gets each line with its [`line_key`].
+fn parse_lines(text: &str, is_template: impl Fn(&str, &str) -> bool) -> Draft {
     let mut front = FrontMatter::default();
     let raw: Vec<&str> = text.lines().collect();
-    let menu = menu_lines(&raw);
+    let keys: Vec<String> = raw.iter().map(|l| line_key(l)).collect();
+    let menu = menu_lines(&raw, &keys);
     // Template lines become blank lines: they separate paragraphs.
     let mut lines: Vec<String> = raw
         .iter()
         .zip(&menu)
-        .map(|(l, &is_menu)| {
-            if is_menu || is_template(l) {
+        .zip(&keys)
+        .map(|((l, &is_menu), key)| {
+            if is_menu || is_template(l, key) {
                 String::new()
             } else {
                 l.trim_end().to_owned()
@@ -119,8 +121,7 @@ fn parse_lines(text: &str, is_template: impl Fn(&str) -> bool) -> Draft {
 /// repeated on the next line (link text, then heading), a label that the
 /// next line repeats as its start, and a heading glued to its blurb
 /// (`WHO WE AREThe organization…`, `Our WorkAs the…`).
-fn menu_lines(lines: &[&str]) -> Vec<bool> {
-    let keys: Vec<String> = lines.iter().map(|l| line_key(l)).collect();
+fn menu_lines(lines: &[&str], keys: &[String]) -> Vec<bool> {
     let mut menu: Vec<bool> = lines
         .iter()
         .map(|l| GLUED_HEADING.is_match(l.trim()))
@@ -405,7 +406,7 @@ mod tests {
     use super::*;
 
     fn draft(text: &str) -> Draft {
-        parse_lines(text, |l| l.trim() == "Menu" || l.trim() == "-")
+        parse_lines(text, |l, _| l.trim() == "Menu" || l.trim() == "-")
     }
 
     #[test]
@@ -502,7 +503,7 @@ mod tests {
     fn unlearned_navigation_gives_way_to_the_line_above_the_dateline() {
         let d = parse_lines(
             "Home\nWho we serve\nWHO WE SERVEThe agency helps people on the move in forty countries with shelter and care.\nOur Work\nNewsroom\nDonate\n- Reports and Data\nShelter Kits Reach Families After Landslides\nKathmandu – The agency this week began moving 1,800 families from hillsides at risk of new landslides.\nSecond paragraph of the release.\n",
-            |_| false,
+            |_, _| false,
         );
         assert_eq!(
             d.title.as_deref(),
@@ -525,7 +526,7 @@ mod tests {
     #[test]
     fn menus_are_recognised_by_their_shape() {
         let text = "Who we are\nWHO WE AREThe agency works with migrants in forty countries on shelter and health.\nOur Work\nOur WorkAs the leading agency we help people on the move at every stage.\nWhat We Do\nWhat We Do\nDonate\nDonate\nFloods Force Families From Homes in the North\nThe rains began on Friday and have not stopped since, officials said this week.\n";
-        let d = parse_lines(text, |_| false);
+        let d = parse_lines(text, |_, _| false);
         assert_eq!(
             d.title.as_deref(),
             Some("Floods Force Families From Homes in the North")

@@ -92,10 +92,21 @@ impl Roots {
         None
     }
 
+    /// The root prefix `key` starts with.
+    fn prefix_of(&self, key: &str) -> &str {
+        self.roots
+            .iter()
+            .map(|r| r.prefix.as_str())
+            .filter(|p| key.starts_with(p))
+            .max_by_key(|p| p.len())
+            .unwrap_or("")
+    }
+
     /// Looks at one path: the file it names, if it is a release file now.
     pub fn inspect(&self, path: &Path) -> Option<Found> {
         let (key, root) = self.key_of(path)?;
-        (filter::classify(path, &root) == Kind::File).then(|| found(key, path))?
+        let prefix = self.prefix_of(&key);
+        (filter::classify(path, &root) == Kind::File).then(|| found(key, prefix, path))?
     }
 
     /// The file at `key`, if it is still a release file.
@@ -103,7 +114,9 @@ impl Roots {
         self.resolved().into_iter().find_map(|(i, root)| {
             let rest = key.strip_prefix(self.roots[i].prefix.as_str())?;
             let path = rest.split('/').fold(root.clone(), |p, part| p.join(part));
-            (filter::classify(&path, &root) == Kind::File).then(|| found(key.to_owned(), &path))?
+            let prefix = self.roots[i].prefix.as_str();
+            (filter::classify(&path, &root) == Kind::File)
+                .then(|| found(key.to_owned(), prefix, &path))?
         })
     }
 
@@ -153,7 +166,7 @@ fn walk_root(root: &Path, start: &Path, prefix: &str, out: &mut Vec<Found>) {
                         .ok()
                         .or_else(|| path.strip_prefix(start).ok());
                     if let Some(key) = relative.and_then(join) {
-                        out.extend(found(format!("{prefix}{key}"), &path));
+                        out.extend(found(format!("{prefix}{key}"), prefix, &path));
                     }
                 }
                 Kind::Other => {}
@@ -171,10 +184,15 @@ pub fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
-fn found(key: String, path: &Path) -> Option<Found> {
+/// `prefix` is the root's part of `key`: the region folder is the first
+/// folder inside the root, not the root's own name.
+fn found(key: String, prefix: &str, path: &Path) -> Option<Found> {
     let meta = std::fs::metadata(path).ok()?;
     let mtime_ns = mtime_ns(&meta);
-    let first_folder = key.split_once('/').map(|(first, _)| first.to_owned());
+    let first_folder = key
+        .strip_prefix(prefix)
+        .and_then(|inside| inside.split_once('/'))
+        .map(|(first, _)| first.to_owned());
     Some(Found {
         key,
         path: path.to_owned(),
@@ -250,6 +268,36 @@ mod tests {
         std::fs::write(b.path().join("x.txt"), "x").expect("write");
         let roots = Roots::new(&[a.path().to_owned(), b.path().to_owned()]);
         assert_eq!(roots.walk(None).len(), 2);
+    }
+
+    #[test]
+    fn the_region_folder_is_the_first_folder_inside_its_root() {
+        let a = tempfile::tempdir().expect("tempdir");
+        let b = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(a.path().join("south-america/2024")).expect("mkdir");
+        let file = a.path().join("south-america/2024/x.txt");
+        std::fs::write(&file, "x").expect("write");
+        std::fs::write(b.path().join("y.txt"), "y").expect("write");
+        for folders in [
+            vec![a.path().to_owned()],
+            vec![a.path().to_owned(), b.path().to_owned()],
+        ] {
+            let roots = Roots::new(&folders);
+            let walked: Vec<Option<String>> = roots
+                .walk(None)
+                .into_iter()
+                .map(|f| f.first_folder)
+                .collect();
+            assert!(walked.contains(&Some("south-america".into())), "{walked:?}");
+            assert!(
+                walked.iter().filter(|f| f.is_some()).count() == 1,
+                "{walked:?}"
+            );
+            let inspected = roots.inspect(&file).expect("a release file");
+            assert_eq!(inspected.first_folder.as_deref(), Some("south-america"));
+            let found = roots.find(&inspected.key).expect("found by key");
+            assert_eq!(found.first_folder.as_deref(), Some("south-america"));
+        }
     }
 
     #[test]
