@@ -72,7 +72,11 @@ pub async fn run(
     let metrics = Arc::new(Metrics::new());
     let health = Arc::new(Health::default());
     let ingest = Ingest::new(config.clone(), store, metrics.clone())?;
-    let first = Arc::new(Snapshot::new(0, ingest.heads(), ingest.bodies().clone()));
+    let first = Arc::new(Snapshot::new(
+        0,
+        ingest.index().clone(),
+        ingest.bodies().clone(),
+    ));
     let published = Arc::new(ArcSwap::from_pointee(Published::render(
         config.clone(),
         first,
@@ -429,7 +433,7 @@ impl IngestWorker {
         let version = before.snapshot.version + 1;
         let snapshot = Arc::new(Snapshot::new(
             version,
-            self.ingest.heads(),
+            self.ingest.index().clone(),
             self.ingest.bodies().clone(),
         ));
         self.metrics.snapshot_version.set(version);

@@ -11,8 +11,9 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Config;
 use crate::metrics::Metrics;
-use crate::model::{Entry, Head};
+use crate::model::Entry;
 use crate::normalize::{self, Format, LearnedTemplates, Refusal, Source, template};
+use crate::snapshot::Index;
 use crate::store::{self, Bodies, Change, FileState, Kept, Refused, Store, StoreError, Stored};
 use crate::watch::{Found, Roots};
 
@@ -141,6 +142,8 @@ pub struct Ingest {
     learned: LearnedTemplates,
     /// The full records, for feeds; newly written ones are handed over.
     bodies: Arc<Bodies>,
+    /// The heads of every release in `known`, as snapshots copy them.
+    index: Index,
     metrics: Arc<Metrics>,
     clock: fn() -> DateTime<Utc>,
 }
@@ -169,7 +172,15 @@ impl Ingest {
             .collect();
         let state = store.state()?;
         let bodies = Arc::new(store.bodies());
+        let learned = LearnedTemplates::new(config.rules.learn_min_files);
+        let mut index = Index::default();
+        for known in known.values() {
+            if let Known::Release(kept) = known {
+                index.insert(&kept.head);
+            }
+        }
         Ok(Ingest {
+            index,
             bodies,
             ids,
             state,
@@ -182,7 +193,7 @@ impl Ingest {
             lines: HashMap::new(),
             lines_dirty: BTreeSet::new(),
             learned_all: false,
-            learned: LearnedTemplates::default(),
+            learned,
             metrics,
             clock: Utc::now,
         })
@@ -198,15 +209,9 @@ impl Ingest {
         &self.config
     }
 
-    /// Every published release's head.
-    pub fn heads(&self) -> Vec<Arc<Head>> {
-        self.known
-            .values()
-            .filter_map(|k| match k {
-                Known::Release(s) => Some(s.head.clone()),
-                Known::Refused(_) => None,
-            })
-            .collect()
+    /// Every published release's head, indexed.
+    pub fn index(&self) -> &Index {
+        &self.index
     }
 
     /// Where feeds read the full records.
@@ -232,7 +237,7 @@ impl Ingest {
             // Decoding follows the rules too: every file is read again.
             self.lines_dirty
                 .extend(self.lines.drain().map(|(key, _)| key));
-            self.learned = LearnedTemplates::default();
+            self.learned = LearnedTemplates::new(self.config.rules.learn_min_files);
             self.learned_all = false;
             return self.rescan(true);
         }
@@ -657,7 +662,6 @@ impl Ingest {
     /// Updates learned template lines with the files read and gone; when a
     /// folder's learned set changes, its other files are read again.
     fn relearn(&mut self, pending: &mut Vec<Read>, gone: &[String]) {
-        let min = self.config.rules.learn_min_files;
         let mut folders: BTreeSet<String> = BTreeSet::new();
         let touched = pending
             .iter()
@@ -667,9 +671,9 @@ impl Ingest {
         for key in &touched {
             folders.insert(folder_of(key).to_owned());
         }
-        let before: HashMap<String, Vec<template::LineHash>> = folders
+        let before: HashMap<String, u64> = folders
             .iter()
-            .map(|f| (f.clone(), self.learned.learned_lines(f, min)))
+            .map(|f| (f.clone(), self.learned.digest(f)))
             .collect();
         for key in gone {
             if let Some(lines) = self.lines.remove(key) {
@@ -696,7 +700,7 @@ impl Ingest {
         }
         let in_batch: HashSet<String> = touched.into_iter().collect();
         for (folder, old) in before {
-            if self.learned.learned_lines(&folder, min) == old {
+            if self.learned.digest(&folder) == old {
                 continue;
             }
             let others: Vec<String> = self
@@ -807,12 +811,7 @@ impl Ingest {
     }
 
     fn learned_digest(&self, folder: &str) -> String {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.learned
-            .learned_lines(folder, self.config.rules.learn_min_files)
-            .hash(&mut h);
-        format!("{:016x}", h.finish())
+        format!("{:016x}", self.learned.digest(folder))
     }
 
     fn shared(&self) -> Shared<'_> {
@@ -890,15 +889,16 @@ impl Ingest {
             };
             if let Some(Known::Release(old)) = self.known.get(&key) {
                 self.ids.remove(&old.head.id);
+                self.index.remove(&old.head);
             }
             match change {
                 Change::Upsert(stored) => {
                     self.ids
                         .insert(stored.entry.release.id.clone(), stored.file.key.clone());
-                    self.known.insert(
-                        stored.file.key.clone(),
-                        Known::Release(Arc::new(Kept::from(&stored))),
-                    );
+                    let kept = Kept::from(&stored);
+                    self.index.insert(&kept.head);
+                    self.known
+                        .insert(stored.file.key.clone(), Known::Release(Arc::new(kept)));
                     self.bodies.remember(stored.entry);
                 }
                 Change::Refuse(refused) => {
@@ -914,8 +914,14 @@ impl Ingest {
                         let mut moved = (*s).clone();
                         Arc::make_mut(&mut moved.head).key = to.key.clone();
                         moved.file = to;
+                        // A release it lands on is replaced.
+                        if let Some(Known::Release(old)) = self.known.get(&moved.file.key) {
+                            self.ids.remove(&old.head.id);
+                            self.index.remove(&old.head);
+                        }
                         self.ids
                             .insert(moved.head.id.clone(), moved.file.key.clone());
+                        self.index.insert(&moved.head);
                         self.known
                             .insert(moved.file.key.clone(), Known::Release(Arc::new(moved)));
                     }

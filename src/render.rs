@@ -41,7 +41,11 @@ pub fn render(config: Arc<Config>, out: &Path) -> Result<usize, RenderError> {
     let store = Store::open(&config.data)?;
     let mut ingest = Ingest::new(config.clone(), store, Arc::new(Metrics::new()))?;
     ingest.rescan_settled(false, std::time::Duration::from_secs(10))?;
-    let snapshot = Arc::new(Snapshot::new(1, ingest.heads(), ingest.bodies().clone()));
+    let snapshot = Arc::new(Snapshot::new(
+        1,
+        ingest.index().clone(),
+        ingest.bodies().clone(),
+    ));
     let published = Published::render(config.clone(), snapshot.clone());
     let mut written = 0;
     let mut write = |relative: &str, bytes: &[u8]| -> Result<(), RenderError> {
@@ -71,9 +75,9 @@ pub fn render(config: Arc<Config>, out: &Path) -> Result<usize, RenderError> {
     write("index.html", &published.index.bytes(Coding::Identity))?;
     write("regions.json", &published.regions.bytes(Coding::Identity))?;
     // In slices: the records are read from the store a few at a time.
-    for heads in snapshot.entries().chunks(RECORDS_AT_ONCE) {
-        let heads: Vec<&Head> = heads.iter().map(|h| &**h).collect();
-        for entry in snapshot.load(&heads) {
+    let all: Vec<&Head> = snapshot.heads().map(|h| &**h).collect();
+    for heads in all.chunks(RECORDS_AT_ONCE) {
+        for entry in snapshot.load(heads) {
             let slug = crate::normalize::identity::slug_of(&entry.release.id);
             write(
                 &format!("releases/{slug}"),

@@ -114,8 +114,13 @@ impl FeedQuery {
     /// id). The snapshot already keeps that order, so this only filters and
     /// stops after `limit` without looking at the rest.
     pub fn select<'a>(&self, snapshot: &'a Snapshot) -> Vec<&'a Head> {
-        snapshot
-            .region(self.region.as_deref())
+        // A country's releases are indexed: a query for a rare one does not
+        // look at every release.
+        let candidates = match self.country.as_deref() {
+            Some(code) => Box::new(snapshot.country(code)),
+            None => snapshot.region(self.region.as_deref()),
+        };
+        candidates
             .map(|head| &**head)
             .filter(|head| self.keeps(head))
             .take(self.limit)
@@ -137,7 +142,8 @@ impl FeedQuery {
                 .as_deref()
                 .is_some_and(|c| c.eq_ignore_ascii_case(code))
         });
-        recent && in_country
+        let in_region = self.region.as_deref().is_none_or(|r| head.region == r);
+        recent && in_country && in_region
     }
 
     /// The path segment naming this feed's region (`all` when none).

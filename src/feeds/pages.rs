@@ -28,13 +28,7 @@ pub fn render_index(config: &Config, snapshot: &Snapshot) -> String {
         escape_html(site),
         escape_html(&config.site_description),
     );
-    region_row(
-        &mut body,
-        config,
-        ALL,
-        "All regions",
-        snapshot.entries().len(),
-    );
+    region_row(&mut body, config, ALL, "All regions", snapshot.len());
     for region in config.rules.taxonomy.regions() {
         let count = snapshot.count(&region.slug);
         region_row(&mut body, config, &region.slug, &region.name, count);
@@ -80,12 +74,12 @@ fn feed_links(config: &Config, slug: &str) -> String {
 /// The latest releases section of the index.
 fn latest(out: &mut String, config: &Config, snapshot: &Snapshot) {
     out.push_str("<section>\n<h2>Latest releases</h2>\n");
-    if snapshot.entries().is_empty() {
+    if snapshot.is_empty() {
         out.push_str("<p>No releases yet.</p>\n</section>\n");
         return;
     }
     out.push_str("<ol>\n");
-    for entry in snapshot.entries().iter().take(LATEST) {
+    for entry in snapshot.heads().take(LATEST) {
         let _ = writeln!(
             out,
             "<li><a href=\"{}\">{}</a> — {} — {}</li>",

@@ -102,7 +102,7 @@ pub(crate) fn sample() -> Vec<Entry> {
 
 /// The entries of a snapshot, as renderers take them.
 pub(crate) fn refs(snapshot: &Snapshot) -> Vec<&'static Entry> {
-    let heads: Vec<&crate::model::Head> = snapshot.entries().iter().map(|h| &**h).collect();
+    let heads: Vec<&crate::model::Head> = snapshot.heads().map(|h| &**h).collect();
     // Leaked: a test's few entries live as long as the test process, and
     // renderers take plain references.
     let loaded: &'static [Arc<Entry>] = Vec::leak(snapshot.load(&heads));

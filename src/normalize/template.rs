@@ -68,18 +68,66 @@ fn hash_key(key: &str) -> LineHash {
 
 /// For each folder, how many files contain each line. Files are added and
 /// removed as they come and go, so the learned set stays in step.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct LearnedTemplates {
     folders: HashMap<String, Folder>,
+    /// The count from which a line is learned, for [`LearnedTemplates::digest`].
+    min_files: u32,
 }
 
 #[derive(Debug, Default, Clone)]
 struct Folder {
     files: usize,
     counts: HashMap<LineHash, u32>,
+    /// How many lines reach `min_files`, and a digest of which: kept up to
+    /// date as counts cross the threshold, so comparing learned sets costs
+    /// nothing even in a folder of 100,000 files.
+    learned: u32,
+    digest: u64,
+}
+
+impl Folder {
+    fn toggle(&mut self, key: LineHash, on: bool) {
+        self.digest ^= scramble(key);
+        if on {
+            self.learned += 1;
+        } else {
+            self.learned -= 1;
+        }
+    }
+}
+
+/// splitmix64's finalizer: XOR-ing raw hashes of similar lines would
+/// cancel out too easily.
+fn scramble(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+impl Default for LearnedTemplates {
+    fn default() -> LearnedTemplates {
+        LearnedTemplates::new(3)
+    }
 }
 
 impl LearnedTemplates {
+    /// Learns lines found in at least `min_files` files of a folder.
+    pub fn new(min_files: usize) -> LearnedTemplates {
+        LearnedTemplates {
+            folders: HashMap::new(),
+            min_files: u32::try_from(min_files).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// Identifies the set of lines learned in `folder` (with the
+    /// `min_files` given to [`LearnedTemplates::new`]).
+    pub fn digest(&self, folder: &str) -> u64 {
+        self.folders
+            .get(folder)
+            .map_or(0, |f| f.digest ^ scramble(u64::from(f.learned)))
+    }
+
     /// Counts the distinct lines of one file of `folder`.
     pub fn add_file(&mut self, folder: &str, text: &str) {
         self.add_lines(folder, &file_lines(text));
@@ -87,10 +135,18 @@ impl LearnedTemplates {
 
     /// Counts one file given its [`file_lines`].
     pub fn add_lines(&mut self, folder: &str, lines: &[LineHash]) {
-        let entry = self.folders.entry(folder.to_owned()).or_default();
+        let min = self.min_files;
+        let entry = match self.folders.get_mut(folder) {
+            Some(entry) => entry,
+            None => self.folders.entry(folder.to_owned()).or_default(),
+        };
         entry.files += 1;
         for key in lines {
-            *entry.counts.entry(*key).or_default() += 1;
+            let n = entry.counts.entry(*key).or_default();
+            *n += 1;
+            if *n == min {
+                entry.toggle(*key, true);
+            }
         }
     }
 
@@ -102,9 +158,13 @@ impl LearnedTemplates {
         entry.files = entry.files.saturating_sub(1);
         for key in lines {
             if let Some(n) = entry.counts.get_mut(key) {
+                let was = *n;
                 *n -= 1;
                 if *n == 0 {
                     entry.counts.remove(key);
+                }
+                if was == self.min_files {
+                    entry.toggle(*key, false);
                 }
             }
         }
@@ -121,8 +181,8 @@ impl LearnedTemplates {
             .is_some_and(|&n| n as usize >= min_files)
     }
 
-    /// The lines currently learned as template in `folder`, sorted: when
-    /// this changes, the folder's other files must be normalized again.
+    /// The lines currently learned as template in `folder`, sorted.
+    #[cfg(test)]
     pub fn learned_lines(&self, folder: &str, min_files: usize) -> Vec<LineHash> {
         let mut lines: Vec<LineHash> = self
             .folders
@@ -175,6 +235,32 @@ mod tests {
         assert!(l.is_template("site", "home", 3));
         assert!(!l.is_template("site", "first story", 3));
         assert!(!l.is_template("other", "home", 3));
+    }
+
+    #[test]
+    fn the_digest_follows_the_learned_set() {
+        let mut learned = LearnedTemplates::new(2);
+        let before = learned.digest("f");
+        learned.add_file("f", "Home\nOne\n");
+        assert_eq!(
+            learned.digest("f"),
+            before,
+            "a line in one file is not learned"
+        );
+        learned.add_file("f", "Home\nTwo\n");
+        let home = learned.digest("f");
+        assert_ne!(home, before);
+        assert_eq!(learned.learned_lines("f", 2).len(), 1);
+        learned.add_file("f", "Home\nThree\n");
+        assert_eq!(
+            learned.digest("f"),
+            home,
+            "a third file changes no learned line"
+        );
+        learned.remove_lines("f", &file_lines("Home\nThree\n"));
+        learned.remove_lines("f", &file_lines("Home\nTwo\n"));
+        assert_eq!(learned.digest("f"), before);
+        assert!(learned.learned_lines("f", 2).is_empty());
     }
 
     #[test]
