@@ -105,6 +105,8 @@ pub struct Ingest {
     lines: HashMap<String, Vec<template::LineHash>>,
     learned: LearnedTemplates,
     metrics: Arc<Metrics>,
+    /// The refusal reasons the `refused_files` gauge has shown.
+    refusal_reasons: BTreeSet<String>,
     clock: fn() -> DateTime<Utc>,
 }
 
@@ -131,7 +133,7 @@ impl Ingest {
             })
             .collect();
         let state = store.state()?;
-        Ok(Ingest {
+        let mut ingest = Ingest {
             ids,
             state,
             deferred: HashMap::new(),
@@ -142,8 +144,15 @@ impl Ingest {
             lines: HashMap::new(),
             learned: LearnedTemplates::default(),
             metrics,
+            refusal_reasons: crate::normalize::Refusal::REASONS
+                .iter()
+                .chain(&["unreadable"])
+                .map(|r| (*r).to_owned())
+                .collect(),
             clock: Utc::now,
-        })
+        };
+        ingest.update_gauges();
+        Ok(ingest)
     }
 
     /// The watched folders.
@@ -381,6 +390,7 @@ impl Ingest {
     /// Reconciles files found on disk with the store in one transaction.
     /// `gone` keys may turn out to be moves; with `remove_gone` the rest are
     /// removed (a full walk passes them to its last chunk only).
+    /// Refusals are logged and counted once they are stored.
     fn reconcile(
         &mut self,
         found: Vec<Found>,
@@ -392,6 +402,7 @@ impl Ingest {
         let mut report = Report::default();
         let mut pending = Vec::new();
         let mut changes = Vec::new();
+        let mut refusals = Vec::new();
         for f in found {
             match self.examine(f, force) {
                 Examined::Unchanged => report.unchanged += 1,
@@ -403,6 +414,7 @@ impl Ingest {
                 Examined::Unreadable(f, reason) => {
                     report.refused += 1;
                     changes.push(self.shared().refuse(&f, String::new(), &reason));
+                    refusals.push((f.path, reason));
                 }
                 Examined::Read(read) => pending.push(read),
             }
@@ -414,7 +426,13 @@ impl Ingest {
         };
         self.relearn(&mut pending, &unlearned);
         self.moves(&mut pending, gone, &mut changes, &mut report);
-        changes.extend(self.normalize_all(&pending, &mut report));
+        let normalized = self.normalize_all(&pending, &mut report);
+        for (read, change) in pending.iter().zip(&normalized) {
+            if let Change::Refuse(refused) = change {
+                refusals.push((read.found.path.clone(), refused.reason.clone()));
+            }
+        }
+        changes.extend(normalized);
         let removed = if remove_gone {
             std::mem::take(gone)
         } else {
@@ -434,12 +452,19 @@ impl Ingest {
             self.record_state(&mut changes);
             self.store.apply(&changes)?;
             self.commit(changes);
+            self.update_gauges();
+        }
+        // Only now: a batch the store refused is tried again, and its
+        // refusals would be reported at each try.
+        for (path, reason) in &refusals {
+            tracing::warn!(path = %path.display(), reason = %reason, "refused release file");
+            self.metrics
+                .count_refusal(reason.split(':').next().unwrap_or(reason));
         }
         if report.changed() {
             self.metrics
                 .ingest_latency
                 .observe(started.elapsed().as_secs_f64());
-            self.update_gauges();
         }
         Ok(report)
     }
@@ -649,7 +674,6 @@ impl Ingest {
             learned: &self.learned,
             known: &self.known,
             ids: &self.ids,
-            metrics: &self.metrics,
             clock: self.clock,
         }
     }
@@ -750,15 +774,34 @@ impl Ingest {
         }
     }
 
-    fn update_gauges(&self) {
+    fn update_gauges(&mut self) {
         let mut per_region: HashMap<&str, i64> = HashMap::new();
         for region in self.config.rules.taxonomy.regions() {
             per_region.insert(&region.slug, 0);
         }
+        // Every reason shown once stays shown, at 0 when no file has it.
+        let mut per_reason: HashMap<String, i64> = self
+            .refusal_reasons
+            .iter()
+            .map(|r| (r.clone(), 0))
+            .collect();
         for known in self.known.values() {
-            if let Known::Release(s) = known {
-                *per_region.entry(&s.entry.release.region).or_default() += 1;
+            match known {
+                Known::Release(s) => *per_region.entry(&s.entry.release.region).or_default() += 1,
+                Known::Refused(r) => {
+                    let reason = r.reason.split(':').next().unwrap_or(&r.reason);
+                    *per_reason.entry(reason.to_owned()).or_default() += 1;
+                }
             }
+        }
+        for (reason, n) in per_reason {
+            self.metrics
+                .refused_files
+                .get_or_create(&crate::metrics::ReasonLabel {
+                    reason: reason.clone(),
+                })
+                .set(n);
+            self.refusal_reasons.insert(reason);
         }
         for (region, n) in per_region {
             self.metrics
@@ -778,7 +821,6 @@ struct Shared<'a> {
     learned: &'a LearnedTemplates,
     known: &'a HashMap<String, Known>,
     ids: &'a HashMap<String, String>,
-    metrics: &'a Metrics,
     clock: fn() -> DateTime<Utc>,
 }
 
@@ -867,10 +909,9 @@ impl Shared<'_> {
             .unwrap_or_else(|| normalize::identity::release_id(key))
     }
 
+    /// The change recording a refused file (logged and counted by the
+    /// caller once stored).
     fn refuse(&self, found: &Found, fingerprint: String, reason: &str) -> Change {
-        tracing::warn!(path = %found.path.display(), reason, "refused release file");
-        self.metrics
-            .count_refusal(reason.split(':').next().unwrap_or(reason));
         let file = FileState {
             key: found.key.clone(),
             size: found.size,
