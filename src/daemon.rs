@@ -67,6 +67,7 @@ pub async fn run(
     stop: CancellationToken,
 ) -> Result<(), DaemonError> {
     let config = Arc::new(config);
+    crate::limits::remember_limit();
     let store = Store::open(&config.data)?;
     let metrics = Arc::new(Metrics::new());
     let health = Arc::new(Health::default());
@@ -234,7 +235,7 @@ const TICK: Duration = Duration::from_millis(100);
 impl IngestWorker {
     fn run(mut self, ready: tokio::sync::oneshot::Sender<Result<Report, StoreError>>) {
         let first = self.first_scan();
-        let ok = first.is_ok();
+        let ok = first.as_ref().is_ok_and(|r| !r.incomplete);
         let _ = ready.send(first);
         let mut needs_rescan = !ok;
         loop {
@@ -350,7 +351,8 @@ impl IngestWorker {
     }
 
     /// Publishes after a batch; on a store failure reports unhealthy and
-    /// asks for a rescan (which retries) by returning false.
+    /// asks for a rescan (which retries) by returning false, as it does
+    /// when the batch was cut short for lack of file descriptors.
     fn after(&mut self, result: Result<Report, StoreError>) -> bool {
         match result {
             Ok(report) => {
@@ -367,7 +369,7 @@ impl IngestWorker {
                 if self.health.status().is_err_and(|p| p.starts_with("store")) {
                     self.health.set_problem(None);
                 }
-                true
+                !report.incomplete
             }
             Err(e) => {
                 tracing::error!(error = %e, "store failure; will retry");

@@ -68,6 +68,9 @@ pub struct Report {
     pub moved: usize,
     /// Files looked at and found unchanged.
     pub unchanged: usize,
+    /// The batch was cut short for lack of file descriptors: nothing of it
+    /// was stored, and a full walk must be tried again.
+    pub incomplete: bool,
 }
 
 impl Report {
@@ -78,6 +81,7 @@ impl Report {
         self.removed += other.removed;
         self.moved += other.moved;
         self.unchanged += other.unchanged;
+        self.incomplete |= other.incomplete;
     }
 
     /// Did the published releases change?
@@ -200,8 +204,15 @@ impl Ingest {
 
     /// Walks every folder and reconciles the store with what is there.
     /// `force` normalizes unchanged files again too.
+    ///
+    /// Out of file descriptors, it stops before storing anything (removals
+    /// included: a folder that could not be listed is not empty) and says
+    /// so with [`Report::incomplete`].
     pub fn rescan(&mut self, force: bool) -> Result<Report, StoreError> {
-        let found = self.roots.walk(None);
+        let found = match self.roots.walk(None) {
+            Ok(found) => found,
+            Err(e) => return Ok(short_of_files("listing the release folders", &e)),
+        };
         let present: HashSet<&str> = found.iter().map(|f| f.key.as_str()).collect();
         let gone: Vec<String> = self
             .known
@@ -209,8 +220,12 @@ impl Ingest {
             .filter(|k| !present.contains(k.as_str()))
             .cloned()
             .collect();
-        if self.lines.is_empty() {
-            self.learn_all(&found);
+        if self.lines.is_empty()
+            && let Err(e) = self.learn_all(&found)
+        {
+            self.lines.clear();
+            self.learned = LearnedTemplates::default();
+            return Ok(short_of_files("reading release files", &e));
         }
         // Records normalized under other rules, or under other learned lines
         // than the folder has now (a crash mid-batch, a configuration edited
@@ -246,8 +261,14 @@ impl Ingest {
             if chunk_force {
                 total.add(&self.reconcile(stale_part, &mut gone, false, true)?);
             }
+            if total.incomplete {
+                return Ok(total);
+            }
             total.add(&self.reconcile(rest, &mut gone, last, false)?);
-            if last {
+            if last || total.incomplete {
+                if !total.incomplete {
+                    crate::limits::available();
+                }
                 return Ok(total);
             }
         }
@@ -316,7 +337,10 @@ impl Ingest {
                 let Some((prefix, _)) = self.roots.key_of(path) else {
                     continue;
                 };
-                let inside = self.roots.walk(Some(path));
+                let inside = match self.roots.walk(Some(path)) {
+                    Ok(inside) => inside,
+                    Err(e) => return Ok(short_of_files("listing a release folder", &e)),
+                };
                 let present: HashSet<&str> = inside.iter().map(|f| f.key.as_str()).collect();
                 gone.extend(
                     self.keys_under(&prefix)
@@ -373,10 +397,13 @@ impl Ingest {
 
     /// Reads every `.txt` file once to learn the template lines of each
     /// folder before anything is normalized (start-up, reload).
-    fn learn_all(&mut self, found: &[Found]) {
+    /// Out of file descriptors, it stops with the error.
+    fn learn_all(&mut self, found: &[Found]) -> Result<(), std::io::Error> {
         for f in found.iter().filter(|f| Format::of(&f.path) == Format::Text) {
-            let Ok(bytes) = std::fs::read(&f.path) else {
-                continue;
+            let bytes = match std::fs::read(&f.path) {
+                Ok(bytes) => bytes,
+                Err(e) if crate::limits::is_out_of_files(&e) => return Err(e),
+                Err(_) => continue,
             };
             let Ok(text) = normalize::read_text(&bytes, &self.config.rules) else {
                 continue;
@@ -385,11 +412,14 @@ impl Ingest {
             self.learned.add_lines(folder_of(&f.key), &lines);
             self.lines.insert(f.key.clone(), lines);
         }
+        Ok(())
     }
 
     /// Reconciles files found on disk with the store in one transaction.
     /// `gone` keys may turn out to be moves; with `remove_gone` the rest are
-    /// removed (a full walk passes them to its last chunk only).
+    /// removed (a full walk passes them to its last chunk only). A file that
+    /// cannot be opened for lack of file descriptors cuts the batch short:
+    /// nothing is stored and the report is [`Report::incomplete`].
     /// Refusals are logged and counted once they are stored.
     fn reconcile(
         &mut self,
@@ -416,15 +446,21 @@ impl Ingest {
                     changes.push(self.shared().refuse(&f, String::new(), &reason));
                     refusals.push((f.path, reason));
                 }
+                Examined::Short(e) => return Ok(short_of_files("reading a release file", &e)),
                 Examined::Read(read) => pending.push(read),
             }
+        }
+        if !pending.is_empty() {
+            crate::limits::available();
         }
         let unlearned = if remove_gone {
             gone.clone()
         } else {
             Vec::new()
         };
-        self.relearn(&mut pending, &unlearned);
+        if let Err(e) = self.relearn(&mut pending, &unlearned) {
+            return Ok(short_of_files("reading a release file", &e));
+        }
         self.moves(&mut pending, gone, &mut changes, &mut report);
         let normalized = self.normalize_all(&pending, &mut report);
         for (read, change) in pending.iter().zip(&normalized) {
@@ -479,6 +515,7 @@ impl Ingest {
         let bytes = match std::fs::read(&f.path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Examined::Vanished(f.key),
+            Err(e) if crate::limits::is_out_of_files(&e) => return Examined::Short(e),
             Err(e) => return Examined::Unreadable(f, format!("unreadable: {e}")),
         };
         let fingerprint = store::fingerprint(&bytes);
@@ -513,7 +550,8 @@ impl Ingest {
 
     /// Updates learned template lines with the files read and gone; when a
     /// folder's learned set changes, its other files are read again.
-    fn relearn(&mut self, pending: &mut Vec<Read>, gone: &[String]) {
+    /// Out of file descriptors, it stops with the error.
+    fn relearn(&mut self, pending: &mut Vec<Read>, gone: &[String]) -> Result<(), std::io::Error> {
         let min = self.config.rules.learn_min_files;
         let mut folders: BTreeSet<String> = BTreeSet::new();
         let touched = pending
@@ -563,11 +601,14 @@ impl Ingest {
                 let Some(found) = self.roots.find(&key) else {
                     continue;
                 };
-                if let Examined::Read(read) = self.examine(found, true) {
-                    pending.push(read);
+                match self.examine(found, true) {
+                    Examined::Read(read) => pending.push(read),
+                    Examined::Short(e) => return Err(e),
+                    _ => {}
                 }
             }
         }
+        Ok(())
     }
 
     /// A new file whose bytes equal a release that went away is that
@@ -930,7 +971,18 @@ enum Examined {
     Touched(Box<Change>),
     Vanished(String),
     Unreadable(Found, String),
+    /// Out of file descriptors: the file could not be opened now.
+    Short(std::io::Error),
     Read(Read),
+}
+
+/// Reports a shortage of file descriptors: the batch stops, to be tried again.
+fn short_of_files(doing: &str, error: &std::io::Error) -> Report {
+    crate::limits::out_of_files(doing, error);
+    Report {
+        incomplete: true,
+        ..Report::default()
+    }
 }
 
 struct Read {
