@@ -71,6 +71,8 @@ pub struct Report {
     /// The batch was cut short for lack of file descriptors: nothing of it
     /// was stored, and a full walk must be tried again.
     pub incomplete: bool,
+    /// Something was written to the store.
+    pub stored: bool,
 }
 
 impl Report {
@@ -82,6 +84,7 @@ impl Report {
         self.moved += other.moved;
         self.unchanged += other.unchanged;
         self.incomplete |= other.incomplete;
+        self.stored |= other.stored;
     }
 
     /// Did the published releases change?
@@ -183,6 +186,11 @@ impl Ingest {
     /// Checks that the store answers.
     pub fn check_store(&self) -> Result<(), StoreError> {
         self.store.check()
+    }
+
+    /// Checks that the store can be written now, with one small write.
+    pub fn probe_store(&mut self) -> Result<(), StoreError> {
+        self.store.probe()
     }
 
     /// Replaces the configuration; when the normalizer's rules changed, every
@@ -489,6 +497,7 @@ impl Ingest {
             self.store.apply(&changes)?;
             self.commit(changes);
             self.update_gauges();
+            report.stored = true;
         }
         // Only now: a batch the store refused is tried again, and its
         // refusals would be reported at each try.
