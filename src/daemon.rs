@@ -97,6 +97,7 @@ pub async fn run(
         recheck_roots: None,
         ready: Some(ready_tx),
         store_retry: STORE_RETRY_FIRST,
+        polling: None,
     };
     let ingest_thread = std::thread::Builder::new()
         .name("ingest".into())
@@ -228,6 +229,16 @@ struct IngestWorker {
     ready: Option<tokio::sync::oneshot::Sender<Report>>,
     /// How long to wait before trying the store again after it failed.
     store_retry: Duration,
+    /// Set while the folders cannot all be watched: they are walked instead.
+    polling: Option<Polling>,
+}
+
+/// The walks that stand in for a watcher out of inotify watches.
+struct Polling {
+    /// The next walk.
+    walk: Instant,
+    /// The next attempt at watching every folder again.
+    rewatch: Instant,
 }
 
 /// How long the ingest waits for more signals before acting: long enough to
@@ -244,6 +255,10 @@ const TICK: Duration = Duration::from_millis(100);
 const STORE_RETRY_FIRST: Duration = Duration::from_millis(500);
 /// The longest wait between two tries of a failing store.
 const STORE_RETRY_MAX: Duration = Duration::from_secs(4);
+/// How often the folders are walked while they cannot be watched.
+const POLL: Duration = Duration::from_secs(2);
+/// How often watching them is tried again meanwhile.
+const REWATCH: Duration = Duration::from_secs(30);
 
 impl IngestWorker {
     fn run(mut self) {
@@ -260,7 +275,10 @@ impl IngestWorker {
             {
                 needs_rescan = true;
             }
-            needs_rescan |= batch.rescan;
+            if let Some(path) = batch.out_of_watches {
+                self.watch_failed(&watch::WatchError::TooManyWatches { path });
+            }
+            needs_rescan |= batch.rescan || self.poll_due();
             if needs_rescan {
                 needs_rescan = !self.rescan();
             } else if !batch.changed.is_empty() || !batch.removed.is_empty() {
@@ -333,6 +351,10 @@ impl IngestWorker {
                 tracing::warn!(reason, "rescanning every watched folder");
                 batch.rescan = true;
             }
+            Signal::OutOfWatches(path) => {
+                batch.out_of_watches = Some(path);
+                batch.rescan = true;
+            }
         };
         match self.signals.recv_timeout(TICK) {
             Ok(signal) => take(signal),
@@ -355,7 +377,10 @@ impl IngestWorker {
     /// A full walk; true when everything found is stored.
     fn rescan(&mut self) -> bool {
         self.metrics.rescans.inc();
-        self.ensure_watched();
+        // While polling, watching is retried on its own schedule.
+        if self.polling.is_none() {
+            self.ensure_watched();
+        }
         let result = self.ingest.rescan(false);
         let Some(report) = self.after(result) else {
             return false;
@@ -374,10 +399,6 @@ impl IngestWorker {
     fn ensure_watched(&mut self) {
         match self.watcher.ensure(self.ingest.roots()) {
             Ok(added) => {
-                if self.health.set_problem("watcher", None) {
-                    tracing::info!("the release folders are watched again");
-                    self.status_changed();
-                }
                 if added && self.recheck_roots.is_none() {
                     self.recheck_roots = Some(Instant::now() + ROOT_RECHECK);
                 }
@@ -386,13 +407,63 @@ impl IngestWorker {
         }
     }
 
-    /// The folders cannot all be watched: says so once while it lasts (log
-    /// and `/healthz`).
+    /// The folders cannot all be watched: says so once (log and
+    /// `/healthz`), and walks them every [`POLL`] instead until watching
+    /// them works again.
     fn watch_failed(&mut self, e: &watch::WatchError) {
-        if self.health.set_problem("watcher", Some(e.to_string())) {
-            tracing::error!(error = %e, "cannot watch the release folders");
+        let now = Instant::now();
+        if self.polling.is_none() {
+            tracing::error!(
+                error = %e,
+                "cannot watch the release folders; walking them every {} s instead until watching works again",
+                POLL.as_secs()
+            );
+            self.polling = Some(Polling {
+                walk: now + POLL,
+                rewatch: now + REWATCH,
+            });
+        }
+        let problem = format!(
+            "{e}; meanwhile new files are found by walking the folders every {} s",
+            POLL.as_secs()
+        );
+        if self.health.set_problem("watcher", Some(problem)) {
             self.status_changed();
         }
+    }
+
+    /// While polling: whether a walk is due (and, now and then, whether
+    /// every folder can be watched again, which ends the polling).
+    fn poll_due(&mut self) -> bool {
+        let now = Instant::now();
+        let Some(polling) = &mut self.polling else {
+            return false;
+        };
+        if now < polling.walk {
+            return false;
+        }
+        polling.walk = now + POLL;
+        if now >= polling.rewatch {
+            polling.rewatch = now + REWATCH;
+            let roots = self.ingest.roots();
+            let watched = self
+                .watcher
+                .ensure(roots)
+                .and_then(|_| self.watcher.rewatch(roots));
+            match watched {
+                Ok(()) => {
+                    self.polling = None;
+                    self.health.set_problem("watcher", None);
+                    self.status_changed();
+                    tracing::info!(
+                        "every release folder is watched again; walks every {} s stopped",
+                        POLL.as_secs()
+                    );
+                }
+                Err(e) => tracing::debug!(error = %e, "still cannot watch the release folders"),
+            }
+        }
+        true
     }
 
     /// Shows on `/healthz` whether file descriptors are short.
@@ -505,4 +576,6 @@ struct Batch {
     changed: Vec<PathBuf>,
     removed: Vec<PathBuf>,
     rescan: bool,
+    /// A folder the watcher could not watch for lack of inotify watches.
+    out_of_watches: Option<PathBuf>,
 }
