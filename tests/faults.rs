@@ -421,7 +421,8 @@ fn full_data_folder_is_reported_and_recovers_when_space_returns() {
 }
 
 /// A data folder that cannot be written at start (a read-only file system,
-/// or a folder of another user): the daemon refuses to start, exit status 1,
+/// even with a store whose -wal and -shm files would let SQLite read it, or
+/// a folder of another user): the daemon refuses to start, exit status 1,
 /// with one message naming the folder and why. A user expects a service
 /// that cannot keep what it publishes (ids and first-seen dates must
 /// survive restarts) to fail loudly where `systemctl status` shows it, not
@@ -431,13 +432,15 @@ fn unwritable_data_folder_at_start_is_a_clear_error() {
     let test = "unwritable_data_folder_at_start";
     let dir = Dir::new("rostart");
     put(&dir, "a.txt", "Floods Reach the Valley Towns");
-    // A store to start from, made normally.
+    // A store to start from, left by a crash: with its -wal and -shm
+    // files, SQLite would open it read-only without a word.
     let seed = dir.path().join("seed");
     let d = launch(Command::new("env"), &dir, &seed, "seed");
     wait(&d, "ready", Duration::from_secs(10), || {
         healthz(&d).is_some_and(|(s, _)| s == 200)
     });
-    assert_eq!(d.terminate().code(), Some(0));
+    drop(d);
+    assert!(seed.join("pressfeed.db-wal").exists() && seed.join("pressfeed.db-shm").exists());
 
     let data = dir.data();
     std::fs::create_dir_all(&data).expect("mkdir data");

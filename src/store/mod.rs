@@ -280,6 +280,16 @@ impl Store {
             path: dir.to_path_buf(),
             source,
         })?;
+        // A folder that cannot be written is an error now, not at the first
+        // change: SQLite opens a database read-only when it has to (its
+        // -wal and -shm files left by a crash make that possible). A full
+        // disk is not: space may come back while the store serves.
+        if let Err(fault @ (Fault::ReadOnly | Fault::PermissionDenied)) = probe_writable(dir) {
+            return Err(StoreError::DataFolder {
+                path: dir.to_path_buf(),
+                fault,
+            });
+        }
         let path = dir.join(DB_FILE);
         // SQLite reads the file lazily, so a garbage file only fails at the
         // first pragma: every setup error is reported against the file.
