@@ -789,3 +789,68 @@ fn out_of_inotify_watches_is_reported_and_files_are_still_found() {
     assert_eq!(lines.len(), 1, "{stderr}");
     assert!(lines[0].contains("ulimit -n"), "{}", lines[0]);
 }
+
+/// Out of inotify watches while running (injected by `strace` attached to
+/// the daemon): a folder made afterwards cannot be watched. One error line
+/// and a 503 name the limit; the files written into that folder later,
+/// which no watch reports, are found by the walks.
+#[test]
+fn running_out_of_inotify_watches_for_a_new_folder_falls_back_to_walks() {
+    let test = "running_out_of_inotify_watches";
+    if let Some(tool) = missing(&["strace"]) {
+        return skip(test, &format!("{tool} is not installed"));
+    }
+    let dir = Dir::new("watchesrun");
+    put(&dir, "a.txt", "Floods Reach the Valley Towns");
+    let d = launch(Command::new("env"), &dir, &dir.data(), "watchesrun");
+    wait(&d, "ready", Duration::from_secs(10), || {
+        healthz(&d).is_some_and(|(s, _)| s == 200)
+    });
+    let strace_log = dir.path().join("strace.log");
+    let mut strace = Command::new("strace")
+        .args(["-f", "-o", "/dev/null", "-e", "trace=inotify_add_watch"])
+        .args(["-e", "inject=inotify_add_watch:error=ENOSPC", "-p"])
+        .arg(d.child.id().to_string())
+        .stderr(std::fs::File::create(&strace_log).expect("strace log"))
+        .spawn()
+        .expect("strace");
+    let attached = within(Duration::from_secs(5), || {
+        let text = std::fs::read_to_string(&strace_log).unwrap_or_default();
+        text.contains("attached").then_some(())
+    });
+    if attached.is_none() {
+        let _ = strace.kill();
+        let _ = strace.wait();
+        let text = std::fs::read_to_string(&strace_log).unwrap_or_default();
+        return skip(test, &format!("strace cannot attach here: {}", text.trim()));
+    }
+
+    std::fs::create_dir(dir.releases().join("later")).expect("mkdir");
+    let mut body = String::new();
+    wait(&d, "503 for the watches", Duration::from_secs(10), || {
+        healthz(&d).is_some_and(|(s, b)| {
+            body = b;
+            s == 503
+        })
+    });
+    assert!(
+        body.contains("fs.inotify.max_user_watches") && body.contains("later"),
+        "/healthz names the limit and the folder: {body:?}"
+    );
+    put(
+        &dir,
+        "later/b.txt",
+        "Shelter Kits Reach Families in the North",
+    );
+    wait(
+        &d,
+        "a release in the unwatched folder",
+        Duration::from_secs(10),
+        || d.ids().len() == 2,
+    );
+    let log = d.log();
+    assert_eq!(lines_with(&log, "max_user_watches").len(), 1, "{log}");
+    kill(strace.id(), "INT");
+    let _ = strace.wait();
+    assert_eq!(d.terminate().code(), Some(0));
+}
