@@ -68,6 +68,7 @@ pub async fn run(
     stop: CancellationToken,
 ) -> Result<(), DaemonError> {
     let config = Arc::new(config);
+    crate::limits::remember_limit();
     let store = Store::open(&config.data)?;
     let metrics = Arc::new(Metrics::new());
     let health = Arc::new(Health::default());
@@ -101,10 +102,13 @@ pub async fn run(
         recheck_roots: None,
         writing: HashSet::new(),
         early: Vec::new(),
+        ready: Some(ready_tx),
+        store_retry: STORE_RETRY_FIRST,
+        polling: None,
     };
     let ingest_thread = std::thread::Builder::new()
         .name("ingest".into())
-        .spawn(move || worker.run(ready_tx))
+        .spawn(move || worker.run())
         .map_err(|_| DaemonError::IngestDied)?;
 
     let state = AppState {
@@ -125,19 +129,19 @@ pub async fn run(
         control_tx.clone(),
         stop.clone(),
     ));
-    let watchdog = tokio::spawn(watchdog(health.clone(), heartbeat, stop.clone()));
+    let watchdog = tokio::spawn(watchdog(heartbeat, stop.clone()));
 
-    match ready_rx.await {
-        Ok(Ok(report)) => {
-            systemd::ready(&format!(
+    // The first scan may wait for the store (a full disk at start): until
+    // it is done, a stop request still stops.
+    tokio::select! {
+        ready = ready_rx => match ready {
+            Ok(report) => systemd::ready(&format!(
                 "serving; first scan: {} normalized, {} refused",
                 report.normalized, report.refused
-            ));
-        }
-        Ok(Err(e)) => tracing::error!(error = %e, "first scan failed; retrying in the background"),
-        Err(_) => {
-            stop.cancel();
-        }
+            )),
+            Err(_) => stop.cancel(),
+        },
+        () = stop.cancelled() => {}
     }
     stop.cancelled().await;
     systemd::stopping();
@@ -190,9 +194,11 @@ async fn handle_signals(
     }
 }
 
-/// Pings the systemd watchdog while healthy: the store answers and the
-/// ingest thread is looping.
-async fn watchdog(health: Arc<Health>, heartbeat: Arc<AtomicU64>, stop: CancellationToken) {
+/// Pings the systemd watchdog while the ingest thread is looping. A
+/// problem it reports and waits out (a full disk, no inotify watches left)
+/// is on `/healthz` and in the status line instead: a restart would not
+/// cure it, and would stop serving the feeds already published.
+async fn watchdog(heartbeat: Arc<AtomicU64>, stop: CancellationToken) {
     let Some(period) = systemd::watchdog_period() else {
         return;
     };
@@ -204,7 +210,7 @@ async fn watchdog(health: Arc<Health>, heartbeat: Arc<AtomicU64>, stop: Cancella
         }
         let beat = heartbeat.load(Ordering::Relaxed);
         let alive = HEARTBEAT_EPOCH.elapsed().as_secs().saturating_sub(beat) < 60;
-        if health.status().is_ok() && alive {
+        if alive {
             systemd::watchdog();
         }
     }
@@ -231,6 +237,20 @@ struct IngestWorker {
     /// Signals taken from the channel while a batch was checked for files
     /// written again; the next batch starts with them.
     early: Vec<Signal>,
+    /// Told once the first full scan is stored.
+    ready: Option<tokio::sync::oneshot::Sender<Report>>,
+    /// How long to wait before trying the store again after it failed.
+    store_retry: Duration,
+    /// Set while the folders cannot all be watched: they are walked instead.
+    polling: Option<Polling>,
+}
+
+/// The walks that stand in for a watcher out of inotify watches.
+struct Polling {
+    /// The next walk.
+    walk: Instant,
+    /// The next attempt at watching every folder again.
+    rewatch: Instant,
 }
 
 /// How long the ingest waits for more signals before acting: long enough to
@@ -242,13 +262,19 @@ const ROOT_RECHECK: Duration = Duration::from_secs(1);
 const FIRST_SCAN_WAIT: Duration = Duration::from_secs(10);
 /// How often the loop wakes without signals, to check flags and controls.
 const TICK: Duration = Duration::from_millis(100);
+/// The first wait before trying a failed store again; it doubles up to
+/// [`STORE_RETRY_MAX`] while the store keeps failing.
+const STORE_RETRY_FIRST: Duration = Duration::from_millis(500);
+/// The longest wait between two tries of a failing store.
+const STORE_RETRY_MAX: Duration = Duration::from_secs(4);
+/// How often the folders are walked while they cannot be watched.
+const POLL: Duration = Duration::from_secs(2);
+/// How often watching them is tried again meanwhile.
+const REWATCH: Duration = Duration::from_secs(30);
 
 impl IngestWorker {
-    fn run(mut self, ready: tokio::sync::oneshot::Sender<Result<Report, StoreError>>) {
-        let first = self.first_scan();
-        let ok = first.is_ok();
-        let _ = ready.send(first);
-        let mut needs_rescan = !ok;
+    fn run(mut self) {
+        let mut needs_rescan = !self.first_scan();
         loop {
             self.beat();
             match self.control.try_recv() {
@@ -261,46 +287,74 @@ impl IngestWorker {
             {
                 needs_rescan = true;
             }
-            let (changed, removed, rescan) = batch;
-            needs_rescan |= rescan;
-            needs_rescan |= self.watcher.forget_roots(changed.iter().chain(&removed));
+            if let Some(path) = batch.out_of_watches.clone() {
+                self.watch_failed(&watch::WatchError::TooManyWatches { path });
+            }
+            needs_rescan |= batch.rescan || self.poll_due();
+            needs_rescan |= self
+                .watcher
+                .forget_roots(batch.changed.iter().chain(&batch.removed));
             if needs_rescan {
                 // The walk defers files modified a moment ago by itself.
                 self.writing.clear();
                 needs_rescan = !self.rescan();
-            } else if !changed.is_empty() || !removed.is_empty() {
-                let result = self.ingest.paths(&changed, &removed, &mut |path| {
-                    Self::being_written(&self.signals, &mut self.early, &self.writing, path)
-                });
-                needs_rescan = !self.after(result);
+            } else if !batch.changed.is_empty() || !batch.removed.is_empty() {
+                let result = self
+                    .ingest
+                    .paths(&batch.changed, &batch.removed, &mut |path| {
+                        Self::being_written(&self.signals, &mut self.early, &self.writing, path)
+                    });
+                needs_rescan = self.after(result).is_none_or(|r| r.incomplete);
             }
             if self.recheck_roots.is_some_and(|due| Instant::now() >= due) {
                 self.recheck_roots = None;
                 if let Err(e) = self.watcher.rewatch(self.ingest.roots()) {
-                    tracing::error!(error = %e, "cannot watch the release folders");
+                    self.watch_failed(&e);
                 }
                 needs_rescan = !self.rescan();
             }
             if self.ingest.has_deferred() {
                 let result = self.ingest.settle();
-                needs_rescan |= !self.after(result);
+                needs_rescan |= self.after(result).is_none_or(|r| r.incomplete);
             }
+            self.files_health();
         }
     }
 
+    /// Proves the loop runs and the store answers (a read, which a full
+    /// or read-only disk still allows): the watchdog pings only on this.
+    /// A store that cannot be written shows on `/healthz` instead, since a
+    /// restart would not cure it.
     fn beat(&self) {
-        self.heartbeat
-            .store(HEARTBEAT_EPOCH.elapsed().as_secs(), Ordering::Relaxed);
+        if self.ingest.check_store().is_ok() {
+            self.heartbeat
+                .store(HEARTBEAT_EPOCH.elapsed().as_secs(), Ordering::Relaxed);
+        }
     }
 
-    fn first_scan(&mut self) -> Result<Report, StoreError> {
-        if let Err(e) = self.watcher.ensure(self.ingest.roots()) {
-            tracing::error!(error = %e, "cannot watch the release folders");
-            self.health.set_problem(Some(format!("watcher: {e}")));
-        }
+    /// Watches and walks every folder; true when it is all stored. On a
+    /// failure the loop tries again with full walks, and the daemon becomes
+    /// ready at the first that succeeds.
+    fn first_scan(&mut self) -> bool {
+        self.ensure_watched();
         tracing::info!(folders = ?self.ingest.config().watch, "first scan started");
-        let report = self.ingest.rescan_settled(false, FIRST_SCAN_WAIT)?;
+        let result = self.ingest.rescan_settled(false, FIRST_SCAN_WAIT);
+        let Some(report) = self.stored(result) else {
+            return false;
+        };
+        if report.incomplete {
+            return false;
+        }
         self.publish();
+        self.became_ready(&report);
+        true
+    }
+
+    /// Marks the daemon ready after its first complete scan.
+    fn became_ready(&mut self, report: &Report) {
+        let Some(ready) = self.ready.take() else {
+            return;
+        };
         tracing::info!(
             seen = report.normalized + report.unchanged + report.refused,
             normalized = report.normalized,
@@ -311,40 +365,45 @@ impl IngestWorker {
             "first scan done"
         );
         self.health.set_ready();
-        Ok(report)
+        let _ = ready.send(report.clone());
     }
 
     /// Waits for signals, then drains what else is queued: one batch. A
     /// file written again after its close event waits for the next close.
-    fn collect(&mut self) -> (Vec<PathBuf>, Vec<PathBuf>, bool) {
-        let mut changed = Vec::new();
-        let mut removed = Vec::new();
-        let mut rescan = false;
+    fn collect(&mut self) -> Batch {
+        let mut batch = Batch::default();
         let writing = &mut self.writing;
         let mut take = |signal: Signal| match signal {
             Signal::Changed(p) => {
                 writing.remove(&p);
-                changed.push(p);
+                batch.changed.push(p);
             }
             Signal::Writing(p) => {
-                changed.retain(|c| c != &p);
+                batch.changed.retain(|c| c != &p);
                 writing.insert(p);
             }
             Signal::Removed(p) => {
                 writing.retain(|w| !w.starts_with(&p));
-                removed.push(p);
+                batch.removed.push(p);
             }
             Signal::Rescan(reason) => {
                 tracing::warn!(reason, "rescanning every watched folder");
-                rescan = true;
+                batch.rescan = true;
+            }
+            Signal::OutOfWatches(path) => {
+                batch.out_of_watches = Some(path);
+                batch.rescan = true;
             }
         };
         let early = std::mem::take(&mut self.early);
         if early.is_empty() {
             match self.signals.recv_timeout(TICK) {
                 Ok(signal) => take(signal),
-                Err(RecvTimeoutError::Timeout) => return (changed, removed, rescan),
-                Err(RecvTimeoutError::Disconnected) => return (changed, removed, true),
+                Err(RecvTimeoutError::Timeout) => return batch,
+                Err(RecvTimeoutError::Disconnected) => {
+                    batch.rescan = true;
+                    return batch;
+                }
             }
         }
         early.into_iter().for_each(&mut take);
@@ -355,7 +414,7 @@ impl IngestWorker {
         {
             take(signal);
         }
-        (changed, removed, rescan)
+        batch
     }
 
     /// Whether `path` is open for writing (written to, not closed since) or
@@ -375,22 +434,109 @@ impl IngestWorker {
                 .any(|s| matches!(s, Signal::Writing(p) if p == path))
     }
 
+    /// A full walk; true when everything found is stored.
     fn rescan(&mut self) -> bool {
         self.metrics.rescans.inc();
+        // While polling, watching is retried on its own schedule.
+        if self.polling.is_none() {
+            self.ensure_watched();
+        }
+        let result = self.ingest.rescan(false);
+        let Some(report) = self.after(result) else {
+            return false;
+        };
+        if report.incomplete {
+            return false;
+        }
+        if self.ready.is_some() {
+            self.publish();
+            self.became_ready(&report);
+        }
+        true
+    }
+
+    /// Makes sure every folder is watched; see [`Self::watch_failed`].
+    fn ensure_watched(&mut self) {
         match self.watcher.ensure(self.ingest.roots()) {
             Ok(added) => {
-                self.health.set_problem(None);
                 if added && self.recheck_roots.is_none() {
                     self.recheck_roots = Some(Instant::now() + ROOT_RECHECK);
                 }
             }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot watch the release folders");
-                self.health.set_problem(Some(format!("watcher: {e}")));
+            Err(e) => self.watch_failed(&e),
+        }
+    }
+
+    /// The folders cannot all be watched: says so once (log and
+    /// `/healthz`), and walks them every [`POLL`] instead until watching
+    /// them works again.
+    fn watch_failed(&mut self, e: &watch::WatchError) {
+        let now = Instant::now();
+        if self.polling.is_none() {
+            tracing::error!(
+                error = %e,
+                "cannot watch the release folders; walking them every {} s instead until watching works again",
+                POLL.as_secs()
+            );
+            self.polling = Some(Polling {
+                walk: now + POLL,
+                rewatch: now + REWATCH,
+            });
+        }
+        let problem = format!(
+            "{e}; meanwhile new files are found by walking the folders every {} s",
+            POLL.as_secs()
+        );
+        if self.health.set_problem("watcher", Some(problem)) {
+            self.status_changed();
+        }
+    }
+
+    /// While polling: whether a walk is due (and, now and then, whether
+    /// every folder can be watched again, which ends the polling).
+    fn poll_due(&mut self) -> bool {
+        let now = Instant::now();
+        let Some(polling) = &mut self.polling else {
+            return false;
+        };
+        if now < polling.walk {
+            return false;
+        }
+        polling.walk = now + POLL;
+        if now >= polling.rewatch {
+            polling.rewatch = now + REWATCH;
+            let roots = self.ingest.roots();
+            let watched = self
+                .watcher
+                .ensure(roots)
+                .and_then(|_| self.watcher.rewatch(roots));
+            match watched {
+                Ok(()) => {
+                    self.polling = None;
+                    self.health.set_problem("watcher", None);
+                    self.status_changed();
+                    tracing::info!(
+                        "every release folder is watched again; walks every {} s stopped",
+                        POLL.as_secs()
+                    );
+                }
+                Err(e) => tracing::debug!(error = %e, "still cannot watch the release folders"),
             }
         }
-        let result = self.ingest.rescan(false);
-        self.after(result)
+        true
+    }
+
+    /// Shows on `/healthz` whether file descriptors are short.
+    fn files_health(&mut self) {
+        let problem = crate::limits::short().then(|| {
+            format!(
+                "out of file descriptors: {}",
+                crate::limits::message(&std::io::Error::from_raw_os_error(24))
+            )
+        });
+        if self.health.set_problem("files", problem) {
+            self.status_changed();
+        }
     }
 
     fn reload(&mut self, config: Arc<Config>) {
@@ -399,32 +545,70 @@ impl IngestWorker {
         self.publish();
     }
 
-    /// Publishes after a batch; on a store failure reports unhealthy and
-    /// asks for a rescan (which retries) by returning false.
-    fn after(&mut self, result: Result<Report, StoreError>) -> bool {
+    /// Publishes after a batch; see [`Self::stored`].
+    fn after(&mut self, result: Result<Report, StoreError>) -> Option<Report> {
+        let report = self.stored(result)?;
+        if report.changed() {
+            self.publish();
+            tracing::info!(
+                normalized = report.normalized,
+                refused = report.refused,
+                removed = report.removed,
+                moved = report.moved,
+                "releases updated"
+            );
+        }
+        Some(report)
+    }
+
+    /// Keeps the store's health after a batch. On a store failure it
+    /// reports it (once while it lasts), waits a little longer at each
+    /// failure in a row, and returns `None`: the caller walks everything
+    /// again, which tries the same changes again.
+    fn stored(&mut self, result: Result<Report, StoreError>) -> Option<Report> {
+        // A batch that had nothing to write (its files still being written,
+        // say) does not show that the store can be written again: a small
+        // write does.
+        let result = match result {
+            Ok(report) if !report.stored && self.health.problem("store").is_some() => {
+                self.ingest.probe_store().map(|()| report)
+            }
+            other => other,
+        };
         match result {
             Ok(report) => {
-                if report.changed() {
-                    self.publish();
+                if self.health.set_problem("store", None) {
                     tracing::info!(
-                        normalized = report.normalized,
-                        refused = report.refused,
-                        removed = report.removed,
-                        moved = report.moved,
-                        "releases updated"
+                        "the store can be written again; changes that waited are stored"
                     );
+                    self.status_changed();
                 }
-                if self.health.status().is_err_and(|p| p.starts_with("store")) {
-                    self.health.set_problem(None);
-                }
-                true
+                self.store_retry = STORE_RETRY_FIRST;
+                Some(report)
             }
             Err(e) => {
-                tracing::error!(error = %e, "store failure; will retry");
-                self.health.set_problem(Some(format!("store: {e}")));
-                std::thread::sleep(Duration::from_millis(500));
-                false
+                let problem = format!(
+                    "{e}; the releases already published are still served, new and changed ones wait until it can be written"
+                );
+                if self.health.set_problem("store", Some(problem)) {
+                    tracing::error!(
+                        error = %e,
+                        "store failure; the releases already published are still served, changes wait and are tried again until they can be stored"
+                    );
+                    self.status_changed();
+                }
+                std::thread::sleep(self.store_retry);
+                self.store_retry = (self.store_retry * 2).min(STORE_RETRY_MAX);
+                None
             }
+        }
+    }
+
+    /// Puts the health into systemd's status line.
+    fn status_changed(&self) {
+        match self.health.status() {
+            Ok(()) => systemd::status("serving"),
+            Err(reason) => systemd::status(&format!("degraded: {reason}")),
         }
     }
 
@@ -448,4 +632,14 @@ impl IngestWorker {
             pinger.ping(hub, published.changed_feeds(&before));
         }
     }
+}
+
+/// The signals of one wait.
+#[derive(Default)]
+struct Batch {
+    changed: Vec<PathBuf>,
+    removed: Vec<PathBuf>,
+    rescan: bool,
+    /// A folder the watcher could not watch for lack of inotify watches.
+    out_of_watches: Option<PathBuf>,
 }

@@ -97,6 +97,11 @@ pub struct Report {
     pub moved: usize,
     /// Files looked at and found unchanged.
     pub unchanged: usize,
+    /// The batch was cut short for lack of file descriptors: nothing of it
+    /// was stored, and a full walk must be tried again.
+    pub incomplete: bool,
+    /// Something was written to the store.
+    pub stored: bool,
 }
 
 impl Report {
@@ -107,6 +112,8 @@ impl Report {
         self.removed += other.removed;
         self.moved += other.moved;
         self.unchanged += other.unchanged;
+        self.incomplete |= other.incomplete;
+        self.stored |= other.stored;
     }
 
     /// Did the published releases change?
@@ -145,6 +152,8 @@ pub struct Ingest {
     /// The heads of every release in `known`, as snapshots copy them.
     index: Index,
     metrics: Arc<Metrics>,
+    /// The refusal reasons the `refused_files` gauge has shown.
+    refusal_reasons: BTreeSet<String>,
     clock: fn() -> DateTime<Utc>,
 }
 
@@ -179,7 +188,7 @@ impl Ingest {
                 index.insert(&kept.head);
             }
         }
-        Ok(Ingest {
+        let mut ingest = Ingest {
             index,
             bodies,
             ids,
@@ -195,8 +204,15 @@ impl Ingest {
             learned_all: false,
             learned,
             metrics,
+            refusal_reasons: crate::normalize::Refusal::REASONS
+                .iter()
+                .chain(&["unreadable"])
+                .map(|r| (*r).to_owned())
+                .collect(),
             clock: Utc::now,
-        })
+        };
+        ingest.update_gauges();
+        Ok(ingest)
     }
 
     /// The watched folders.
@@ -224,6 +240,11 @@ impl Ingest {
         self.store.check()
     }
 
+    /// Checks that the store can be written now, with one small write.
+    pub fn probe_store(&mut self) -> Result<(), StoreError> {
+        self.store.probe()
+    }
+
     /// Replaces the configuration; when the normalizer's rules changed, every
     /// file is normalized again.
     pub fn reload(&mut self, config: Arc<Config>) -> Result<Report, StoreError> {
@@ -246,8 +267,15 @@ impl Ingest {
 
     /// Walks every folder and reconciles the store with what is there.
     /// `force` normalizes unchanged files again too.
+    ///
+    /// Out of file descriptors, it stops before storing anything (removals
+    /// included: a folder that could not be listed is not empty) and says
+    /// so with [`Report::incomplete`].
     pub fn rescan(&mut self, force: bool) -> Result<Report, StoreError> {
-        let found = self.roots.walk(None);
+        let found = match self.roots.walk(None) {
+            Ok(found) => found,
+            Err(e) => return Ok(short_of_files("listing the release folders", &e)),
+        };
         let present: HashSet<&str> = found.iter().map(|f| f.key.as_str()).collect();
         let gone: Vec<String> = self
             .known
@@ -257,7 +285,11 @@ impl Ingest {
             .collect();
         if !self.learned_all {
             let same_rules = self.state.get(RULES_STATE) == Some(&self.rules_digest());
-            self.learn_all(&found, same_rules && !force);
+            if let Err(e) = self.learn_all(&found, same_rules && !force) {
+                self.lines.clear();
+                self.learned = LearnedTemplates::new(self.config.rules.learn_min_files);
+                return Ok(short_of_files("reading release files", &e));
+            }
             self.learned_all = true;
         }
         // Records normalized under other rules, or under other learned lines
@@ -308,8 +340,14 @@ impl Ingest {
             if chunk_force {
                 total.add(&self.reconcile(stale_part, &mut gone, false, true, None)?);
             }
+            if total.incomplete {
+                return Ok(total);
+            }
             total.add(&self.reconcile(rest, &mut gone, last, false, None)?);
-            if last {
+            if last || total.incomplete {
+                if !total.incomplete {
+                    crate::limits::available();
+                }
                 return Ok(total);
             }
         }
@@ -382,7 +420,10 @@ impl Ingest {
                 let Some((prefix, _)) = self.roots.key_of(path) else {
                     continue;
                 };
-                let inside = self.roots.walk(Some(path));
+                let inside = match self.roots.walk(Some(path)) {
+                    Ok(inside) => inside,
+                    Err(e) => return Ok(short_of_files("listing a release folder", &e)),
+                };
                 let present: HashSet<&str> = inside.iter().map(|f| f.key.as_str()).collect();
                 gone.extend(
                     self.keys_under(&prefix)
@@ -450,8 +491,9 @@ impl Ingest {
     /// folder before anything is normalized (start-up, reload).
     /// Learns the template lines of every text file found: from the line
     /// hashes the store keeps (when `use_stored`, i.e. decoded under the
-    /// same rules), reading only the files it has none for.
-    fn learn_all(&mut self, found: &[Found], use_stored: bool) {
+    /// same rules), reading only the files it has none for. Out of file
+    /// descriptors, it stops with the error.
+    fn learn_all(&mut self, found: &[Found], use_stored: bool) -> Result<(), std::io::Error> {
         let mut texts: Vec<&Found> = found
             .iter()
             .filter(|f| Format::of(&f.path) == Format::Text)
@@ -474,40 +516,47 @@ impl Ingest {
         }
         texts.retain(|f| !self.lines.contains_key(&f.key));
         let rules = &self.config.rules;
-        let lines_of = |f: &Found| {
-            let bytes = std::fs::read(&f.path).ok()?;
-            let text = normalize::read_text(&bytes, rules).ok()?;
-            Some(template::file_lines(&text))
+        let lines_of = |f: &Found| -> Result<Option<Vec<template::LineHash>>, std::io::Error> {
+            let bytes = match std::fs::read(&f.path) {
+                Ok(bytes) => bytes,
+                Err(e) if crate::limits::is_out_of_files(&e) => return Err(e),
+                Err(_) => return Ok(None),
+            };
+            Ok(normalize::read_text(&bytes, rules)
+                .ok()
+                .map(|text| template::file_lines(&text)))
         };
+        let part_lines = |part: &[&Found]| part.iter().map(|f| lines_of(f)).collect::<Vec<_>>();
         let threads = threads();
         let chunk = texts.len().div_ceil(threads).max(1);
         // Reading and hashing is pure: the files are split between threads.
-        let learned: Vec<Vec<Option<Vec<template::LineHash>>>> = std::thread::scope(|scope| {
+        let learned: Vec<Vec<_>> = std::thread::scope(|scope| {
             let handles: Vec<_> = texts
                 .chunks(chunk)
-                .map(|part| scope.spawn(move || part.iter().map(|f| lines_of(f)).collect()))
+                .map(|part| scope.spawn(move || part_lines(part)))
                 .collect();
             handles
                 .into_iter()
                 .zip(texts.chunks(chunk))
-                .map(|(h, part)| {
-                    h.join()
-                        .unwrap_or_else(|_| part.iter().map(|f| lines_of(f)).collect())
-                })
+                .map(|(h, part)| h.join().unwrap_or_else(|_| part_lines(part)))
                 .collect()
         });
         for (f, lines) in texts.iter().zip(learned.into_iter().flatten()) {
-            if let Some(lines) = lines {
+            if let Some(lines) = lines? {
                 self.learned.add_lines(folder_of(&f.key), &lines);
                 self.lines.insert(f.key.clone(), lines);
                 self.lines_dirty.insert(f.key.clone());
             }
         }
+        Ok(())
     }
 
     /// Reconciles files found on disk with the store in one transaction.
     /// `gone` keys may turn out to be moves; with `remove_gone` the rest are
-    /// removed (a full walk passes them to its last chunk only).
+    /// removed (a full walk passes them to its last chunk only). A file that
+    /// cannot be opened for lack of file descriptors cuts the batch short:
+    /// nothing is stored and the report is [`Report::incomplete`].
+    /// Refusals are logged and counted once they are stored.
     fn reconcile(
         &mut self,
         found: Vec<Found>,
@@ -521,6 +570,7 @@ impl Ingest {
         let mut pending = Vec::new();
         let mut changes = Vec::new();
         let mut busy = Vec::new();
+        let mut refusals = Vec::new();
         for f in found {
             match self.examine(f, force) {
                 Examined::Unchanged => report.unchanged += 1,
@@ -532,8 +582,10 @@ impl Ingest {
                 Examined::Unreadable(f, reason) => {
                     report.refused += 1;
                     changes.push(self.shared().refuse(&f, String::new(), &reason));
+                    refusals.push((f.path, reason));
                 }
                 Examined::Busy(f) => busy.push(f),
+                Examined::Short(e) => return Ok(short_of_files("reading a release file", &e)),
                 Examined::Read(read) => pending.push(read),
             }
         }
@@ -541,14 +593,25 @@ impl Ingest {
             self.hot.insert(f.key.clone(), Instant::now());
             self.deferred.insert(f.key.clone(), f);
         }
+        if !pending.is_empty() {
+            crate::limits::available();
+        }
         let unlearned = if remove_gone {
             gone.clone()
         } else {
             Vec::new()
         };
-        self.relearn(&mut pending, &unlearned);
+        if let Err(e) = self.relearn(&mut pending, &unlearned) {
+            return Ok(short_of_files("reading a release file", &e));
+        }
         self.moves(&mut pending, gone, &mut changes, &mut report);
-        changes.extend(self.normalize_all(&pending, &mut report));
+        let normalized = self.normalize_all(&pending, &mut report);
+        for (read, change) in pending.iter().zip(&normalized) {
+            if let Change::Refuse(refused) = change {
+                refusals.push((read.found.path.clone(), refused.reason.clone()));
+            }
+        }
+        changes.extend(normalized);
         let removed = if remove_gone {
             std::mem::take(gone)
         } else {
@@ -605,12 +668,20 @@ impl Ingest {
             self.record_state(&mut changes);
             self.store.apply(&changes)?;
             self.commit(changes);
+            self.update_gauges();
+            report.stored = true;
+        }
+        // Only now: a batch the store refused is tried again, and its
+        // refusals would be reported at each try.
+        for (path, reason) in &refusals {
+            tracing::warn!(path = %path.display(), reason = %reason, "refused release file");
+            self.metrics
+                .count_refusal(reason.split(':').next().unwrap_or(reason));
         }
         if report.changed() {
             self.metrics
                 .ingest_latency
                 .observe(started.elapsed().as_secs_f64());
-            self.update_gauges();
         }
         Ok(report)
     }
@@ -626,6 +697,7 @@ impl Ingest {
             Ok(Some(bytes)) => bytes,
             Ok(None) => return Examined::Busy(f),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Examined::Vanished(f.key),
+            Err(e) if crate::limits::is_out_of_files(&e) => return Examined::Short(e),
             Err(e) => return Examined::Unreadable(f, format!("unreadable: {e}")),
         };
         let fingerprint = store::fingerprint(&bytes);
@@ -661,7 +733,8 @@ impl Ingest {
 
     /// Updates learned template lines with the files read and gone; when a
     /// folder's learned set changes, its other files are read again.
-    fn relearn(&mut self, pending: &mut Vec<Read>, gone: &[String]) {
+    /// Out of file descriptors, it stops with the error.
+    fn relearn(&mut self, pending: &mut Vec<Read>, gone: &[String]) -> Result<(), std::io::Error> {
         let mut folders: BTreeSet<String> = BTreeSet::new();
         let touched = pending
             .iter()
@@ -713,11 +786,14 @@ impl Ingest {
                 let Some(found) = self.roots.find(&key) else {
                     continue;
                 };
-                if let Examined::Read(read) = self.examine(found, true) {
-                    pending.push(read);
+                match self.examine(found, true) {
+                    Examined::Read(read) => pending.push(read),
+                    Examined::Short(e) => return Err(e),
+                    _ => {}
                 }
             }
         }
+        Ok(())
     }
 
     /// A new file whose bytes equal a release that went away is that
@@ -820,7 +896,6 @@ impl Ingest {
             learned: &self.learned,
             known: &self.known,
             ids: &self.ids,
-            metrics: &self.metrics,
             clock: self.clock,
         }
     }
@@ -930,15 +1005,34 @@ impl Ingest {
         }
     }
 
-    fn update_gauges(&self) {
+    fn update_gauges(&mut self) {
         let mut per_region: HashMap<&str, i64> = HashMap::new();
         for region in self.config.rules.taxonomy.regions() {
             per_region.insert(&region.slug, 0);
         }
+        // Every reason shown once stays shown, at 0 when no file has it.
+        let mut per_reason: HashMap<String, i64> = self
+            .refusal_reasons
+            .iter()
+            .map(|r| (r.clone(), 0))
+            .collect();
         for known in self.known.values() {
-            if let Known::Release(s) = known {
-                *per_region.entry(&s.head.region).or_default() += 1;
+            match known {
+                Known::Release(s) => *per_region.entry(&s.head.region).or_default() += 1,
+                Known::Refused(r) => {
+                    let reason = r.reason.split(':').next().unwrap_or(&r.reason);
+                    *per_reason.entry(reason.to_owned()).or_default() += 1;
+                }
             }
+        }
+        for (reason, n) in per_reason {
+            self.metrics
+                .refused_files
+                .get_or_create(&crate::metrics::ReasonLabel {
+                    reason: reason.clone(),
+                })
+                .set(n);
+            self.refusal_reasons.insert(reason);
         }
         for (region, n) in per_region {
             self.metrics
@@ -958,7 +1052,6 @@ struct Shared<'a> {
     learned: &'a LearnedTemplates,
     known: &'a HashMap<String, Known>,
     ids: &'a HashMap<String, String>,
-    metrics: &'a Metrics,
     clock: fn() -> DateTime<Utc>,
 }
 
@@ -1047,10 +1140,9 @@ impl Shared<'_> {
             .unwrap_or_else(|| normalize::identity::release_id(key))
     }
 
+    /// The change recording a refused file (logged and counted by the
+    /// caller once stored).
     fn refuse(&self, found: &Found, fingerprint: String, reason: &str) -> Change {
-        tracing::warn!(path = %found.path.display(), reason, "refused release file");
-        self.metrics
-            .count_refusal(reason.split(':').next().unwrap_or(reason));
         let file = FileState {
             key: found.key.clone(),
             size: found.size,
@@ -1071,7 +1163,18 @@ enum Examined {
     Unreadable(Found, String),
     /// The file changed while it was read: a save in progress.
     Busy(Found),
+    /// Out of file descriptors: the file could not be opened now.
+    Short(std::io::Error),
     Read(Read),
+}
+
+/// Reports a shortage of file descriptors: the batch stops, to be tried again.
+fn short_of_files(doing: &str, error: &std::io::Error) -> Report {
+    crate::limits::out_of_files(doing, error);
+    Report {
+        incomplete: true,
+        ..Report::default()
+    }
 }
 
 struct Read {

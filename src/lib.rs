@@ -25,6 +25,7 @@ pub mod feeds;
 pub mod health;
 pub mod http;
 pub mod ingest;
+pub mod limits;
 pub mod metrics;
 pub mod model;
 pub mod normalize;

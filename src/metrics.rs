@@ -48,6 +48,9 @@ pub struct Metrics {
     pub releases: Family<RegionLabel, Gauge>,
     /// Files refused, by reason, since start.
     pub refused: Family<ReasonLabel, Counter>,
+    /// Files currently refused (present in the folders and not published),
+    /// by reason.
+    pub refused_files: Family<ReasonLabel, Gauge>,
     /// Seconds from a change seen on disk to its snapshot being served.
     pub ingest_latency: Histogram,
     /// Full rescans of the watched folders since start.
@@ -71,6 +74,7 @@ impl Metrics {
         let mut registry = Registry::with_prefix("pressfeed");
         let releases = Family::<RegionLabel, Gauge>::default();
         let refused = Family::<ReasonLabel, Counter>::default();
+        let refused_files = Family::<ReasonLabel, Gauge>::default();
         let ingest_latency = Histogram::new([
             0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
         ]);
@@ -86,6 +90,11 @@ impl Metrics {
             "files_refused",
             "Release files refused, by reason",
             refused.clone(),
+        );
+        registry.register(
+            "refused_files",
+            "Release files currently refused (present but not published), by reason",
+            refused_files.clone(),
         );
         registry.register(
             "ingest_latency_seconds",
@@ -111,6 +120,7 @@ impl Metrics {
             registry,
             releases,
             refused,
+            refused_files,
             ingest_latency,
             rescans,
             requests,
@@ -181,5 +191,24 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("# EOF\n"));
+    }
+
+    #[test]
+    fn refused_files_is_a_gauge_by_reason() {
+        let m = Metrics::new();
+        let gauge = m.refused_files.get_or_create(&ReasonLabel {
+            reason: "empty".into(),
+        });
+        gauge.set(2);
+        gauge.set(1);
+        let text = m.encode();
+        assert!(
+            text.contains("# TYPE pressfeed_refused_files gauge"),
+            "{text}"
+        );
+        assert!(
+            text.contains("pressfeed_refused_files{reason=\"empty\"} 1"),
+            "{text}"
+        );
     }
 }

@@ -369,3 +369,46 @@ fn a_configured_websub_hub_hears_of_changed_feeds() {
         "unchanged feeds are not announced: {bodies:?}"
     );
 }
+
+/// The value of one metric line, e.g. `pressfeed_refused_files{reason="empty"}`.
+fn metric(d: &Daemon, name: &str) -> Option<f64> {
+    d.get("/metrics")
+        .text()
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[test]
+fn refused_files_gauge_counts_the_files_refused_now_also_after_a_restart() {
+    let dir = Dir::new("refusedgauge");
+    two_releases(&dir);
+    dir.put("empty.txt", "");
+    dir.put("binary.txt", "PK\u{0}\u{3}\u{4}binary");
+    let d = Daemon::start(&dir, &[]);
+    let empty = "pressfeed_refused_files{reason=\"empty\"}";
+    let binary = "pressfeed_refused_files{reason=\"binary\"}";
+    assert_eq!(metric(&d, empty), Some(1.0));
+    assert_eq!(metric(&d, binary), Some(1.0));
+    assert_eq!(
+        metric(&d, "pressfeed_refused_files{reason=\"no_title\"}"),
+        Some(0.0)
+    );
+
+    std::fs::remove_file(dir.releases().join("empty.txt")).expect("rm");
+    d.wait_until("the gauge to drop", || metric(&d, empty) == Some(0.0));
+    assert_eq!(metric(&d, binary), Some(1.0));
+    assert_eq!(d.terminate().code(), Some(0));
+
+    // A restart with nothing changed still shows what the store holds.
+    let d = Daemon::start(&dir, &[]);
+    assert_eq!(metric(&d, binary), Some(1.0));
+    assert_eq!(metric(&d, empty), Some(0.0));
+    let published: f64 = d
+        .get("/metrics")
+        .text()
+        .lines()
+        .filter(|l| l.starts_with("pressfeed_releases{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    assert_eq!(published, 2.0, "releases per region after a restart");
+}

@@ -89,10 +89,19 @@ pub async fn serve(
         let (stream, peer) = tokio::select! {
             () = stop.cancelled() => break,
             accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
+                Ok(pair) => {
+                    crate::limits::available();
+                    pair
+                }
                 Err(e) => {
-                    // Out of file descriptors and the like: wait, don't spin.
-                    tracing::warn!(error = %e, "accept failed; if this says 'Too many open files', raise the limit (ulimit -n, or LimitNOFILE= in the unit)");
+                    // Out of file descriptors (reported once per episode) and
+                    // the like: wait, don't spin. The client waits in the
+                    // listen backlog meanwhile.
+                    if crate::limits::is_out_of_files(&e) {
+                        crate::limits::out_of_files("accepting a connection", &e);
+                    } else {
+                        tracing::warn!(error = %e, "accept failed");
+                    }
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }

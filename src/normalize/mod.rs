@@ -54,6 +54,9 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// Every value [`Refusal::reason`] takes.
+    pub const REASONS: [&'static str; 4] = ["empty", "too_large", "binary", "no_title"];
+
     /// A short stable name for counters and logs.
     pub fn reason(&self) -> &'static str {
         match self {

@@ -92,6 +92,106 @@ pub enum StoreError {
         /// What is wrong.
         detail: String,
     },
+    /// The database could not be written because of its disk or file
+    /// system (full, read-only, ...). Nothing was written; the same changes
+    /// can be applied again once the cause is gone.
+    #[error("cannot write the database {path}: {fault}")]
+    Write {
+        /// The database file.
+        path: PathBuf,
+        /// What the disk or file system said.
+        fault: Fault,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The store could not be opened because its folder cannot be written.
+    #[error(
+        "the data folder {path} cannot be written: {fault}; pressfeed keeps its database there"
+    )]
+    DataFolder {
+        /// The data folder.
+        path: PathBuf,
+        /// What the file system said.
+        fault: Fault,
+    },
+}
+
+impl StoreError {
+    /// What the disk or file system said, when that is why the store failed.
+    pub fn fault(&self) -> Option<&Fault> {
+        match self {
+            StoreError::Write { fault, .. } | StoreError::DataFolder { fault, .. } => Some(fault),
+            _ => None,
+        }
+    }
+}
+
+/// Why the disk or file system refused a write, in the words an operator
+/// acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// No space left on the device (or the disk quota is used up).
+    DiskFull,
+    /// The file system is mounted read-only.
+    ReadOnly,
+    /// The file or folder is not writable by this user.
+    PermissionDenied,
+    /// The process may not open more files.
+    TooManyOpenFiles,
+    /// Any other error the system reported, as it reported it.
+    Other(String),
+}
+
+impl Fault {
+    /// The fault an OS error number stands for.
+    pub fn from_errno(errno: i32) -> Fault {
+        match errno {
+            // ENOSPC, EDQUOT
+            28 | 122 => Fault::DiskFull,
+            // EROFS
+            30 => Fault::ReadOnly,
+            // EACCES, EPERM
+            13 | 1 => Fault::PermissionDenied,
+            // EMFILE, ENFILE
+            24 | 23 => Fault::TooManyOpenFiles,
+            _ => Fault::Other(std::io::Error::from_raw_os_error(errno).to_string()),
+        }
+    }
+
+    /// The fault an I/O error stands for.
+    pub fn from_io(error: &std::io::Error) -> Fault {
+        match error.raw_os_error() {
+            Some(errno) => Fault::from_errno(errno),
+            None => Fault::Other(error.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fault::DiskFull => f.write_str("the disk is full (no space left on device)"),
+            Fault::ReadOnly => f.write_str("the file system is read-only"),
+            Fault::PermissionDenied => write!(f, "permission denied (running as uid {})", uid()),
+            Fault::TooManyOpenFiles => f.write_str(
+                "too many open files (raise the limit: ulimit -n, or LimitNOFILE= in the systemd unit)",
+            ),
+            Fault::Other(what) => f.write_str(what),
+        }
+    }
+}
+
+/// The user this process runs as, for messages about permissions.
+fn uid() -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(meta) = std::fs::metadata("/proc/self") {
+            return meta.uid().to_string();
+        }
+    }
+    "?".into()
 }
 
 /// What the store knows about one file on disk.
@@ -213,6 +313,16 @@ impl Store {
             path: dir.to_path_buf(),
             source,
         })?;
+        // A folder that cannot be written is an error now, not at the first
+        // change: SQLite opens a database read-only when it has to (its
+        // -wal and -shm files left by a crash make that possible). A full
+        // disk is not: space may come back while the store serves.
+        if let Err(fault @ (Fault::ReadOnly | Fault::PermissionDenied)) = probe_writable(dir) {
+            return Err(StoreError::DataFolder {
+                path: dir.to_path_buf(),
+                fault,
+            });
+        }
         let path = dir.join(DB_FILE);
         // SQLite reads the file lazily, so a garbage file only fails at the
         // first pragma: every setup error is reported against the file.
@@ -223,8 +333,22 @@ impl Store {
             },
             other => other,
         };
-        let conn = Connection::open(&path).map_err(|e| named(e.into()))?;
-        Store::setup(conn, Some(path.clone())).map_err(named)
+        let opened = Connection::open(&path)
+            .map_err(|e| named(e.into()))
+            .and_then(|conn| Store::setup(conn, Some(path.clone())).map_err(named));
+        match opened {
+            Ok(store) => Ok(store),
+            // SQLite only says "unable to open database file" or "attempt to
+            // write a readonly database"; trying to write beside the
+            // database says why.
+            Err(err) => Err(match probe_writable(dir) {
+                Err(fault) => StoreError::DataFolder {
+                    path: dir.to_path_buf(),
+                    fault,
+                },
+                Ok(()) => err,
+            }),
+        }
     }
 
     /// An in-memory store for tests.
@@ -308,7 +432,14 @@ impl Store {
 
     /// Applies the changes in ONE transaction, durably; all or nothing. Later
     /// changes see earlier ones, so order a batch as it should happen.
+    ///
+    /// A write the disk or file system refuses (full, read-only, ...) is a
+    /// [`StoreError::Write`] naming the file and the cause.
     pub fn apply(&mut self, changes: &[Change]) -> Result<(), StoreError> {
+        self.try_apply(changes).map_err(|err| self.classify(err))
+    }
+
+    fn try_apply(&mut self, changes: &[Change]) -> Result<(), StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -320,6 +451,55 @@ impl Store {
         Ok(())
     }
 
+    /// Turns a failed write the disk or file system is to blame for into a
+    /// [`StoreError::Write`] with the OS's reason.
+    fn classify(&self, err: StoreError) -> StoreError {
+        use rusqlite::ErrorCode;
+        let (Some(path), StoreError::Sqlite(rusqlite::Error::SqliteFailure(code, _))) =
+            (&self.path, &err)
+        else {
+            return err;
+        };
+        let fault = match code.code {
+            ErrorCode::DiskFull => Fault::DiskFull,
+            ErrorCode::ReadOnly
+            | ErrorCode::SystemIoFailure
+            | ErrorCode::CannotOpen
+            | ErrorCode::PermissionDenied => match self.system_errno() {
+                0 if code.code == ErrorCode::ReadOnly => Fault::ReadOnly,
+                0 => return err,
+                errno => Fault::from_errno(errno),
+            },
+            _ => return err,
+        };
+        let StoreError::Sqlite(source) = err else {
+            return err;
+        };
+        StoreError::Write {
+            path: path.clone(),
+            fault,
+            source,
+        }
+    }
+
+    /// The OS error number of the connection's last failed system call
+    /// (SQLite's own codes say "disk I/O error" for most of them).
+    fn system_errno(&self) -> i32 {
+        // SAFETY: the handle is this open connection's, used on the thread
+        // that owns it, and `sqlite3_system_errno` only reads a field of it.
+        unsafe { rusqlite::ffi::sqlite3_system_errno(self.conn.handle()) }
+    }
+
+    /// One small durable write (the time, under a name of its own), proving
+    /// the database can be written now.
+    pub fn probe(&mut self) -> Result<(), StoreError> {
+        let now = chrono::Utc::now().to_rfc3339();
+        self.apply(&[Change::SetState {
+            name: "write_check".into(),
+            value: now,
+        }])
+    }
+
     /// A cheap query proving the database answers (for health checks and the
     /// systemd watchdog).
     pub fn check(&self) -> Result<(), StoreError> {
@@ -329,6 +509,19 @@ impl Store {
         stmt.query_row([], |_| Ok(()))?;
         Ok(())
     }
+}
+
+/// Writes and removes a small file in `dir`: the reason it cannot be
+/// written, if it can't.
+fn probe_writable(dir: &Path) -> Result<(), Fault> {
+    use std::io::Write;
+    let probe = dir.join(format!(".pressfeed-probe-{}", std::process::id()));
+    let written = std::fs::File::create(&probe).and_then(|mut f| {
+        f.write_all(&[0; 4096])?;
+        f.sync_all()
+    });
+    let _ = std::fs::remove_file(&probe);
+    written.map_err(|e| Fault::from_io(&e))
 }
 
 /// Hex SHA-256 of bytes (file fingerprints).
@@ -476,6 +669,31 @@ mod tests {
         let mode: String = conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
         let sync: i64 = conn.pragma_query_value(None, "synchronous", |row| row.get(0))?;
         assert_eq!((mode.as_str(), sync), ("wal", 2));
+        Ok(store.check()?)
+    }
+
+    #[test]
+    fn write_faults_name_the_database_and_the_cause() -> TestResult {
+        assert_eq!(Fault::from_errno(28), Fault::DiskFull);
+        assert_eq!(Fault::from_errno(122), Fault::DiskFull);
+        assert_eq!(Fault::from_errno(30), Fault::ReadOnly);
+        assert_eq!(Fault::from_errno(13), Fault::PermissionDenied);
+        assert_eq!(Fault::from_errno(24), Fault::TooManyOpenFiles);
+        assert!(matches!(Fault::from_errno(5), Fault::Other(what) if what.contains("os error 5")));
+        let err = StoreError::Write {
+            path: "/var/lib/pressfeed/pressfeed.db".into(),
+            fault: Fault::DiskFull,
+            source: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(13), None),
+        };
+        assert_eq!(
+            err.to_string(),
+            "cannot write the database /var/lib/pressfeed/pressfeed.db: the disk is full (no space left on device)"
+        );
+        assert_eq!(err.fault(), Some(&Fault::DiskFull));
+        // A store that can be written passes the probe.
+        let dir = tempfile::tempdir()?;
+        let mut store = Store::open(dir.path())?;
+        store.probe()?;
         Ok(store.check()?)
     }
 

@@ -36,6 +36,10 @@ pub enum Signal {
     Writing(PathBuf),
     /// Events were lost (kernel queue overflow, watcher error): walk everything.
     Rescan(String),
+    /// A new folder under this one could not be watched: the system's
+    /// limit of inotify watches is reached. Walk everything, and keep
+    /// walking until every folder is watched again.
+    OutOfWatches(PathBuf),
 }
 
 /// Why watching failed to start.
@@ -43,11 +47,21 @@ pub enum Signal {
 pub enum WatchError {
     /// inotify ran out of watches; the message says which limit to raise.
     #[error(
-        "cannot watch {path}: the system's limit of inotify watches is reached; raise fs.inotify.max_user_watches (sysctl -w fs.inotify.max_user_watches=524288)"
+        "cannot watch {path}: the system's limit of inotify watches is reached; raise fs.inotify.max_user_watches (sysctl -w fs.inotify.max_user_watches=524288, and in /etc/sysctl.d/ to keep it)"
     )]
     TooManyWatches {
         /// The folder.
         path: PathBuf,
+    },
+    /// No inotify instance could be had: too many instances, or no file
+    /// descriptor left.
+    #[error(
+        "cannot start watching: {source}; raise fs.inotify.max_user_instances (sysctl -w fs.inotify.max_user_instances=1024) or the limit of open files (ulimit -n, or LimitNOFILE= in the systemd unit)"
+    )]
+    TooManyInstances {
+        /// notify's error.
+        #[source]
+        source: notify::Error,
     },
     /// Any other failure of the OS watcher.
     #[error("cannot watch {path}: {source}")]
@@ -77,7 +91,7 @@ fn concerns(signal: &Signal, folders: &[PathBuf]) -> bool {
         Signal::Changed(p) | Signal::Removed(p) | Signal::Writing(p) => {
             folders.iter().any(|f| p.starts_with(f))
         }
-        Signal::Rescan(_) => true,
+        Signal::Rescan(_) | Signal::OutOfWatches(_) => true,
     }
 }
 
@@ -117,9 +131,15 @@ impl Watcher {
         // watched directly anyway.
         let config = notify::Config::default().with_follow_symlinks(false);
         let inner = notify::RecommendedWatcher::new(handler, config).map_err(|source| {
-            WatchError::Notify {
-                path: PathBuf::new(),
-                source,
+            // EMFILE from inotify_init1: the user's instances, or the process's descriptors.
+            if matches!(&source.kind, notify::ErrorKind::Io(e) if matches!(e.raw_os_error(), Some(24 | 23)))
+            {
+                WatchError::TooManyInstances { source }
+            } else {
+                WatchError::Notify {
+                    path: PathBuf::new(),
+                    source,
+                }
             }
         })?;
         Ok(Watcher {
@@ -253,6 +273,10 @@ fn watch_error(path: &Path, source: notify::Error) -> WatchError {
 pub fn translate(result: notify::Result<notify::Event>) -> Vec<Signal> {
     let event = match result {
         Ok(event) => event,
+        Err(e) if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) => {
+            let path = e.paths.first().cloned().unwrap_or_default();
+            return vec![Signal::OutOfWatches(path)];
+        }
         Err(e) => return vec![Signal::Rescan(format!("watcher error: {e}"))],
     };
     if event.need_rescan() {
@@ -380,5 +404,19 @@ mod tests {
             translate(Err(notify::Error::generic("boom"))).as_slice(),
             [Signal::Rescan(_)]
         ));
+    }
+
+    #[test]
+    fn running_out_of_watches_names_the_folder() {
+        let error = notify::Error::new(notify::ErrorKind::MaxFilesWatch).add_path("/r/new".into());
+        assert_eq!(
+            translate(Err(error)),
+            [Signal::OutOfWatches("/r/new".into())]
+        );
+        let message = WatchError::TooManyWatches { path: "/r".into() }.to_string();
+        assert!(
+            message.contains("fs.inotify.max_user_watches") && message.contains("sysctl -w"),
+            "{message}"
+        );
     }
 }

@@ -121,8 +121,10 @@ impl Roots {
     }
 
     /// Walks every root (or only `under`, when given) and returns every
-    /// release file, sorted by key.
-    pub fn walk(&self, under: Option<&Path>) -> Vec<Found> {
+    /// release file, sorted by key. A folder that cannot be listed is
+    /// skipped, except for lack of file descriptors: then the walk stops
+    /// with that error, since what it would return is not what is there.
+    pub fn walk(&self, under: Option<&Path>) -> std::io::Result<Vec<Found>> {
         let mut out = Vec::new();
         for (i, root) in self.resolved() {
             let start = match under {
@@ -134,15 +136,15 @@ impl Roots {
                 Some(_) => continue,
                 None => root.clone(),
             };
-            walk_root(&root, &start, &self.roots[i].prefix, &mut out);
+            walk_root(&root, &start, &self.roots[i].prefix, &mut out)?;
         }
         out.sort_by(|a, b| a.key.cmp(&b.key));
         out.dedup_by(|a, b| a.key == b.key);
-        out
+        Ok(out)
     }
 }
 
-fn walk_root(root: &Path, start: &Path, prefix: &str, out: &mut Vec<Found>) {
+fn walk_root(root: &Path, start: &Path, prefix: &str, out: &mut Vec<Found>) -> std::io::Result<()> {
     let mut stack = vec![start.to_owned()];
     let mut seen = HashSet::new();
     while let Some(dir) = stack.pop() {
@@ -150,8 +152,10 @@ fn walk_root(root: &Path, start: &Path, prefix: &str, out: &mut Vec<Found>) {
         if !std::fs::canonicalize(&dir).is_ok_and(|c| seen.insert(c)) {
             continue;
         }
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if crate::limits::is_out_of_files(&e) => return Err(e),
+            Err(_) => continue,
         };
         for entry in entries.flatten() {
             let path = entry.path();
@@ -173,6 +177,7 @@ fn walk_root(root: &Path, start: &Path, prefix: &str, out: &mut Vec<Found>) {
             }
         }
     }
+    Ok(())
 }
 
 /// A file's modification time in nanoseconds since the epoch (0 when the
@@ -256,7 +261,12 @@ mod tests {
             std::fs::write(root.join(f), "x").expect("write");
         }
         let roots = Roots::new(&[root.to_owned()]);
-        let keys: Vec<_> = roots.walk(None).into_iter().map(|f| f.key).collect();
+        let keys: Vec<_> = roots
+            .walk(None)
+            .expect("walk")
+            .into_iter()
+            .map(|f| f.key)
+            .collect();
         assert_eq!(keys, ["a.txt", "south-america/2024/b.md"]);
     }
 
@@ -267,7 +277,7 @@ mod tests {
         std::fs::write(a.path().join("x.txt"), "x").expect("write");
         std::fs::write(b.path().join("x.txt"), "x").expect("write");
         let roots = Roots::new(&[a.path().to_owned(), b.path().to_owned()]);
-        assert_eq!(roots.walk(None).len(), 2);
+        assert_eq!(roots.walk(None).expect("walk").len(), 2);
     }
 
     #[test]
@@ -285,6 +295,7 @@ mod tests {
             let roots = Roots::new(&folders);
             let walked: Vec<Option<String>> = roots
                 .walk(None)
+                .expect("walk")
                 .into_iter()
                 .map(|f| f.first_folder)
                 .collect();
