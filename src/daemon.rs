@@ -116,12 +116,7 @@ pub async fn run(
         health: health.clone(),
         metrics,
     };
-    let server = tokio::spawn(http::serve(
-        listener,
-        http::router(state.clone()),
-        state.metrics.clone(),
-        stop.clone(),
-    ));
+    let server = tokio::spawn(http::serve(listener, state.clone(), stop.clone()));
     let bound = config.listen;
     let signals = tokio::spawn(handle_signals(
         origin,

@@ -19,6 +19,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::feeds::FeedFormat;
 use crate::health::Health;
 use crate::metrics::Metrics;
 use crate::publish::Published;
@@ -75,14 +76,33 @@ fn route_label(path: &str) -> &'static str {
     }
 }
 
-/// Serves `router` on `listener` until `stop` is cancelled, then lets
+/// The unqueried feeds, answered before routing: the request feed readers
+/// repeat all day is a lookup in the published bodies, nothing more.
+/// Anything else (other methods, queries, encoded names) is routed.
+fn unqueried_feed(
+    published: &ArcSwap<Published>,
+    request: &hyper::Request<hyper::body::Incoming>,
+) -> Option<axum::response::Response> {
+    if request.method() != hyper::Method::GET || request.uri().query().is_some() {
+        return None;
+    }
+    let name = request.uri().path().strip_prefix("/feeds/")?;
+    let (region, extension) = name.rsplit_once('.')?;
+    let format = FeedFormat::from_extension(extension)?;
+    let published = published.load();
+    let body = published.feed(region, format)?;
+    Some(caching::respond(
+        &body,
+        request.headers(),
+        &published.cache_control,
+    ))
+}
+
+/// Serves SPEC §5 on `listener` until `stop` is cancelled, then lets
 /// requests in flight finish (up to [`DRAIN_TIMEOUT`]).
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    metrics: Arc<Metrics>,
-    stop: CancellationToken,
-) {
+pub async fn serve(listener: TcpListener, state: AppState, stop: CancellationToken) {
+    let router = router(state.clone());
+    let (published, metrics) = (state.published, state.metrics);
     let graceful = GracefulShutdown::new();
     let connections = connections::Connections::new(MAX_CONNECTIONS);
     loop {
@@ -111,13 +131,18 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let service = {
             let (ticket, router, metrics) = (ticket.clone(), router.clone(), metrics.clone());
+            let published = published.clone();
             hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
                 ticket.touch();
                 let route = route_label(request.uri().path());
+                let fast = unqueried_feed(&published, &request);
                 let (mut router, metrics) = (router.clone(), metrics.clone());
                 // axum's Router is always ready, so it may be called at once.
                 async move {
-                    let response = tower::Service::call(&mut router, request).await;
+                    let response = match fast {
+                        Some(response) => Ok(response),
+                        None => tower::Service::call(&mut router, request).await,
+                    };
                     if let Ok(response) = &response {
                         metrics.count_request(route, response.status().as_u16());
                     }
