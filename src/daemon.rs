@@ -278,6 +278,7 @@ impl IngestWorker {
                 Err(std::sync::mpsc::TryRecvError::Empty) => {}
             }
             let batch = self.collect();
+            self.ingest.saved_in_place(&batch.written);
             if self.watcher.overflowed.swap(false, Ordering::SeqCst) || !self.watcher.roots_intact()
             {
                 needs_rescan = true;
@@ -375,6 +376,7 @@ impl IngestWorker {
             }
             Signal::Writing(p) => {
                 batch.changed.retain(|c| c != &p);
+                batch.written.push(p.clone());
                 writing.insert(p);
             }
             Signal::Removed(p) => {
@@ -607,7 +609,10 @@ impl IngestWorker {
         }
     }
 
-    fn publish(&self) {
+    /// Publishes the ingest's releases; when no other change is waiting,
+    /// renders the bodies right away (after the swap, so nobody waits for
+    /// it), or the first request for each does.
+    fn publish(&mut self) {
         let before = self.published.load_full();
         let version = before.snapshot.version + 1;
         let snapshot = Arc::new(Snapshot::new(
@@ -626,6 +631,11 @@ impl IngestWorker {
         if let (Some(pinger), Some(hub)) = (&self.websub, &config.websub_hub) {
             pinger.ping(hub, published.changed_feeds(&before));
         }
+        match self.signals.try_recv() {
+            Ok(signal) => self.early.push(signal),
+            Err(_) if self.early.is_empty() => published.warm(),
+            Err(_) => {}
+        }
     }
 }
 
@@ -637,4 +647,6 @@ struct Batch {
     rescan: bool,
     /// A folder the watcher could not watch for lack of inotify watches.
     out_of_watches: Option<PathBuf>,
+    /// Files written to (in place, or new).
+    written: Vec<PathBuf>,
 }

@@ -369,6 +369,20 @@ impl Ingest {
         Ok(report)
     }
 
+    /// Notes files written to in place: those that already hold a release
+    /// are being saved over, and such a save is read only once the file
+    /// has been left alone for a moment (a reader cannot tell where one
+    /// save ends and the next begins).
+    pub fn saved_in_place(&mut self, paths: &[std::path::PathBuf]) {
+        for path in paths {
+            if let Some((key, _)) = self.roots.key_of(path)
+                && self.known.contains_key(&key)
+            {
+                self.hot.insert(key, Instant::now());
+            }
+        }
+    }
+
     /// Whether some files found by a walk wait for their writers to finish.
     pub fn has_deferred(&self) -> bool {
         !self.deferred.is_empty()
@@ -548,6 +562,7 @@ impl Ingest {
                 self.lines_dirty.insert(f.key.clone());
             }
         }
+        self.learned.clear_toggled();
         Ok(())
     }
 
@@ -687,6 +702,16 @@ impl Ingest {
     }
 
     fn examine(&self, f: Found, force: bool) -> Examined {
+        // However it is reached (an event, a walk, a folder read again), a
+        // file lately caught mid-save waits until it is quiet.
+        if is_recent(&f)
+            && self
+                .hot
+                .get(&f.key)
+                .is_some_and(|since| since.elapsed() < HOT_FOR)
+        {
+            return Examined::Busy(f);
+        }
         let known = self.known.get(&f.key);
         if !force
             && known.is_some_and(|k| k.file().size == f.size && k.file().mtime_ns == f.mtime_ns)
@@ -773,13 +798,22 @@ impl Ingest {
         }
         let in_batch: HashSet<String> = touched.into_iter().collect();
         for (folder, old) in before {
+            let toggled: HashSet<template::LineHash> =
+                self.learned.take_toggled(&folder).into_iter().collect();
             if self.learned.digest(&folder) == old {
                 continue;
             }
+            // Only a file carrying a line that was learned or unlearned can
+            // read differently now.
             let others: Vec<String> = self
                 .known
                 .keys()
                 .filter(|k| folder_of(k) == folder && !in_batch.contains(*k))
+                .filter(|k| {
+                    self.lines
+                        .get(*k)
+                        .is_some_and(|lines| lines.iter().any(|l| toggled.contains(l)))
+                })
                 .cloned()
                 .collect();
             for key in others {
@@ -789,6 +823,10 @@ impl Ingest {
                 match self.examine(found, true) {
                     Examined::Read(read) => pending.push(read),
                     Examined::Short(e) => return Err(e),
+                    // Read again once its writer is done.
+                    Examined::Busy(f) => {
+                        self.deferred.insert(f.key.clone(), f);
+                    }
                     _ => {}
                 }
             }

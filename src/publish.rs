@@ -135,10 +135,10 @@ fn brotli(bytes: &[u8]) -> Bytes {
     Bytes::from(out)
 }
 
-/// A rendered feed and what it was rendered from.
+/// An unqueried feed: what it shows, and its body once rendered.
 struct Cached {
     key: u64,
-    body: Arc<Body>,
+    body: OnceLock<Arc<Body>>,
 }
 
 /// Identifies a feed's entries: their ids, places and dates, in order.
@@ -154,32 +154,31 @@ fn selection_key(heads: &[&Head]) -> u64 {
     h.finish()
 }
 
-/// Everything served for one snapshot.
+/// Everything served for one snapshot. Bodies are rendered on first
+/// demand and kept (a feed whose entries did not change keeps the body of
+/// the snapshot before), so publishing a change costs no rendering at all.
 pub struct Published {
-    /// The configuration the bodies were rendered with.
+    /// The configuration the bodies are rendered with.
     pub config: Arc<Config>,
     /// The releases.
     pub snapshot: Arc<Snapshot>,
     feeds: HashMap<String, Vec<(FeedFormat, Cached)>>,
-    /// `/feeds.opml`.
-    pub opml: Arc<Body>,
-    /// `/`.
-    pub index: Arc<Body>,
-    /// `/regions.json`.
-    pub regions: Arc<Body>,
+    opml: OnceLock<Arc<Body>>,
+    index: OnceLock<Arc<Body>>,
+    regions: OnceLock<Arc<Body>>,
     /// The `Cache-Control` header value of every response.
     pub cache_control: HeaderValue,
 }
 
 impl Published {
-    /// Renders every unqueried feed and page of `snapshot`.
+    /// Publishes `snapshot`.
     pub fn render(config: Arc<Config>, snapshot: Arc<Snapshot>) -> Published {
         Published::render_after(config, snapshot, None)
     }
 
-    /// Renders `snapshot`, reusing the bodies of `previous` for every feed
-    /// whose entries did not change (same ids and dates, same configuration):
-    /// a change in one region re-renders that region and `all`, no more.
+    /// Publishes `snapshot`, keeping the bodies `previous` rendered for
+    /// every feed whose entries did not change (same ids and dates, same
+    /// configuration).
     pub fn render_after(
         config: Arc<Config>,
         snapshot: Arc<Snapshot>,
@@ -187,7 +186,7 @@ impl Published {
     ) -> Published {
         let previous = previous.filter(|p| Arc::ptr_eq(&p.config, &config));
         let mut feeds = HashMap::new();
-        let regions = std::iter::once("all".to_owned())
+        let regions = std::iter::once(feeds::ALL.to_owned())
             .chain(
                 config
                     .rules
@@ -198,91 +197,121 @@ impl Published {
             )
             .collect::<Vec<_>>();
         for region in regions {
-            let query = FeedQuery {
-                region: (region != "all").then(|| region.clone()),
-                limit: config.feed_entries,
-                since: None,
-                country: None,
-            };
-            let heads = query.select(&snapshot);
-            let key = selection_key(&heads);
-            let mut loaded: Option<Vec<Arc<Entry>>> = None;
-            for format in [FeedFormat::Atom, FeedFormat::Rss, FeedFormat::Json] {
-                let reused = previous
-                    .and_then(|p| p.cached(&region, format))
-                    .filter(|c| c.key == key);
-                let body = match reused {
-                    Some(cached) => cached.body.clone(),
-                    None => {
-                        let entries = loaded.get_or_insert_with(|| snapshot.load(&heads));
-                        let entries: Vec<&Entry> = entries.iter().map(|e| &**e).collect();
-                        let url = feed_url(&config, &region, format);
-                        let bytes = feeds::render_feed(&config, &query, format, &entries, &url);
-                        Arc::new(Body::new(
-                            format.content_type(),
-                            bytes,
-                            feeds::last_updated(&entries),
-                        ))
+            let key = selection_key(&default_query(&config, &region).select(&snapshot));
+            let formats = FeedFormat::ALL
+                .into_iter()
+                .map(|format| {
+                    let body = OnceLock::new();
+                    let kept = previous
+                        .and_then(|p| p.cached(&region, format))
+                        .filter(|c| c.key == key)
+                        .and_then(|c| c.body.get());
+                    if let Some(kept) = kept {
+                        let _ = body.set(kept.clone());
                     }
-                };
-                feeds
-                    .entry(region.clone())
-                    .or_insert_with(Vec::new)
-                    .push((format, Cached { key, body }));
-            }
+                    (format, Cached { key, body })
+                })
+                .collect();
+            feeds.insert(region, formats);
         }
-        let newest = snapshot.newest(None);
-        let cache_control = cache_control(&config);
-        let opml = Body::new(
-            "text/x-opml; charset=utf-8",
-            feeds::render_opml(&config, &snapshot),
-            newest,
-        );
-        let index = Body::new(
-            "text/html; charset=utf-8",
-            feeds::render_index(&config, &snapshot).into_bytes(),
-            newest,
-        );
-        let regions = Body::new(
-            "application/json",
-            feeds::render_regions_json(&config, &snapshot),
-            newest,
-        );
         Published {
+            cache_control: cache_control(&config),
             config,
             snapshot,
             feeds,
-            opml: Arc::new(opml),
-            index: Arc::new(index),
-            regions: Arc::new(regions),
-            cache_control,
+            opml: OnceLock::new(),
+            index: OnceLock::new(),
+            regions: OnceLock::new(),
         }
     }
 
-    /// The URLs of the unqueried feeds whose bytes differ from `before`'s.
+    /// The URLs of the unqueried feeds whose bytes differ from `before`'s
+    /// (both are rendered for this).
     pub fn changed_feeds(&self, before: &Published) -> Vec<String> {
         let mut urls: Vec<String> = self
             .feeds
             .iter()
-            .flat_map(|(region, formats)| {
-                formats
-                    .iter()
-                    .map(move |(format, cached)| (region, *format, cached))
+            .flat_map(|(region, formats)| formats.iter().map(move |(format, _)| (region, *format)))
+            .filter(|(region, format)| {
+                let now = self.feed(region, *format);
+                let then = before.feed(region, *format);
+                now.zip(then).is_none_or(|(now, then)| now.tag != then.tag)
             })
-            .filter(|(region, format, cached)| {
-                before
-                    .cached(region, *format)
-                    .is_none_or(|old| old.body.tag != cached.body.tag)
-            })
-            .map(|(region, format, _)| feed_url(&self.config, region, format))
+            .map(|(region, format)| feed_url(&self.config, region, format))
             .collect();
         urls.sort();
         urls
     }
 
-    /// The unqueried feed of `region` (a slug or `all`).
+    /// The unqueried feed of `region` (a slug or `all`), rendered the first
+    /// time it is asked for.
     pub fn feed(&self, region: &str, format: FeedFormat) -> Option<Arc<Body>> {
-        self.cached(region, format).map(|c| c.body.clone())
+        let cached = self.cached(region, format)?;
+        Some(
+            cached
+                .body
+                .get_or_init(|| {
+                    let query = default_query(&self.config, region);
+                    let url = feed_url(&self.config, region, format);
+                    Arc::new(render_feed(
+                        &self.config,
+                        &self.snapshot,
+                        &query,
+                        format,
+                        &url,
+                    ))
+                })
+                .clone(),
+        )
+    }
+
+    /// `/feeds.opml`.
+    pub fn opml(&self) -> Arc<Body> {
+        self.opml
+            .get_or_init(|| {
+                Arc::new(Body::new(
+                    "text/x-opml; charset=utf-8",
+                    feeds::render_opml(&self.config, &self.snapshot),
+                    self.snapshot.newest(None),
+                ))
+            })
+            .clone()
+    }
+
+    /// `/`.
+    pub fn index(&self) -> Arc<Body> {
+        self.index
+            .get_or_init(|| {
+                Arc::new(Body::new(
+                    "text/html; charset=utf-8",
+                    feeds::render_index(&self.config, &self.snapshot).into_bytes(),
+                    self.snapshot.newest(None),
+                ))
+            })
+            .clone()
+    }
+
+    /// `/regions.json`.
+    pub fn regions(&self) -> Arc<Body> {
+        self.regions
+            .get_or_init(|| {
+                Arc::new(Body::new(
+                    "application/json",
+                    feeds::render_regions_json(&self.config, &self.snapshot),
+                    self.snapshot.newest(None),
+                ))
+            })
+            .clone()
+    }
+
+    /// Renders every body not rendered yet.
+    pub fn warm(&self) {
+        for (region, formats) in &self.feeds {
+            for (format, _) in formats {
+                let _ = self.feed(region, *format);
+            }
+        }
+        let _ = (self.index(), self.opml(), self.regions());
     }
 
     fn cached(&self, region: &str, format: FeedFormat) -> Option<&Cached> {
@@ -292,6 +321,12 @@ impl Published {
             .find(|(f, _)| *f == format)
             .map(|(_, c)| c)
     }
+}
+
+/// The query of a region's unqueried feed.
+fn default_query(config: &Config, region: &str) -> FeedQuery {
+    let region = (region != feeds::ALL).then_some(region);
+    FeedQuery::new(config, region)
 }
 
 /// `public, max-age=N` from the configuration.

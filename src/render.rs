@@ -71,9 +71,9 @@ pub fn render(config: Arc<Config>, out: &Path) -> Result<usize, RenderError> {
             }
         }
     }
-    write("feeds.opml", &published.opml.bytes(Coding::Identity))?;
-    write("index.html", &published.index.bytes(Coding::Identity))?;
-    write("regions.json", &published.regions.bytes(Coding::Identity))?;
+    write("feeds.opml", &published.opml().bytes(Coding::Identity))?;
+    write("index.html", &published.index().bytes(Coding::Identity))?;
+    write("regions.json", &published.regions().bytes(Coding::Identity))?;
     // In slices: the records are read from the store a few at a time.
     let all: Vec<&Head> = snapshot.heads().map(|h| &**h).collect();
     for heads in all.chunks(RECORDS_AT_ONCE) {

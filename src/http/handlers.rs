@@ -19,19 +19,19 @@ pub const MAX_LIMIT: usize = 500;
 /// `GET /`.
 pub async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let published = state.published.load();
-    respond(&published.index, &headers, &published.cache_control)
+    respond(&published.index(), &headers, &published.cache_control)
 }
 
 /// `GET /feeds.opml`.
 pub async fn opml(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let published = state.published.load();
-    respond(&published.opml, &headers, &published.cache_control)
+    respond(&published.opml(), &headers, &published.cache_control)
 }
 
 /// `GET /regions.json`.
 pub async fn regions(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let published = state.published.load();
-    respond(&published.regions, &headers, &published.cache_control)
+    respond(&published.regions(), &headers, &published.cache_control)
 }
 
 /// `GET /feeds/{region}.{atom,rss,json}` with optional `limit`, `since`, `country`.

@@ -84,11 +84,14 @@ struct Folder {
     /// nothing even in a folder of 100,000 files.
     learned: u32,
     digest: u64,
+    /// Lines that crossed the threshold since [`LearnedTemplates::take_toggled`].
+    toggled: Vec<LineHash>,
 }
 
 impl Folder {
     fn toggle(&mut self, key: LineHash, on: bool) {
         self.digest ^= scramble(key);
+        self.toggled.push(key);
         if on {
             self.learned += 1;
         } else {
@@ -117,6 +120,22 @@ impl LearnedTemplates {
         LearnedTemplates {
             folders: HashMap::new(),
             min_files: u32::try_from(min_files).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The lines of `folder` learned or unlearned since the last call: only
+    /// files carrying one of them can read differently.
+    pub fn take_toggled(&mut self, folder: &str) -> Vec<LineHash> {
+        self.folders
+            .get_mut(folder)
+            .map(|f| std::mem::take(&mut f.toggled))
+            .unwrap_or_default()
+    }
+
+    /// Forgets which lines crossed the threshold, in every folder.
+    pub fn clear_toggled(&mut self) {
+        for folder in self.folders.values_mut() {
+            folder.toggled.clear();
         }
     }
 
