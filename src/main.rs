@@ -74,8 +74,12 @@ fn run(cli: Cli) -> Result<(), Error> {
 }
 
 fn serve(config: Config, origin: Origin) -> Result<(), Error> {
+    // Queried feeds render on blocking threads; more of them than cores only
+    // queue work and, each with its own allocator arena, hold memory.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(cores * 2)
         .build()?;
     runtime.block_on(async {
         let listener = match pressfeed::systemd::activated_listener()? {
