@@ -1131,7 +1131,8 @@ impl Shared<'_> {
                     .or(previous.as_ref().map(|p| p.head.published))
                     .unwrap_or(now);
                 let updated = match &previous {
-                    Some(p) if p.content_hash == content_hash => p.head.updated,
+                    // Never before `published`: feeds rely on it to answer `since`.
+                    Some(p) if p.content_hash == content_hash => p.head.updated.max(published),
                     _ => now.max(published),
                 };
                 let entry = Entry {

@@ -114,6 +114,16 @@ impl FeedQuery {
     /// id). The snapshot already keeps that order, so this only filters and
     /// stops after `limit` without looking at the rest.
     pub fn select<'a>(&self, snapshot: &'a Snapshot) -> Vec<&'a Head> {
+        // A release's `updated` is never before its `published`: when the
+        // newest update is not after `since`, nothing is, and no release
+        // needs a look.
+        if let Some(since) = self.since
+            && snapshot
+                .newest(self.region.as_deref())
+                .is_none_or(|newest| newest <= since)
+        {
+            return Vec::new();
+        }
         // A country's releases are indexed: a query for a rare one does not
         // look at every release.
         let candidates = match self.country.as_deref() {
