@@ -474,12 +474,11 @@ impl Ingest {
         gone.dedup();
         // A close event settles a file a walk deferred. An empty file
         // written a moment ago is usually a save just begun (truncated, not
-        // yet written): it waits like a walk's recent file.
+        // yet written): it waits like a walk's recent file. (A file saved
+        // over in place waits in `examine`, however it is reached.)
         self.hot.retain(|_, since| since.elapsed() < HOT_FOR);
-        let hot = &self.hot;
-        let (found, waiting): (Vec<Found>, Vec<Found>) = found
-            .into_iter()
-            .partition(|f| !is_recent(f) || (f.size > 0 && !hot.contains_key(&f.key)));
+        let (found, waiting): (Vec<Found>, Vec<Found>) =
+            found.into_iter().partition(|f| f.size > 0 || !is_recent(f));
         for f in &found {
             self.deferred.remove(&f.key);
         }

@@ -295,6 +295,30 @@ fn integrity(data: &Path) -> String {
         .expect("integrity_check")
 }
 
+/// Attaches `strace` to the running daemon, making every `syscall` fail
+/// with `error`; `Err` says why it could not attach. SIGINT detaches it.
+fn inject(d: &Daemon, dir: &Dir, syscall: &str, error: &str) -> Result<Child, String> {
+    let strace_log = dir.path().join("strace.log");
+    let mut strace = Command::new("strace")
+        .args(["-f", "-o", "/dev/null", "-e", &format!("trace={syscall}")])
+        .args(["-e", &format!("inject={syscall}:error={error}"), "-p"])
+        .arg(d.child.id().to_string())
+        .stderr(std::fs::File::create(&strace_log).expect("strace log"))
+        .spawn()
+        .expect("strace");
+    let attached = within(Duration::from_secs(5), || {
+        let text = std::fs::read_to_string(&strace_log).unwrap_or_default();
+        text.contains("attached").then_some(())
+    });
+    if attached.is_none() {
+        let _ = strace.kill();
+        let _ = strace.wait();
+        let text = std::fs::read_to_string(&strace_log).unwrap_or_default();
+        return Err(format!("strace cannot attach here: {}", text.trim()));
+    }
+    Ok(strace)
+}
+
 /// The daemon's pid while `strace` (the child) traces it.
 fn traced_pid(strace: &Child) -> Option<u32> {
     let children =
@@ -532,24 +556,10 @@ fn data_folder_turning_read_only_is_reported_and_recovers() {
     });
     let feed_before = get(&d, "/feeds/all.atom").expect("feed");
 
-    let strace_log = dir.path().join("strace.log");
-    let mut strace = Command::new("strace")
-        .args(["-f", "-o", "/dev/null", "-e", "trace=pwrite64"])
-        .args(["-e", "inject=pwrite64:error=EROFS", "-p"])
-        .arg(d.child.id().to_string())
-        .stderr(std::fs::File::create(&strace_log).expect("strace log"))
-        .spawn()
-        .expect("strace");
-    let attached = within(Duration::from_secs(5), || {
-        let text = std::fs::read_to_string(&strace_log).unwrap_or_default();
-        text.contains("attached").then_some(())
-    });
-    if attached.is_none() {
-        let _ = strace.kill();
-        let _ = strace.wait();
-        let text = std::fs::read_to_string(&strace_log).unwrap_or_default();
-        return skip(test, &format!("strace cannot attach here: {}", text.trim()));
-    }
+    let mut strace = match inject(&d, &dir, "pwrite64", "EROFS") {
+        Ok(strace) => strace,
+        Err(why) => return skip(test, &why),
+    };
 
     put(&dir, "b.txt", "Shelter Kits Reach Families in the North");
     let db = data.join("pressfeed.db").display().to_string();
@@ -806,24 +816,10 @@ fn running_out_of_inotify_watches_for_a_new_folder_falls_back_to_walks() {
     wait(&d, "ready", Duration::from_secs(10), || {
         healthz(&d).is_some_and(|(s, _)| s == 200)
     });
-    let strace_log = dir.path().join("strace.log");
-    let mut strace = Command::new("strace")
-        .args(["-f", "-o", "/dev/null", "-e", "trace=inotify_add_watch"])
-        .args(["-e", "inject=inotify_add_watch:error=ENOSPC", "-p"])
-        .arg(d.child.id().to_string())
-        .stderr(std::fs::File::create(&strace_log).expect("strace log"))
-        .spawn()
-        .expect("strace");
-    let attached = within(Duration::from_secs(5), || {
-        let text = std::fs::read_to_string(&strace_log).unwrap_or_default();
-        text.contains("attached").then_some(())
-    });
-    if attached.is_none() {
-        let _ = strace.kill();
-        let _ = strace.wait();
-        let text = std::fs::read_to_string(&strace_log).unwrap_or_default();
-        return skip(test, &format!("strace cannot attach here: {}", text.trim()));
-    }
+    let mut strace = match inject(&d, &dir, "inotify_add_watch", "ENOSPC") {
+        Ok(strace) => strace,
+        Err(why) => return skip(test, &why),
+    };
 
     std::fs::create_dir(dir.releases().join("later")).expect("mkdir");
     let mut body = String::new();
