@@ -271,6 +271,14 @@ def generate(out_dir, count, seed):
     return written, total
 
 
+def percentile(sorted_values, p):
+    """Nearest-rank percentile of an ascending list (for the bench scripts)."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, -(-len(sorted_values) * p // 100))  # ceil(n * p / 100)
+    return sorted_values[int(rank) - 1]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True, help="folder to write into")

@@ -36,12 +36,8 @@ def load_generator():
     return module
 
 
-def percentile(sorted_values, p):
-    """Nearest-rank percentile of an ascending list."""
-    if not sorted_values:
-        return float("nan")
-    rank = max(1, -(-len(sorted_values) * p // 100))  # ceil(n * p / 100)
-    return sorted_values[int(rank) - 1]
+# Shared with the other bench scripts through serve-gen.py.
+percentile = load_generator().percentile
 
 
 class Poller:
