@@ -113,10 +113,18 @@ impl Roots {
     pub fn find(&self, key: &str) -> Option<Found> {
         self.resolved().into_iter().find_map(|(i, root)| {
             let rest = key.strip_prefix(self.roots[i].prefix.as_str())?;
-            let path = rest.split('/').fold(root.clone(), |p, part| p.join(part));
             let prefix = self.roots[i].prefix.as_str();
-            (filter::classify(&path, &root) == Kind::File)
-                .then(|| found(key.to_owned(), prefix, &path))?
+            let literal = rest.split('/').fold(root.clone(), |p, part| p.join(part));
+            // A key with `%XX` in it may stand for a name that is not UTF-8.
+            let raw = key.contains('%').then(|| {
+                rest.split('/')
+                    .fold(root.clone(), |p, part| p.join(name_of_key(part)))
+            });
+            std::iter::once(literal).chain(raw).find_map(|path| {
+                let same_key = self.key_of(&path).is_some_and(|(k, _)| k == key);
+                (same_key && filter::classify(&path, &root) == Kind::File)
+                    .then(|| found(key.to_owned(), prefix, &path))?
+            })
         })
     }
 
@@ -221,6 +229,36 @@ fn join(relative: &Path) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("/"))
 }
 
+/// The file name a key part stands for when it was not UTF-8: `%XX`
+/// turned back into bytes (the inverse of [`name_key`]).
+fn name_of_key(part: &str) -> std::ffi::OsString {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt;
+        let bytes = part.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
+            match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                Some(b) if bytes[i] == b'%' => {
+                    out.push(b);
+                    i += 3;
+                }
+                _ => {
+                    out.push(bytes[i]);
+                    i += 1;
+                }
+            }
+        }
+        std::ffi::OsString::from_vec(out)
+    }
+    #[cfg(not(unix))]
+    std::ffi::OsString::from(part)
+}
+
 fn name_key(name: &std::ffi::OsStr) -> String {
     if let Some(s) = name.to_str() {
         return s.to_owned();
@@ -268,6 +306,29 @@ mod tests {
             .map(|f| f.key)
             .collect();
         assert_eq!(keys, ["a.txt", "south-america/2024/b.md"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_name_that_is_not_utf8_is_found_again_by_its_key() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let odd = std::ffi::OsStr::from_bytes(b"odd-\xff-100%.txt");
+        std::fs::write(dir.path().join(odd), "x").expect("write");
+        std::fs::write(dir.path().join("plain-%41.txt"), "x").expect("write");
+        let roots = Roots::new(&[dir.path().to_owned()]);
+        let keys: Vec<String> = roots
+            .walk(None)
+            .expect("walk")
+            .into_iter()
+            .map(|f| f.key)
+            .collect();
+        assert_eq!(keys, ["odd-%FF-100%.txt", "plain-%41.txt"]);
+        for key in &keys {
+            let found = roots.find(key).expect("found by its key");
+            assert_eq!(&found.key, key);
+        }
+        assert!(roots.find("plain-A.txt").is_none());
     }
 
     #[test]
