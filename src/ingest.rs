@@ -146,6 +146,9 @@ pub struct Ingest {
     lines_dirty: BTreeSet<String>,
     /// Whether every file's lines have been learned since start or reload.
     learned_all: bool,
+    /// Files whose lines the first walk read, with the size and mtime they
+    /// had: the walk that follows need not hash them again. Emptied by it.
+    lines_read: HashMap<String, (u64, i64)>,
     learned: LearnedTemplates,
     /// The full records, for feeds; newly written ones are handed over.
     bodies: Arc<Bodies>,
@@ -154,6 +157,8 @@ pub struct Ingest {
     metrics: Arc<Metrics>,
     /// The refusal reasons the `refused_files` gauge has shown.
     refusal_reasons: BTreeSet<String>,
+    /// How many files are refused for each reason, kept by [`Ingest::commit`].
+    refused_counts: HashMap<String, i64>,
     clock: fn() -> DateTime<Utc>,
 }
 
@@ -164,44 +169,27 @@ impl Ingest {
         store: Store,
         metrics: Arc<Metrics>,
     ) -> Result<Ingest, StoreError> {
-        let mut known = HashMap::new();
-        for kept in store.kept()? {
-            known.insert(kept.file.key.clone(), Known::Release(Arc::new(kept)));
-        }
-        for refused in store.refused()? {
-            known.insert(refused.file.key.clone(), Known::Refused(refused));
-        }
         let roots = Roots::new(&config.watch);
-        let ids = known
-            .iter()
-            .filter_map(|(key, k)| match k {
-                Known::Release(s) => Some((s.head.id.clone(), key.clone())),
-                Known::Refused(_) => None,
-            })
-            .collect();
         let state = store.state()?;
         let bodies = Arc::new(store.bodies());
         let learned = LearnedTemplates::new(config.rules.learn_min_files);
-        let mut index = Index::default();
-        for known in known.values() {
-            if let Known::Release(kept) = known {
-                index.insert(&kept.head);
-            }
-        }
+        let kept = store.kept()?;
+        let refused = store.refused()?;
         let mut ingest = Ingest {
-            index,
+            index: Index::default(),
             bodies,
-            ids,
+            ids: HashMap::with_capacity(kept.len()),
             state,
             deferred: HashMap::new(),
             hot: HashMap::new(),
             config,
             roots,
             store,
-            known,
+            known: HashMap::with_capacity(kept.len() + refused.len()),
             lines: HashMap::new(),
             lines_dirty: BTreeSet::new(),
             learned_all: false,
+            lines_read: HashMap::new(),
             learned,
             metrics,
             refusal_reasons: crate::normalize::Refusal::REASONS
@@ -209,8 +197,15 @@ impl Ingest {
                 .chain(&["unreadable"])
                 .map(|r| (*r).to_owned())
                 .collect(),
+            refused_counts: HashMap::new(),
             clock: Utc::now,
         };
+        for kept in kept {
+            ingest.hold(Known::Release(Arc::new(kept)));
+        }
+        for refused in refused {
+            ingest.hold(Known::Refused(refused));
+        }
         ingest.update_gauges();
         Ok(ingest)
     }
@@ -272,6 +267,13 @@ impl Ingest {
     /// included: a folder that could not be listed is not empty) and says
     /// so with [`Report::incomplete`].
     pub fn rescan(&mut self, force: bool) -> Result<Report, StoreError> {
+        let report = self.walk_all(force);
+        self.lines_read.clear();
+        self.lines_read.shrink_to_fit();
+        report
+    }
+
+    fn walk_all(&mut self, force: bool) -> Result<Report, StoreError> {
         let found = match self.roots.walk(None) {
             Ok(found) => found,
             Err(e) => return Ok(short_of_files("listing the release folders", &e)),
@@ -529,15 +531,22 @@ impl Ingest {
         }
         texts.retain(|f| !self.lines.contains_key(&f.key));
         let rules = &self.config.rules;
-        let lines_of = |f: &Found| -> Result<Option<Vec<template::LineHash>>, std::io::Error> {
-            let bytes = match std::fs::read(&f.path) {
-                Ok(bytes) => bytes,
+        // The lines, and whether they are those of the file as found.
+        type Lines = Option<(Vec<template::LineHash>, bool)>;
+        let lines_of = |f: &Found| -> Result<Lines, std::io::Error> {
+            let (bytes, as_found) = match read_unchanged(f) {
+                Ok(Some(bytes)) => (bytes, true),
+                Ok(None) => match std::fs::read(&f.path) {
+                    Ok(bytes) => (bytes, false),
+                    Err(e) if crate::limits::is_out_of_files(&e) => return Err(e),
+                    Err(_) => return Ok(None),
+                },
                 Err(e) if crate::limits::is_out_of_files(&e) => return Err(e),
                 Err(_) => return Ok(None),
             };
             Ok(normalize::read_text(&bytes, rules)
                 .ok()
-                .map(|text| template::file_lines(&text)))
+                .map(|text| (template::file_lines(&text), as_found)))
         };
         let part_lines = |part: &[&Found]| part.iter().map(|f| lines_of(f)).collect::<Vec<_>>();
         let threads = threads();
@@ -555,10 +564,13 @@ impl Ingest {
                 .collect()
         });
         for (f, lines) in texts.iter().zip(learned.into_iter().flatten()) {
-            if let Some(lines) = lines? {
+            if let Some((lines, as_found)) = lines? {
                 self.learned.add_lines(folder_of(&f.key), &lines);
                 self.lines.insert(f.key.clone(), lines);
                 self.lines_dirty.insert(f.key.clone());
+                if as_found {
+                    self.lines_read.insert(f.key.clone(), (f.size, f.mtime_ns));
+                }
             }
         }
         self.learned.clear_toggled();
@@ -689,8 +701,7 @@ impl Ingest {
         // refusals would be reported at each try.
         for (path, reason) in &refusals {
             tracing::warn!(path = %path.display(), reason = %reason, "refused release file");
-            self.metrics
-                .count_refusal(reason.split(':').next().unwrap_or(reason));
+            self.metrics.count_refusal(reason_label(reason));
         }
         if report.changed() {
             self.metrics
@@ -780,6 +791,10 @@ impl Ingest {
         }
         for read in pending.iter() {
             let key = &read.found.key;
+            let stamp = (read.found.size, read.found.mtime_ns);
+            if self.lines_read.remove(key) == Some(stamp) {
+                continue;
+            }
             if let Some(lines) = self.lines.remove(key) {
                 self.learned.remove_lines(folder_of(key), &lines);
                 self.lines_dirty.insert(key.clone());
@@ -987,95 +1002,95 @@ impl Ingest {
     /// Mirrors committed changes in memory.
     fn commit(&mut self, changes: Vec<Change>) {
         for change in changes {
-            let key = match &change {
-                Change::Upsert(s) => s.file.key.clone(),
-                Change::Refuse(r) => r.file.key.clone(),
-                Change::Remove { key }
-                | Change::Forget { key }
-                | Change::Move { from: key, .. } => key.clone(),
-                Change::SetState { name, value } => {
-                    self.state.insert(name.clone(), value.clone());
-                    continue;
-                }
-                Change::SetLines { .. } => continue,
-            };
-            if let Some(Known::Release(old)) = self.known.get(&key) {
-                self.ids.remove(&old.head.id);
-                self.index.remove(&old.head);
-            }
             match change {
+                Change::SetState { name, value } => {
+                    self.state.insert(name, value);
+                }
+                Change::SetLines { .. } => {}
                 Change::Upsert(stored) => {
-                    self.ids
-                        .insert(stored.entry.release.id.clone(), stored.file.key.clone());
                     let kept = Kept::from(&stored);
-                    self.index.insert(&kept.head);
-                    self.known
-                        .insert(stored.file.key.clone(), Known::Release(Arc::new(kept)));
                     self.bodies.remember(stored.entry);
+                    self.hold(Known::Release(Arc::new(kept)));
                 }
-                Change::Refuse(refused) => {
-                    self.known
-                        .insert(refused.file.key.clone(), Known::Refused(refused));
-                }
+                Change::Refuse(refused) => self.hold(Known::Refused(refused)),
                 Change::Remove { key } | Change::Forget { key } => {
-                    self.known.remove(&key);
+                    self.release_key(&key);
                 }
-                Change::SetState { .. } | Change::SetLines { .. } => {}
                 Change::Move { from, to } => {
-                    if let Some(Known::Release(s)) = self.known.remove(&from) {
+                    if let Some(Known::Release(s)) = self.release_key(&from) {
                         let mut moved = (*s).clone();
                         Arc::make_mut(&mut moved.head).key = to.key.clone();
                         moved.file = to;
                         // A release it lands on is replaced.
-                        if let Some(Known::Release(old)) = self.known.get(&moved.file.key) {
-                            self.ids.remove(&old.head.id);
-                            self.index.remove(&old.head);
-                        }
-                        self.ids
-                            .insert(moved.head.id.clone(), moved.file.key.clone());
-                        self.index.insert(&moved.head);
-                        self.known
-                            .insert(moved.file.key.clone(), Known::Release(Arc::new(moved)));
+                        self.hold(Known::Release(Arc::new(moved)));
                     }
                 }
             }
         }
     }
 
-    fn update_gauges(&mut self) {
-        let mut per_region: HashMap<&str, i64> = HashMap::new();
-        for region in self.config.rules.taxonomy.regions() {
-            per_region.insert(&region.slug, 0);
+    /// Puts what a key now holds in memory, replacing what it held.
+    fn hold(&mut self, known: Known) {
+        let key = known.file().key.clone();
+        self.release_key(&key);
+        match &known {
+            Known::Release(kept) => {
+                self.ids.insert(kept.head.id.clone(), key.clone());
+                self.index.insert(&kept.head);
+            }
+            Known::Refused(refused) => {
+                *self
+                    .refused_counts
+                    .entry(reason_label(&refused.reason).to_owned())
+                    .or_default() += 1;
+            }
         }
-        // Every reason shown once stays shown, at 0 when no file has it.
-        let mut per_reason: HashMap<String, i64> = self
-            .refusal_reasons
-            .iter()
-            .map(|r| (r.clone(), 0))
-            .collect();
-        for known in self.known.values() {
-            match known {
-                Known::Release(s) => *per_region.entry(&s.head.region).or_default() += 1,
-                Known::Refused(r) => {
-                    let reason = r.reason.split(':').next().unwrap_or(&r.reason);
-                    *per_reason.entry(reason.to_owned()).or_default() += 1;
+        self.known.insert(key, known);
+    }
+
+    /// Drops what a key holds from memory (the id, the index entry, the
+    /// refusal count) and returns it.
+    fn release_key(&mut self, key: &str) -> Option<Known> {
+        let known = self.known.remove(key)?;
+        match &known {
+            Known::Release(old) => {
+                self.ids.remove(&old.head.id);
+                self.index.remove(&old.head);
+            }
+            Known::Refused(old) => {
+                if let Some(n) = self.refused_counts.get_mut(reason_label(&old.reason)) {
+                    *n -= 1;
                 }
             }
         }
-        for (reason, n) in per_reason {
-            self.metrics
-                .refused_files
-                .get_or_create(&crate::metrics::ReasonLabel {
-                    reason: reason.clone(),
-                })
-                .set(n);
-            self.refusal_reasons.insert(reason);
-        }
-        for (region, n) in per_region {
+        Some(known)
+    }
+
+    /// Sets the gauges from counts kept up to date by [`Ingest::commit`]:
+    /// a batch costs the same in a store of 100 or 100,000 releases.
+    fn update_gauges(&mut self) {
+        let taxonomy = self.config.rules.taxonomy.regions().iter();
+        let regions: BTreeSet<&str> = taxonomy
+            .map(|r| r.slug.as_str())
+            .chain(self.index.regions())
+            .collect();
+        for region in regions {
             self.metrics
                 .releases
                 .get_or_create(&crate::metrics::RegionLabel {
                     region: region.to_owned(),
+                })
+                .set(self.index.count(region) as i64);
+        }
+        // Every reason shown once stays shown, at 0 when no file has it.
+        self.refusal_reasons
+            .extend(self.refused_counts.keys().cloned());
+        for reason in &self.refusal_reasons {
+            let n = self.refused_counts.get(reason).copied().unwrap_or(0);
+            self.metrics
+                .refused_files
+                .get_or_create(&crate::metrics::ReasonLabel {
+                    reason: reason.clone(),
                 })
                 .set(n);
         }
@@ -1227,6 +1242,11 @@ struct Read {
 
 fn folder_of(key: &str) -> &str {
     key.rsplit_once('/').map_or("", |(folder, _)| folder)
+}
+
+/// The kind of a refusal, without its detail: the label its counts carry.
+fn reason_label(reason: &str) -> &str {
+    reason.split(':').next().unwrap_or(reason)
 }
 
 fn refusal_reason(refusal: &Refusal) -> String {

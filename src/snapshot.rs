@@ -119,6 +119,16 @@ impl Index {
             .insert(slug_of(&head.id).to_owned(), head.clone());
     }
 
+    /// How many releases a region has.
+    pub fn count(&self, slug: &str) -> usize {
+        self.regions.get(slug).map_or(0, |l| l.newest.len())
+    }
+
+    /// The regions that have releases.
+    pub fn regions(&self) -> impl Iterator<Item = &str> + '_ {
+        self.regions.keys().map(String::as_str)
+    }
+
     /// Removes a release by the head it was inserted with.
     pub fn remove(&mut self, head: &Arc<Head>) {
         self.all.remove(head);
@@ -210,7 +220,7 @@ impl Snapshot {
 
     /// How many releases a region has.
     pub fn count(&self, slug: &str) -> usize {
-        self.index.regions.get(slug).map_or(0, |l| l.newest.len())
+        self.index.count(slug)
     }
 
     /// The newest `updated` of a region (`None`: every region).
