@@ -38,27 +38,25 @@ pub fn inline(text: &str) -> String {
 /// drops zero-width characters.
 pub fn collapse(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for word in text
-        .split(|c: char| c.is_whitespace() || c == '\u{A0}')
-        .filter(|w| !w.is_empty())
-    {
-        let word: String = word
-            .chars()
-            .filter(|c| {
-                !matches!(
-                    c,
-                    '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}'
-                )
-            })
-            .filter(|&c| !super::decode::is_xml_forbidden(c))
-            .collect();
-        if word.is_empty() {
+    // A separator is written only before a word that keeps a character.
+    let mut pending_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() || c == '\u{A0}' {
+            pending_space = !out.is_empty();
             continue;
         }
-        if !out.is_empty() {
-            out.push(' ');
+        let invisible = matches!(
+            c,
+            '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}'
+        );
+        if invisible || super::decode::is_xml_forbidden(c) {
+            continue;
         }
-        out.push_str(&word);
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(c);
     }
     out
 }

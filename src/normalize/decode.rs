@@ -33,7 +33,7 @@ pub fn decode(bytes: &[u8]) -> Result<String, Refusal> {
     if text.contains('\0') {
         return Err(Refusal::Binary);
     }
-    Ok(clean_text(&text))
+    Ok(clean_text(text))
 }
 
 /// UTF-16 without a byte-order mark: text in it has a NUL in almost every
@@ -58,9 +58,9 @@ fn sniff_utf16(bytes: &[u8]) -> Option<&'static Encoding> {
 
 /// Unifies line endings and drops characters that XML 1.0 forbids (and the
 /// C1 controls that only ever come from mis-decoded text).
-pub fn clean_text(text: &str) -> String {
+pub fn clean_text(text: String) -> String {
     if !needs_cleaning(text.as_bytes()) {
-        return text.to_owned();
+        return text;
     }
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
@@ -84,20 +84,28 @@ pub fn clean_text(text: &str) -> String {
 /// A byte scan for anything [`clean_text`] would change: CR, control
 /// characters, and the UTF-8 forms of C1 controls, U+2028/9, BOMs, U+FFFE/F.
 fn needs_cleaning(bytes: &[u8]) -> bool {
-    bytes.iter().enumerate().any(|(i, &b)| match b {
-        b'\n' | b'\t' => false,
-        0..=0x1F | 0x7F => true,
-        0xC2 => bytes.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)),
-        0xE2 => {
-            bytes.get(i + 1) == Some(&0x80)
-                && bytes.get(i + 2).is_some_and(|n| *n == 0xA8 || *n == 0xA9)
-        }
-        0xEF => matches!(
-            (bytes.get(i + 1), bytes.get(i + 2)),
-            (Some(0xBB), Some(0xBF)) | (Some(0xBF), Some(0xBE | 0xBF))
-        ),
-        _ => false,
-    })
+    // A cheap test first, which almost every byte passes: a lead byte of
+    // one of those forms, or a control character.
+    let suspect =
+        |b: &u8| matches!(b, 0..=0x1F | 0x7F | 0xC2 | 0xE2 | 0xEF) && !matches!(b, b'\n' | b'\t');
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| suspect(b))
+        .any(|(i, &b)| match b {
+            b'\n' | b'\t' => false,
+            0..=0x1F | 0x7F => true,
+            0xC2 => bytes.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)),
+            0xE2 => {
+                bytes.get(i + 1) == Some(&0x80)
+                    && bytes.get(i + 2).is_some_and(|n| *n == 0xA8 || *n == 0xA9)
+            }
+            0xEF => matches!(
+                (bytes.get(i + 1), bytes.get(i + 2)),
+                (Some(0xBB), Some(0xBF)) | (Some(0xBF), Some(0xBE | 0xBF))
+            ),
+            _ => false,
+        })
 }
 
 /// True for characters XML 1.0 does not allow (plus C1 controls and BOMs).

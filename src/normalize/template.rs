@@ -10,6 +10,9 @@ use crate::config::Rules;
 /// The form in which lines are compared: trimmed, whitespace collapsed,
 /// lowercase, typographic apostrophes made plain.
 pub fn line_key(line: &str) -> String {
+    if line.is_ascii() {
+        return ascii_line_key(line.as_bytes());
+    }
     let mut key = String::with_capacity(line.len());
     // One pass: most characters are ASCII even in non-ASCII lines (a
     // dateline's dash), so only the others take the Unicode tables.
@@ -30,6 +33,25 @@ pub fn line_key(line: &str) -> String {
         } else {
             key.extend(c.to_lowercase());
         }
+    }
+    key
+}
+
+/// [`line_key`] of an ASCII line, byte by byte: most lines are.
+fn ascii_line_key(line: &[u8]) -> String {
+    let mut key = String::with_capacity(line.len());
+    let mut space = false;
+    for &b in line {
+        // char::is_whitespace in ASCII: tab to carriage return, and space.
+        if matches!(b, b'\t'..=b'\r' | b' ') {
+            space = !key.is_empty();
+            continue;
+        }
+        if space {
+            key.push(' ');
+            space = false;
+        }
+        key.push(char::from(b.to_ascii_lowercase()));
     }
     key
 }
@@ -239,6 +261,8 @@ mod tests {
     #[test]
     fn keys_ignore_case_spacing_and_apostrophes() {
         assert_eq!(line_key("  Who  We’re\tHere "), "who we're here");
+        assert_eq!(line_key(" \x0bWho  WE'RE\t\rHere\x0c"), "who we're here");
+        assert_eq!(line_key("ÉTÉ  Été"), "été été");
     }
 
     #[test]
