@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Deserialize;
 
 /// The slug of the catch-all region for releases with no single focus.
@@ -345,10 +345,7 @@ fn build(raw: RawTaxonomy) -> Result<Taxonomy, String> {
             region: c.region.clone(),
         });
     }
-    // A DFA: it takes a few hundred kilobytes more than the default NFA
-    // and scans every paragraph of every release about twice as fast.
     let matcher = AhoCorasickBuilder::new()
-        .kind(Some(AhoCorasickKind::DFA))
         .match_kind(MatchKind::LeftmostLongest)
         .ascii_case_insensitive(true)
         .build(patterns.iter().map(|p| p.text.as_str()))
