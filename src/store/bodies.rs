@@ -14,9 +14,10 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use super::{StoreError, schema};
 use crate::model::{Entry, Head};
 
-/// How many records the cache holds: every default feed's entries many
-/// times over, a few megabytes.
-const CAPACITY: usize = 4096;
+/// How many records the cache holds: every default feed's entries several
+/// times over. At 4,096 the cache alone kept a 100,000-release cold start
+/// above 300 MB of peak memory (about 10 MB less per 1,000 records).
+const CAPACITY: usize = 2048;
 
 /// How many idle read connections are kept.
 const IDLE_CONNECTIONS: usize = 4;
