@@ -98,6 +98,18 @@ fn healthz(d: &Daemon) -> Option<(u16, String)> {
     get(d, "/healthz")
 }
 
+/// Waits (10 s at most) for `/healthz` to answer 503 and returns its body.
+fn wait_unhealthy(d: &Daemon, what: &str) -> String {
+    let mut body = String::new();
+    wait(d, what, Duration::from_secs(10), || {
+        healthz(d).is_some_and(|(s, b)| {
+            body = b;
+            s == 503
+        })
+    });
+    body
+}
+
 /// The titles in the `all` JSON feed.
 fn titles(d: &Daemon) -> Vec<String> {
     d.json_feed("/feeds/all.json?limit=500")["items"]
@@ -370,13 +382,7 @@ fn full_data_folder_is_reported_and_recovers_when_space_returns() {
         put(&dir, &format!("new{i}.txt"), title);
     }
     let db = data.join("pressfeed.db").display().to_string();
-    let mut body = String::new();
-    wait(&d, "503 for the full disk", Duration::from_secs(10), || {
-        healthz(&d).is_some_and(|(s, b)| {
-            body = b;
-            s == 503
-        })
-    });
+    let body = wait_unhealthy(&d, "503 for the full disk");
     assert!(
         body.contains("disk is full") && body.contains(&db),
         "/healthz names the full disk and the database: {body:?}"
@@ -563,18 +569,7 @@ fn data_folder_turning_read_only_is_reported_and_recovers() {
 
     put(&dir, "b.txt", "Shelter Kits Reach Families in the North");
     let db = data.join("pressfeed.db").display().to_string();
-    let mut body = String::new();
-    wait(
-        &d,
-        "503 for the read-only store",
-        Duration::from_secs(10),
-        || {
-            healthz(&d).is_some_and(|(s, b)| {
-                body = b;
-                s == 503
-            })
-        },
-    );
+    let body = wait_unhealthy(&d, "503 for the read-only store");
     assert!(
         body.contains("read-only") && body.contains(&db),
         "/healthz names the read-only file system and the database: {body:?}"
@@ -822,13 +817,7 @@ fn running_out_of_inotify_watches_for_a_new_folder_falls_back_to_walks() {
     };
 
     std::fs::create_dir(dir.releases().join("later")).expect("mkdir");
-    let mut body = String::new();
-    wait(&d, "503 for the watches", Duration::from_secs(10), || {
-        healthz(&d).is_some_and(|(s, b)| {
-            body = b;
-            s == 503
-        })
-    });
+    let body = wait_unhealthy(&d, "503 for the watches");
     assert!(
         body.contains("fs.inotify.max_user_watches") && body.contains("later"),
         "/healthz names the limit and the folder: {body:?}"
