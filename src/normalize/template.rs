@@ -10,10 +10,18 @@ use crate::config::Rules;
 /// The form in which lines are compared: trimmed, whitespace collapsed,
 /// lowercase, typographic apostrophes made plain.
 pub fn line_key(line: &str) -> String {
-    if line.is_ascii() {
-        return ascii_line_key(line.as_bytes());
-    }
     let mut key = String::with_capacity(line.len());
+    line_key_into(line, &mut key);
+    key
+}
+
+/// [`line_key`] into a buffer, which a caller keying every line of a file
+/// reuses.
+fn line_key_into(line: &str, key: &mut String) {
+    key.clear();
+    if line.is_ascii() {
+        return ascii_line_key(line.as_bytes(), key);
+    }
     // One pass: most characters are ASCII even in non-ASCII lines (a
     // dateline's dash), so only the others take the Unicode tables.
     let mut space = false;
@@ -34,12 +42,10 @@ pub fn line_key(line: &str) -> String {
             key.extend(c.to_lowercase());
         }
     }
-    key
 }
 
 /// [`line_key`] of an ASCII line, byte by byte: most lines are.
-fn ascii_line_key(line: &[u8]) -> String {
-    let mut key = String::with_capacity(line.len());
+fn ascii_line_key(line: &[u8], key: &mut String) {
     let mut space = false;
     for &b in line {
         // char::is_whitespace in ASCII: tab to carriage return, and space.
@@ -53,7 +59,6 @@ fn ascii_line_key(line: &[u8]) -> String {
         }
         key.push(char::from(b.to_ascii_lowercase()));
     }
-    key
 }
 
 /// Is this line configured as template, or made of punctuation alone?
@@ -88,6 +93,30 @@ fn hash_key(key: &str) -> LineHash {
         .fold(OFFSET, |h, b| (h ^ u64::from(b)).wrapping_mul(PRIME))
 }
 
+/// Hashes a [`LineHash`] for a map: it already is a hash of the line, so
+/// SipHash would only cost time; splitmix's finalizer spreads its bits.
+#[derive(Debug, Default, Clone, Copy)]
+struct LineHasher(u64);
+
+impl std::hash::Hasher for LineHasher {
+    fn finish(&self) -> u64 {
+        scramble(self.0)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
+}
+
+/// How many files of a folder carry each line.
+type Counts = HashMap<LineHash, u32, std::hash::BuildHasherDefault<LineHasher>>;
+
 /// For each folder, how many files contain each line. Files are added and
 /// removed as they come and go, so the learned set stays in step.
 #[derive(Debug, Clone)]
@@ -100,7 +129,7 @@ pub struct LearnedTemplates {
 #[derive(Debug, Default, Clone)]
 struct Folder {
     files: usize,
-    counts: HashMap<LineHash, u32>,
+    counts: Counts,
     /// How many lines reach `min_files`, and a digest of which: kept up to
     /// date as counts cross the threshold, so comparing learned sets costs
     /// nothing even in a folder of 100,000 files.
@@ -243,11 +272,13 @@ impl LearnedTemplates {
 
 /// The distinct learnable lines of a file.
 pub fn file_lines(text: &str) -> Vec<LineHash> {
+    let mut key = String::new();
     let mut lines: Vec<LineHash> = text
         .lines()
-        .map(line_key)
-        .filter(|k| learnable(k))
-        .map(|k| hash_key(&k))
+        .filter_map(|line| {
+            line_key_into(line, &mut key);
+            learnable(&key).then(|| hash_key(&key))
+        })
         .collect();
     lines.sort_unstable();
     lines.dedup();
