@@ -38,6 +38,41 @@ fn read_unchanged(f: &Found) -> std::io::Result<Option<Vec<u8>>> {
     Ok(same.then_some(bytes))
 }
 
+/// A found file's bytes and fingerprint; `None` when it changed while it
+/// was read ([`read_unchanged`]).
+type Loaded = std::io::Result<Option<(Vec<u8>, String)>>;
+
+fn load(f: &Found) -> Loaded {
+    Ok(read_unchanged(f)?.map(|bytes| {
+        let fingerprint = store::fingerprint(&bytes);
+        (bytes, fingerprint)
+    }))
+}
+
+/// `work` applied to every item, the items split between [`threads`] when
+/// there are enough of them to pay for the threads. The work must be pure;
+/// a part whose thread panicked is done again on this one.
+fn on_every_core<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = threads();
+    if threads == 1 || items.len() < PARALLEL_FROM {
+        return items.iter().map(&work).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let work = &work;
+    let part_of = move |part: &[T]| part.iter().map(work).collect::<Vec<R>>();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part_of(part)))
+            .collect();
+        handles
+            .into_iter()
+            .zip(items.chunks(chunk))
+            .flat_map(|(h, part)| h.join().unwrap_or_else(|_| part_of(part)))
+            .collect()
+    })
+}
+
 fn is_recent(f: &Found) -> bool {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -548,22 +583,9 @@ impl Ingest {
                 .ok()
                 .map(|text| (template::file_lines(&text), as_found)))
         };
-        let part_lines = |part: &[&Found]| part.iter().map(|f| lines_of(f)).collect::<Vec<_>>();
-        let threads = threads();
-        let chunk = texts.len().div_ceil(threads).max(1);
         // Reading and hashing is pure: the files are split between threads.
-        let learned: Vec<Vec<_>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = texts
-                .chunks(chunk)
-                .map(|part| scope.spawn(move || part_lines(part)))
-                .collect();
-            handles
-                .into_iter()
-                .zip(texts.chunks(chunk))
-                .map(|(h, part)| h.join().unwrap_or_else(|_| part_lines(part)))
-                .collect()
-        });
-        for (f, lines) in texts.iter().zip(learned.into_iter().flatten()) {
+        let learned = on_every_core(&texts, |f| lines_of(f));
+        for (f, lines) in texts.iter().zip(learned) {
             if let Some((lines, as_found)) = lines? {
                 self.learned.add_lines(folder_of(&f.key), &lines);
                 self.lines.insert(f.key.clone(), lines);
@@ -597,8 +619,8 @@ impl Ingest {
         let mut changes = Vec::new();
         let mut busy = Vec::new();
         let mut refusals = Vec::new();
-        for f in found {
-            match self.examine(f, force) {
+        for examined in self.examine_all(found, force) {
+            match examined {
                 Examined::Unchanged => report.unchanged += 1,
                 Examined::Touched(change) => {
                     report.unchanged += 1;
@@ -631,7 +653,7 @@ impl Ingest {
             return Ok(short_of_files("reading a release file", &e));
         }
         self.moves(&mut pending, gone, &mut changes, &mut report);
-        let normalized = self.normalize_all(&pending, &mut report);
+        let normalized = self.normalize_all(&mut pending, &mut report);
         for (read, change) in pending.iter().zip(&normalized) {
             if let Change::Refuse(refused) = change {
                 refusals.push((read.found.path.clone(), refused.reason.clone()));
@@ -711,7 +733,41 @@ impl Ingest {
         Ok(report)
     }
 
+    /// Examines found files in order: the decisions memory can make first,
+    /// then the files left to read are read and fingerprinted on every
+    /// core (a walk of a new folder reads thousands).
+    fn examine_all(&self, found: Vec<Found>, force: bool) -> Vec<Examined> {
+        let decided: Vec<Result<Examined, Found>> = found
+            .into_iter()
+            .map(|f| self.decide_unread(f, force))
+            .collect();
+        let unread: Vec<&Found> = decided.iter().filter_map(|d| d.as_ref().err()).collect();
+        let mut loaded = on_every_core(&unread, |f| load(f)).into_iter();
+        decided
+            .into_iter()
+            .map(|d| match d {
+                Ok(examined) => examined,
+                Err(f) => {
+                    let got = loaded.next().unwrap_or_else(|| load(&f));
+                    self.classify(f, got, force)
+                }
+            })
+            .collect()
+    }
+
     fn examine(&self, f: Found, force: bool) -> Examined {
+        match self.decide_unread(f, force) {
+            Ok(examined) => examined,
+            Err(f) => {
+                let got = load(&f);
+                self.classify(f, got, force)
+            }
+        }
+    }
+
+    /// What a found file is without reading it, or the file back when it
+    /// must be read.
+    fn decide_unread(&self, f: Found, force: bool) -> Result<Examined, Found> {
         // However it is reached (an event, a walk, a folder read again), a
         // file lately caught mid-save waits until it is quiet.
         if is_recent(&f)
@@ -720,29 +776,34 @@ impl Ingest {
                 .get(&f.key)
                 .is_some_and(|since| since.elapsed() < HOT_FOR)
         {
-            return Examined::Busy(f);
+            return Ok(Examined::Busy(f));
         }
-        let known = self.known.get(&f.key);
-        if !force
-            && known.is_some_and(|k| k.file().size == f.size && k.file().mtime_ns == f.mtime_ns)
-        {
-            return Examined::Unchanged;
+        let unchanged = self
+            .known
+            .get(&f.key)
+            .is_some_and(|k| k.file().size == f.size && k.file().mtime_ns == f.mtime_ns);
+        if !force && unchanged {
+            return Ok(Examined::Unchanged);
         }
-        let bytes = match read_unchanged(&f) {
-            Ok(Some(bytes)) => bytes,
+        Err(f)
+    }
+
+    /// What a read file is, given what [`load`] gave.
+    fn classify(&self, f: Found, got: Loaded, force: bool) -> Examined {
+        let (bytes, fingerprint) = match got {
+            Ok(Some(read)) => read,
             Ok(None) => return Examined::Busy(f),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Examined::Vanished(f.key),
             Err(e) if crate::limits::is_out_of_files(&e) => return Examined::Short(e),
             Err(e) => return Examined::Unreadable(f, format!("unreadable: {e}")),
         };
-        let fingerprint = store::fingerprint(&bytes);
         let file = FileState {
             key: f.key.clone(),
             size: bytes.len() as u64,
             mtime_ns: f.mtime_ns,
             fingerprint,
         };
-        match known {
+        match self.known.get(&f.key) {
             // Same bytes, new mtime: only the file state changes.
             Some(Known::Release(s)) if !force && s.file.fingerprint == file.fingerprint => {
                 Examined::Touched(Box::new(Change::Move {
@@ -953,48 +1014,46 @@ impl Ingest {
     }
 
     /// Normalizes a batch, on every core when it is large: normalization
-    /// is pure, so the files are simply split between threads.
-    fn normalize_all(&self, pending: &[Read], report: &mut Report) -> Vec<Change> {
+    /// is pure, so the files are simply split between threads. Each file's
+    /// bytes are let go once it is normalized, so a batch never holds both
+    /// all its files and all their records.
+    fn normalize_all(&self, pending: &mut [Read], report: &mut Report) -> Vec<Change> {
         let shared = self.shared();
         let shared = &shared;
+        let normalize_part = move |part: &mut [Read]| {
+            let mut report = Report::default();
+            let changes: Vec<Change> = part
+                .iter_mut()
+                .map(|read| {
+                    let change = shared.normalize_guarded(read, &mut report);
+                    read.bytes = Vec::new();
+                    change
+                })
+                .collect();
+            (changes, report)
+        };
         let threads = threads();
         if threads == 1 || pending.len() < PARALLEL_FROM {
-            return pending
-                .iter()
-                .map(|read| shared.normalize(read, report))
-                .collect();
+            let (changes, counted) = normalize_part(pending);
+            report.add(&counted);
+            return changes;
         }
         let chunk = pending.len().div_ceil(threads);
         let parts: Vec<(Vec<Change>, Report)> = std::thread::scope(|scope| {
             let handles: Vec<_> = pending
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        let mut report = Report::default();
-                        let changes = part
-                            .iter()
-                            .map(|read| shared.normalize(read, &mut report))
-                            .collect();
-                        (changes, report)
-                    })
-                })
+                .chunks_mut(chunk)
+                .map(|part| scope.spawn(move || normalize_part(part)))
                 .collect();
-            // The normalizer does not panic (property tests and a fuzz
-            // target hold it to that); a part that did would be redone below.
+            // A panic is caught file by file, so a thread always finishes.
             handles
                 .into_iter()
                 .map(|h| h.join().unwrap_or_default())
                 .collect()
         });
         let mut changes = Vec::with_capacity(pending.len());
-        for (part, (done, counted)) in pending.chunks(chunk).zip(parts) {
-            if done.len() == part.len() {
-                changes.extend(done);
-                report.normalized += counted.normalized;
-                report.refused += counted.refused;
-            } else {
-                changes.extend(part.iter().map(|read| shared.normalize(read, report)));
-            }
+        for (done, counted) in parts {
+            changes.extend(done);
+            report.add(&counted);
         }
         changes
     }
@@ -1108,6 +1167,23 @@ struct Shared<'a> {
 }
 
 impl Shared<'_> {
+    /// [`Shared::normalize`], with a panic turned into a refusal of that
+    /// one file: the normalizer is held not to panic (property tests and a
+    /// fuzz target), and should it, the rest of the batch goes on.
+    fn normalize_guarded(&self, read: &Read, report: &mut Report) -> Change {
+        let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.normalize(read, report)
+        }));
+        attempt.unwrap_or_else(|_| {
+            report.refused += 1;
+            self.refuse(
+                &read.found,
+                read.file.fingerprint.clone(),
+                "the normalizer failed on it",
+            )
+        })
+    }
+
     fn normalize(&self, read: &Read, report: &mut Report) -> Change {
         let rules = &self.config.rules;
         let region_folder = read
@@ -1137,7 +1213,17 @@ impl Shared<'_> {
                     None if read.fresh => release.id = self.fresh_id(&read.found.key),
                     None => release.id = self.free_id(&read.found.key, release.id),
                 }
-                let content_hash = store::content_hash(&release);
+                let store::Encoded {
+                    record,
+                    content_hash,
+                } = match store::encode(&release) {
+                    Ok(encoded) => encoded,
+                    Err(e) => {
+                        report.refused += 1;
+                        let reason = format!("cannot be stored: {e}");
+                        return self.refuse(&read.found, read.file.fingerprint.clone(), &reason);
+                    }
+                };
                 let now = (self.clock)();
                 let published = release
                     .published
@@ -1159,6 +1245,7 @@ impl Shared<'_> {
                     file: read.file.clone(),
                     entry: Arc::new(entry),
                     content_hash,
+                    record,
                 })
             }
             Err(refusal) => {

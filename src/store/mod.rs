@@ -216,6 +216,9 @@ pub struct Stored {
     pub entry: Arc<Entry>,
     /// [`content_hash`] of the record: decides whether `updated` moves.
     pub content_hash: String,
+    /// The release as the store keeps it ([`encode`]): encoded by whoever
+    /// builds the change, so the one writer only has to store it.
+    pub record: String,
 }
 
 /// What the daemon keeps in memory of a stored release: its file state,
@@ -529,6 +532,59 @@ pub fn fingerprint(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
+/// A release encoded for the store, with its [`content_hash`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Encoded {
+    /// The record: the release as JSON.
+    pub record: String,
+    /// [`content_hash`] of the release.
+    pub content_hash: String,
+}
+
+/// The field serde writes last: [`Release::published`].
+const LAST_FIELD: &str = ",\"published\":";
+
+/// Encodes a release once, for both its record and its [`content_hash`]:
+/// `published` is the record's last field, so the undated form is the
+/// record with that field's value replaced by `null`.
+pub fn encode(release: &Release) -> Result<Encoded, StoreError> {
+    let record = serde_json::to_string(release).map_err(StoreError::Record)?;
+    // Inside a JSON string a quote is always escaped, so `,"published":`
+    // can only be the field itself; the last one is the top level's.
+    let undated_until = record
+        .rfind(LAST_FIELD)
+        .map(|at| at + LAST_FIELD.len())
+        .filter(|&from| is_last_date(&record[from..]));
+    let content_hash = match undated_until {
+        Some(until) => {
+            let mut hasher = Sha256::new();
+            hasher.update(&record.as_bytes()[..until]);
+            hasher.update(b"null}");
+            format!("{:x}", hasher.finalize())
+        }
+        // A field added after `published` would end up here; the hash
+        // stays right, only slower.
+        None => content_hash(release),
+    };
+    Ok(Encoded {
+        record,
+        content_hash,
+    })
+}
+
+/// Is `rest` a date value (a string without quotes inside, or `null`)
+/// that closes the record?
+fn is_last_date(rest: &str) -> bool {
+    let Some(value) = rest.strip_suffix('}') else {
+        return false;
+    };
+    value == "null"
+        || value.len() >= 2
+            && value.starts_with('"')
+            && value.ends_with('"')
+            && !value[1..value.len() - 1].contains(['"', '\\'])
+}
+
 /// Hash of a release record without its dates, so only content changes move
 /// `updated`. The id is part of the record, so it counts as content.
 pub fn content_hash(release: &Release) -> String {
@@ -591,7 +647,10 @@ mod tests {
             mtime_ns: 1_700_000_000_987_654_321,
             fingerprint: fingerprint(body.as_bytes()),
         };
-        let content_hash = content_hash(&release);
+        let Encoded {
+            record,
+            content_hash,
+        } = encode(&release).expect("a sample release encodes");
         let updated = published + chrono::Duration::nanoseconds(1);
         let (key, published) = (key.into(), published);
         let entry = Entry {
@@ -604,6 +663,7 @@ mod tests {
             file,
             entry: Arc::new(entry),
             content_hash,
+            record,
         }
     }
 
@@ -716,5 +776,28 @@ mod tests {
         };
         assert_eq!(content_hash(&release), content_hash(&undated));
         assert_ne!(content_hash(&release), content_hash(&edited));
+    }
+
+    #[test]
+    fn encoding_once_gives_the_same_hash_and_record() -> TestResult {
+        let release = sample("a.md", "text").entry.release.clone();
+        let tricky = Release {
+            title: r#"Quoted ,"published":"x"} and \ too"#.into(),
+            ..release.clone()
+        };
+        let undated = Release {
+            published: None,
+            ..tricky.clone()
+        };
+        for r in [&release, &tricky, &undated] {
+            let encoded = encode(r)?;
+            assert_eq!(encoded.content_hash, content_hash(r));
+            assert_eq!(encoded.record, serde_json::to_string(r)?);
+        }
+        assert!(is_last_date("null}"));
+        assert!(is_last_date("\"2026-01-02T03:04:05+01:00\"}"));
+        assert!(!is_last_date("\"x\",\"later\":1}"));
+        assert!(!is_last_date("null"));
+        Ok(())
     }
 }

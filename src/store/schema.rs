@@ -174,40 +174,47 @@ fn upsert(tx: &Transaction<'_>, stored: &Stored) -> Result<(), StoreError> {
         });
     }
     let id = &entry.release.id;
-    let holder: Option<String> = tx
-        .prepare_cached("SELECT key FROM releases WHERE id = ?1 AND key <> ?2")?
-        .query_row([id, &file.key], |row| row.get(0))
-        .optional()?;
-    if let Some(holder) = holder {
-        let (id, key) = (id.clone(), file.key.clone());
-        return Err(StoreError::DuplicateId { id, key, holder });
-    }
-    let record = serde_json::to_string(&entry.release).map_err(StoreError::Record)?;
     // Not INSERT OR REPLACE: that would silently delete a row whose id clashes.
-    tx.prepare_cached(
-        "INSERT INTO releases (key, id, size, mtime_ns, fingerprint, content_hash, published, updated, record, \
-         title, region, country) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
-         ON CONFLICT (key) DO UPDATE SET id = excluded.id, size = excluded.size, \
-         mtime_ns = excluded.mtime_ns, fingerprint = excluded.fingerprint, \
-         content_hash = excluded.content_hash, published = excluded.published, \
-         updated = excluded.updated, record = excluded.record, title = excluded.title, \
-         region = excluded.region, country = excluded.country",
-    )?
-    .execute(params![
-        file.key,
-        id,
-        sql_size(file)?,
-        file.mtime_ns,
-        file.fingerprint,
-        stored.content_hash,
-        format_time(&file.key, &entry.published)?,
-        format_time(&file.key, &entry.updated)?,
-        record,
-        entry.release.title,
-        entry.release.region,
-        entry.release.country,
-    ])?;
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO releases (key, id, size, mtime_ns, fingerprint, content_hash, published, updated, record, \
+             title, region, country) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+             ON CONFLICT (key) DO UPDATE SET id = excluded.id, size = excluded.size, \
+             mtime_ns = excluded.mtime_ns, fingerprint = excluded.fingerprint, \
+             content_hash = excluded.content_hash, published = excluded.published, \
+             updated = excluded.updated, record = excluded.record, title = excluded.title, \
+             region = excluded.region, country = excluded.country",
+        )?
+        .execute(params![
+            file.key,
+            id,
+            sql_size(file)?,
+            file.mtime_ns,
+            file.fingerprint,
+            stored.content_hash,
+            format_time(&file.key, &entry.published)?,
+            format_time(&file.key, &entry.updated)?,
+            stored.record,
+            entry.release.title,
+            entry.release.region,
+            entry.release.country,
+        ]);
+    if let Err(e) = inserted {
+        // The key's conflict is an update, so a unique violation is the id:
+        // looked up only then, to name the release that holds it.
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
+            let holder: Option<String> = tx
+                .prepare_cached("SELECT key FROM releases WHERE id = ?1 AND key <> ?2")?
+                .query_row([id, &file.key], |row| row.get(0))
+                .optional()?;
+            if let Some(holder) = holder {
+                let (id, key) = (id.clone(), file.key.clone());
+                return Err(StoreError::DuplicateId { id, key, holder });
+            }
+        }
+        return Err(e.into());
+    }
     delete(tx, "DELETE FROM refused WHERE key = ?1", &file.key)
 }
 
@@ -391,6 +398,7 @@ impl ReleaseRow {
             file,
             entry: std::sync::Arc::new(entry),
             content_hash: self.content_hash,
+            record: self.record,
         })
     }
 }
