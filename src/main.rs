@@ -14,6 +14,7 @@ use pressfeed::daemon::{self, Origin};
 use pressfeed::error::Error;
 
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -23,6 +24,20 @@ fn main() -> ExitCode {
             eprintln!("pressfeed: {e}");
             e.exit_code()
         }
+    }
+}
+
+/// glibc gives each thread that allocates an arena of its own, up to eight
+/// per core, and memory freed into one arena is not reused by another. The
+/// scan's short-lived reading and normalizing threads allocate what the
+/// ingest frees, so every new arena added to the peak (about 15 MB more at
+/// 20,000 releases). Two arenas keep the threads from contending on one.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a malloc parameter; it is called before any
+    // other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
     }
 }
 
