@@ -4,8 +4,9 @@
 //! request is a lookup; each form has its own strong ETag (RFC 9110).
 
 use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::io::Write;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::body::Bytes;
 use axum::http::HeaderValue;
@@ -84,6 +85,16 @@ impl Body {
             gzip: OnceLock::new(),
             brotli: OnceLock::new(),
         }
+    }
+
+    /// Length of the uncompressed bytes.
+    pub fn len(&self) -> usize {
+        self.identity.len()
+    }
+
+    /// Is the body empty?
+    pub fn is_empty(&self) -> bool {
+        self.identity.is_empty()
     }
 
     /// The bytes in `coding`, compressing them the first time.
@@ -166,8 +177,62 @@ pub struct Published {
     opml: OnceLock<Arc<Body>>,
     index: OnceLock<Arc<Body>>,
     regions: OnceLock<Arc<Body>>,
+    /// Queried feeds rendered from this snapshot.
+    pub queried: QueryCache,
     /// The `Cache-Control` header value of every response.
     pub cache_control: HeaderValue,
+}
+
+/// How many bytes (uncompressed) of queried feeds one snapshot keeps: a
+/// few of the largest (`limit=500`, about 2.5 MB) and many small ones.
+pub const QUERY_CACHE_BYTES: usize = 16 << 20;
+
+/// Bodies of queried feeds (`?limit=`, `?since=`, `?country=`), by request
+/// target, least recently used first. It belongs to one snapshot, so it is
+/// never stale: the next snapshot starts with an empty one. Readers poll the
+/// same few queries, which are then answered without rendering again.
+#[derive(Debug)]
+pub struct QueryCache {
+    budget: usize,
+    kept: Mutex<VecDeque<(String, Arc<Body>)>>,
+}
+
+impl QueryCache {
+    /// An empty cache holding at most `budget` uncompressed bytes.
+    pub fn new(budget: usize) -> QueryCache {
+        QueryCache {
+            budget,
+            kept: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// The body rendered for `target`, if kept; it becomes the most recent.
+    pub fn get(&self, target: &str) -> Option<Arc<Body>> {
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        let at = kept.iter().position(|(t, _)| t == target)?;
+        let hit = kept.remove(at)?;
+        let body = hit.1.clone();
+        kept.push_back(hit);
+        Some(body)
+    }
+
+    /// Keeps the body rendered for `target`, dropping the least recently
+    /// used ones beyond the budget. A body larger than the budget is not kept.
+    pub fn put(&self, target: String, body: Arc<Body>) {
+        if body.len() > self.budget {
+            return;
+        }
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        kept.retain(|(t, _)| *t != target);
+        kept.push_back((target, body));
+        let mut total: usize = kept.iter().map(|(_, b)| b.len()).sum();
+        while total > self.budget {
+            let Some((_, dropped)) = kept.pop_front() else {
+                break;
+            };
+            total -= dropped.len();
+        }
+    }
 }
 
 impl Published {
@@ -222,6 +287,7 @@ impl Published {
             opml: OnceLock::new(),
             index: OnceLock::new(),
             regions: OnceLock::new(),
+            queried: QueryCache::new(QUERY_CACHE_BYTES),
         }
     }
 
@@ -360,6 +426,23 @@ pub fn feed_url(config: &Config, region: &str, format: FeedFormat) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_query_cache_keeps_the_recently_used_within_its_budget() {
+        let body = |n: usize| Arc::new(Body::new("text/plain", vec![b'x'; n], None));
+        let cache = QueryCache::new(100);
+        cache.put("a".into(), body(40));
+        cache.put("b".into(), body(40));
+        assert!(cache.get("a").is_some(), "a is now the most recent");
+        cache.put("c".into(), body(40));
+        assert!(cache.get("b").is_none(), "b was the least recent");
+        assert_eq!(cache.get("a").map(|b| b.len()), Some(40));
+        assert_eq!(cache.get("c").map(|b| b.len()), Some(40));
+        cache.put("huge".into(), body(101));
+        assert!(cache.get("huge").is_none(), "larger than the budget");
+        cache.put("a".into(), body(10));
+        assert_eq!(cache.get("a").map(|b| b.len()), Some(10), "replaced");
+    }
 
     #[test]
     fn each_coding_has_its_own_etag_and_decodes_back() {

@@ -133,6 +133,30 @@ fn queries_select_entries() {
 }
 
 #[test]
+fn a_query_asked_again_after_a_change_shows_the_change() {
+    let dir = Dir::new("query-cache");
+    two_releases(&dir);
+    let d = Daemon::start(&dir, &[]);
+    let titles = |d: &Daemon| -> Vec<String> {
+        d.json_feed("/feeds/all.json?country=ke&limit=5")["items"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i["title"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // Asked twice, so that the second answer comes from the kept body.
+    assert!(titles(&d).is_empty());
+    assert!(titles(&d).is_empty());
+    dir.put("kenya.txt", &release("Families Return Home After Floods", "Nairobi", "More than 1,600 displaced people went back to their farms this week with transport from the agency."));
+    d.wait_until("new file", || d.ids().len() == 3);
+    assert_eq!(titles(&d), ["Families Return Home After Floods"]);
+}
+
+#[test]
 fn conditional_requests_and_compression() {
     let dir = Dir::new("conditional");
     two_releases(&dir);

@@ -2,6 +2,8 @@
 //! snapshot, answer through [`super::caching`]. No handler takes a lock that
 //! ingest holds; each loads the current [`Published`] once.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -55,15 +57,20 @@ pub async fn feed(
     let body = match published.feed(region, format) {
         Some(body) if default_query => body,
         _ => {
+            let cache_control = published.cache_control.clone();
+            let target = format!("{name}?{}", uri.query().unwrap_or(""));
+            if let Some(body) = published.queried.get(&target) {
+                return Ok(respond(&body, &headers, &cache_control));
+            }
             let self_url = match uri.query() {
                 Some(q) => format!("{}?{q}", publish::feed_url(config, region, format)),
                 None => publish::feed_url(config, region, format),
             };
-            let cache_control = published.cache_control.clone();
+            let rendering = published.clone();
             let body = tokio::task::spawn_blocking(move || {
                 publish::render_feed(
-                    &published.config,
-                    &published.snapshot,
+                    &rendering.config,
+                    &rendering.snapshot,
                     &query,
                     format,
                     &self_url,
@@ -71,6 +78,8 @@ pub async fn feed(
             })
             .await
             .map_err(|_| HttpError::Unavailable("rendering failed".into()))?;
+            let body = Arc::new(body);
+            published.queried.put(target, body.clone());
             return Ok(respond(&body, &headers, &cache_control));
         }
     };
