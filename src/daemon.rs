@@ -455,8 +455,8 @@ impl IngestWorker {
     /// Makes sure every folder is watched; see [`Self::watch_failed`].
     fn ensure_watched(&mut self) {
         match self.watcher.ensure(self.ingest.roots()) {
-            Ok(added) => {
-                if added && self.recheck_roots.is_none() {
+            Ok(again) => {
+                if again && self.recheck_roots.is_none() {
                     self.recheck_roots = Some(Instant::now() + ROOT_RECHECK);
                 }
             }

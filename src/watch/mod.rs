@@ -78,6 +78,8 @@ pub enum WatchError {
 pub struct Watcher {
     inner: notify::RecommendedWatcher,
     watched: Vec<(PathBuf, Option<(u64, u64)>)>,
+    /// Every root that has had a watch.
+    ever_watched: std::collections::HashSet<PathBuf>,
     /// Set by the callback when a signal could not be queued.
     pub overflowed: Arc<AtomicBool>,
     /// The roots, as the callback sees them: the parents' watches report
@@ -145,6 +147,7 @@ impl Watcher {
         Ok(Watcher {
             inner,
             watched: Vec::new(),
+            ever_watched: std::collections::HashSet::new(),
             overflowed,
             folders,
         })
@@ -153,7 +156,8 @@ impl Watcher {
     /// Makes sure every existing root is watched recursively, re-adding the
     /// watch of a root that was removed and created again, and watches each
     /// root's parent so that its removal and return are seen. Returns true
-    /// when a root's watch was (re)added, which calls for a walk of it.
+    /// when a root watched before was watched again: notify can still lose
+    /// that watch ([`Watcher::rewatch`]). A root's first watch cannot.
     pub fn ensure(&mut self, roots: &Roots) -> Result<bool, WatchError> {
         self.folders
             .store(Arc::new(roots.folders().map(Path::to_owned).collect()));
@@ -178,7 +182,8 @@ impl Watcher {
                 self.inner
                     .watch(root, RecursiveMode::Recursive)
                     .map_err(|e| watch_error(root, e))?;
-                added = true;
+                let first = self.ever_watched.insert(root.to_owned());
+                added |= !first;
             }
             self.watched.push((root.to_owned(), identity));
         }
