@@ -99,6 +99,7 @@ pub async fn run(
         heartbeat: heartbeat.clone(),
         started: Instant::now(),
         websub: crate::websub::Pinger::start().ok(),
+        warmer: Warmer::start(published.clone()).ok(),
         recheck_roots: None,
         writing: HashSet::new(),
         early: Vec::new(),
@@ -225,6 +226,8 @@ struct IngestWorker {
     heartbeat: Arc<AtomicU64>,
     started: Instant,
     websub: Option<crate::websub::Pinger>,
+    /// Renders each new publication's bodies; without it requests do.
+    warmer: Option<Warmer>,
     /// When a root was watched again, a second look is due at this time.
     recheck_roots: Option<Instant>,
     /// Files written to since their last close event.
@@ -251,6 +254,10 @@ struct Polling {
 /// How long the ingest waits for more signals before acting: long enough to
 /// batch a burst, short enough to keep file-to-feed in milliseconds.
 const SETTLE: Duration = Duration::from_millis(2);
+/// How long a lull in signals ends that wait early: a lone new file need
+/// not wait out [`SETTLE`], while a burst keeps the signals coming closer
+/// together than this.
+const LULL: Duration = Duration::from_micros(300);
 /// How long after a root is watched again it is watched (and walked) once more.
 const ROOT_RECHECK: Duration = Duration::from_secs(1);
 /// How long the first scan waits for files still being written.
@@ -407,7 +414,7 @@ impl IngestWorker {
         let deadline = Instant::now() + SETTLE;
         while let Ok(signal) = self
             .signals
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()).min(LULL))
         {
             take(signal);
         }
@@ -631,11 +638,49 @@ impl IngestWorker {
         if let (Some(pinger), Some(hub)) = (&self.websub, &config.websub_hub) {
             pinger.ping(hub, published.changed_feeds(&before));
         }
-        match self.signals.try_recv() {
-            Ok(signal) => self.early.push(signal),
-            Err(_) if self.early.is_empty() => published.warm(),
-            Err(_) => {}
+        if let Some(warmer) = &self.warmer {
+            warmer.wake();
         }
+    }
+}
+
+/// Renders the newest publication's bodies ahead of requests, on a thread
+/// of its own at the lowest CPU priority: the ingest goes straight on to
+/// the next batch, and a reader's request (which renders what is still
+/// cold by itself) never waits behind it for a core.
+struct Warmer {
+    wake: std::sync::mpsc::SyncSender<()>,
+}
+
+impl Warmer {
+    fn start(published: Arc<ArcSwap<Published>>) -> std::io::Result<Warmer> {
+        let (wake, woken) = sync_channel::<()>(1);
+        std::thread::Builder::new()
+            .name("warm".into())
+            .spawn(move || {
+                lowest_priority();
+                // A burst wakes it many times; each wake warms the newest.
+                while woken.recv().is_ok() {
+                    published.load().warm();
+                }
+            })?;
+        Ok(Warmer { wake })
+    }
+
+    /// Asks for the newest publication to be warmed; a wake already
+    /// pending covers it.
+    fn wake(&self) {
+        let _ = self.wake.try_send(());
+    }
+}
+
+/// Gives the calling thread the lowest CPU priority (nice 19).
+fn lowest_priority() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: setpriority only sets a nice value; with `who` 0 Linux sets
+    // the calling thread's own (each thread has one).
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
     }
 }
 

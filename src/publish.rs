@@ -316,68 +316,72 @@ impl Published {
         Some(
             cached
                 .body
-                .get_or_init(|| {
-                    let query = default_query(&self.config, region);
-                    let url = feed_url(&self.config, region, format);
-                    Arc::new(render_feed(
-                        &self.config,
-                        &self.snapshot,
-                        &query,
-                        format,
-                        &url,
-                    ))
-                })
+                .get_or_init(|| self.render_unqueried(region, format))
                 .clone(),
         )
     }
 
+    fn render_unqueried(&self, region: &str, format: FeedFormat) -> Arc<Body> {
+        let query = default_query(&self.config, region);
+        let url = feed_url(&self.config, region, format);
+        Arc::new(render_feed(
+            &self.config,
+            &self.snapshot,
+            &query,
+            format,
+            &url,
+        ))
+    }
+
     /// `/feeds.opml`.
     pub fn opml(&self) -> Arc<Body> {
-        self.opml
-            .get_or_init(|| {
-                Arc::new(Body::new(
-                    "text/x-opml; charset=utf-8",
-                    feeds::render_opml(&self.config, &self.snapshot),
-                    self.snapshot.newest(None),
-                ))
-            })
-            .clone()
+        self.opml.get_or_init(|| self.render_opml()).clone()
+    }
+
+    fn render_opml(&self) -> Arc<Body> {
+        Arc::new(Body::new(
+            "text/x-opml; charset=utf-8",
+            feeds::render_opml(&self.config, &self.snapshot),
+            self.snapshot.newest(None),
+        ))
     }
 
     /// `/`.
     pub fn index(&self) -> Arc<Body> {
-        self.index
-            .get_or_init(|| {
-                Arc::new(Body::new(
-                    "text/html; charset=utf-8",
-                    feeds::render_index(&self.config, &self.snapshot).into_bytes(),
-                    self.snapshot.newest(None),
-                ))
-            })
-            .clone()
+        self.index.get_or_init(|| self.render_index()).clone()
+    }
+
+    fn render_index(&self) -> Arc<Body> {
+        Arc::new(Body::new(
+            "text/html; charset=utf-8",
+            feeds::render_index(&self.config, &self.snapshot).into_bytes(),
+            self.snapshot.newest(None),
+        ))
     }
 
     /// `/regions.json`.
     pub fn regions(&self) -> Arc<Body> {
-        self.regions
-            .get_or_init(|| {
-                Arc::new(Body::new(
-                    "application/json",
-                    feeds::render_regions_json(&self.config, &self.snapshot),
-                    self.snapshot.newest(None),
-                ))
-            })
-            .clone()
+        self.regions.get_or_init(|| self.render_regions()).clone()
     }
 
-    /// Renders every body not rendered yet.
+    fn render_regions(&self) -> Arc<Body> {
+        Arc::new(Body::new(
+            "application/json",
+            feeds::render_regions_json(&self.config, &self.snapshot),
+            self.snapshot.newest(None),
+        ))
+    }
+
+    /// Renders every body not rendered yet, each outside its cell ([`fill`]).
     pub fn warm(&self) {
         for (region, formats) in &self.feeds {
-            for (format, _) in formats {
-                let _ = self.feed(region, *format);
+            for (format, cached) in formats {
+                fill(&cached.body, || self.render_unqueried(region, *format));
             }
         }
-        let _ = (self.index(), self.opml(), self.regions());
+        fill(&self.index, || self.render_index());
+        fill(&self.opml, || self.render_opml());
+        fill(&self.regions, || self.render_regions());
     }
 
     fn cached(&self, region: &str, format: FeedFormat) -> Option<&Cached> {
@@ -386,6 +390,15 @@ impl Published {
             .iter()
             .find(|(f, _)| *f == format)
             .map(|(_, c)| c)
+    }
+}
+
+/// Renders a body the cell does not hold yet, outside the cell: a request
+/// for it meanwhile renders it too rather than wait for a warmer that may
+/// run at a low priority.
+fn fill(cell: &OnceLock<Arc<Body>>, render: impl FnOnce() -> Arc<Body>) {
+    if cell.get().is_none() {
+        let _ = cell.set(render());
     }
 }
 
@@ -426,6 +439,26 @@ pub fn feed_url(config: &Config, region: &str, format: FeedFormat) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warming_fills_every_cold_body_and_keeps_those_already_rendered() {
+        let config = Arc::new(Config::builtin().expect("built-in configuration"));
+        let bodies = Arc::new(crate::store::Bodies::in_memory());
+        let snapshot = Arc::new(Snapshot::new(0, crate::snapshot::Index::default(), bodies));
+        let published = Published::render(config, snapshot);
+        let early = published.feed("all", FeedFormat::Atom).expect("all.atom");
+        published.warm();
+        let after = published.feed("all", FeedFormat::Atom).expect("all.atom");
+        assert!(Arc::ptr_eq(&early, &after), "a rendered body is kept");
+        for formats in published.feeds.values() {
+            for (format, cached) in formats {
+                assert!(cached.body.get().is_some(), "{format:?} warmed");
+            }
+        }
+        assert!(published.index.get().is_some());
+        assert!(published.opml.get().is_some());
+        assert!(published.regions.get().is_some());
+    }
 
     #[test]
     fn the_query_cache_keeps_the_recently_used_within_its_budget() {
