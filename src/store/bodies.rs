@@ -14,10 +14,11 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use super::{StoreError, schema};
 use crate::model::{Entry, Head};
 
-/// How many records the cache holds: every default feed's entries several
-/// times over. At 4,096 the cache alone kept a 100,000-release cold start
-/// above 300 MB of peak memory (about 10 MB less per 1,000 records).
-const CAPACITY: usize = 2048;
+/// How many records the cache holds: every default feed's entries twice
+/// over (ten feeds of 50, most of `all`'s shared with its region's). Each
+/// 1,000 records cost a 100,000-release cold start about 10 MB of peak
+/// memory (295 MB at 2,048, 283 MB at 1,024).
+const CAPACITY: usize = 1024;
 
 /// How many idle read connections are kept.
 const IDLE_CONNECTIONS: usize = 4;
