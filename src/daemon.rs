@@ -256,7 +256,8 @@ struct Polling {
 const SETTLE: Duration = Duration::from_millis(2);
 /// How long a lull in signals ends that wait early: a lone new file need
 /// not wait out [`SETTLE`], while a burst keeps the signals coming closer
-/// together than this.
+/// together than this. A batch holding a removal waits it out, since the
+/// removal may be half of a move whose other half is still on its way.
 const LULL: Duration = Duration::from_micros(300);
 /// How long after a root is watched again it is watched (and walked) once more.
 const ROOT_RECHECK: Duration = Duration::from_secs(1);
@@ -399,6 +400,14 @@ impl IngestWorker {
                 batch.rescan = true;
             }
         };
+        // Whether the batch holds a removal (see [`LULL`]).
+        let removal = std::cell::Cell::new(false);
+        let mut take = |signal: Signal| {
+            if matches!(signal, Signal::Removed(_)) {
+                removal.set(true);
+            }
+            take(signal);
+        };
         let early = std::mem::take(&mut self.early);
         if early.is_empty() {
             match self.signals.recv_timeout(TICK) {
@@ -412,11 +421,13 @@ impl IngestWorker {
         }
         early.into_iter().for_each(&mut take);
         let deadline = Instant::now() + SETTLE;
-        while let Ok(signal) = self
-            .signals
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()).min(LULL))
-        {
-            take(signal);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let wait = if removal.get() { left } else { left.min(LULL) };
+            match self.signals.recv_timeout(wait) {
+                Ok(signal) => take(signal),
+                Err(_) => break,
+            }
         }
         batch
     }
@@ -616,9 +627,8 @@ impl IngestWorker {
         }
     }
 
-    /// Publishes the ingest's releases; when no other change is waiting,
-    /// renders the bodies right away (after the swap, so nobody waits for
-    /// it), or the first request for each does.
+    /// Publishes the ingest's releases, and has the warmer render their
+    /// bodies (the first request for one still cold renders it).
     fn publish(&mut self) {
         let before = self.published.load_full();
         let version = before.snapshot.version + 1;
@@ -645,9 +655,11 @@ impl IngestWorker {
 }
 
 /// Renders the newest publication's bodies ahead of requests, on a thread
-/// of its own at the lowest CPU priority: the ingest goes straight on to
-/// the next batch, and a reader's request (which renders what is still
-/// cold by itself) never waits behind it for a core.
+/// of its own at a low CPU priority: the ingest goes straight on to the
+/// next batch, and a reader's request (which renders what is still cold by
+/// itself) seldom waits behind it for a core. Not the lowest: it takes the
+/// body cache's lock now and then, and must not be kept off the CPU while
+/// it holds it.
 struct Warmer {
     wake: std::sync::mpsc::SyncSender<()>,
 }
@@ -658,10 +670,12 @@ impl Warmer {
         std::thread::Builder::new()
             .name("warm".into())
             .spawn(move || {
-                lowest_priority();
-                // A burst wakes it many times; each wake warms the newest.
+                lower_priority();
+                // A burst wakes it many times; each wake warms the newest,
+                // and gives up on it once a newer one is out.
                 while woken.recv().is_ok() {
-                    published.load().warm();
+                    let newest = published.load_full();
+                    newest.warm_while(|| Arc::ptr_eq(&newest, &published.load()));
                 }
             })?;
         Ok(Warmer { wake })
@@ -674,13 +688,14 @@ impl Warmer {
     }
 }
 
-/// Gives the calling thread the lowest CPU priority (nice 19).
-fn lowest_priority() {
+/// Lowers the calling thread's CPU priority (nice 10: about a tenth of a
+/// core's share against a thread at 0).
+fn lower_priority() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: setpriority only sets a nice value; with `who` 0 Linux sets
     // the calling thread's own (each thread has one).
     unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
     }
 }
 

@@ -1047,7 +1047,7 @@ impl Ingest {
             // A panic is caught file by file, so a thread always finishes.
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_default())
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
                 .collect()
         });
         let mut changes = Vec::with_capacity(pending.len());
@@ -1199,9 +1199,6 @@ impl Shared<'_> {
         };
         match normalize::normalize(&source, rules, self.learned) {
             Ok(mut release) => {
-                if read.moved_from.is_none() {
-                    report.normalized += 1;
-                }
                 let previous_key = read.moved_from.as_deref().unwrap_or(&read.found.key);
                 let previous = match self.known.get(previous_key) {
                     Some(Known::Release(s)) if !read.fresh => Some(s.clone()),
@@ -1224,6 +1221,9 @@ impl Shared<'_> {
                         return self.refuse(&read.found, read.file.fingerprint.clone(), &reason);
                     }
                 };
+                if read.moved_from.is_none() {
+                    report.normalized += 1;
+                }
                 let now = (self.clock)();
                 let published = release
                     .published

@@ -31,13 +31,18 @@ fn main() -> ExitCode {
 /// per core, and memory freed into one arena is not reused by another. The
 /// scan's short-lived reading and normalizing threads allocate what the
 /// ingest frees, so every new arena added to the peak (about 15 MB more at
-/// 20,000 releases). Two arenas keep the threads from contending on one.
+/// 20,000 releases). One arena per core (at least two) keeps the threads
+/// from contending on one. `MALLOC_ARENA_MAX`, when set, wins.
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets a malloc parameter; it is called before any
-    // other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let arenas = libc::c_int::try_from(cores.clamp(2, 8)).unwrap_or(2);
+        // SAFETY: mallopt only sets a malloc parameter; it is called before
+        // any other thread exists.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, arenas);
+        }
     }
 }
 

@@ -186,6 +186,9 @@ pub struct Published {
 /// How many bytes (uncompressed) of queried feeds one snapshot keeps: a
 /// few of the largest (`limit=500`, about 2.5 MB) and many small ones.
 pub const QUERY_CACHE_BYTES: usize = 16 << 20;
+/// How many queried feeds one snapshot keeps at most: parameters that
+/// change nothing (`?_=123`) still make targets of their own.
+pub const QUERY_CACHE_ENTRIES: usize = 256;
 
 /// Bodies of queried feeds (`?limit=`, `?since=`, `?country=`), by request
 /// target, least recently used first. It belongs to one snapshot, so it is
@@ -194,25 +197,40 @@ pub const QUERY_CACHE_BYTES: usize = 16 << 20;
 #[derive(Debug)]
 pub struct QueryCache {
     budget: usize,
-    kept: Mutex<VecDeque<(String, Arc<Body>)>>,
+    most: usize,
+    kept: Mutex<Kept>,
+}
+
+/// The bodies, least recently used first, and their total size.
+#[derive(Debug, Default)]
+struct Kept {
+    bodies: VecDeque<(String, Arc<Body>)>,
+    bytes: usize,
 }
 
 impl QueryCache {
-    /// An empty cache holding at most `budget` uncompressed bytes.
-    pub fn new(budget: usize) -> QueryCache {
+    /// An empty cache holding at most `budget` uncompressed bytes in at
+    /// most `most` bodies.
+    pub fn new(budget: usize, most: usize) -> QueryCache {
         QueryCache {
             budget,
-            kept: Mutex::new(VecDeque::new()),
+            most,
+            kept: Mutex::new(Kept::default()),
         }
+    }
+
+    fn kept(&self) -> std::sync::MutexGuard<'_, Kept> {
+        // Plain values: a panic elsewhere cannot leave them torn.
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The body rendered for `target`, if kept; it becomes the most recent.
     pub fn get(&self, target: &str) -> Option<Arc<Body>> {
-        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        let at = kept.iter().position(|(t, _)| t == target)?;
-        let hit = kept.remove(at)?;
+        let mut kept = self.kept();
+        let at = kept.bodies.iter().position(|(t, _)| t == target)?;
+        let hit = kept.bodies.remove(at)?;
         let body = hit.1.clone();
-        kept.push_back(hit);
+        kept.bodies.push_back(hit);
         Some(body)
     }
 
@@ -222,15 +240,19 @@ impl QueryCache {
         if body.len() > self.budget {
             return;
         }
-        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        kept.retain(|(t, _)| *t != target);
-        kept.push_back((target, body));
-        let mut total: usize = kept.iter().map(|(_, b)| b.len()).sum();
-        while total > self.budget {
-            let Some((_, dropped)) = kept.pop_front() else {
+        let mut kept = self.kept();
+        if let Some(at) = kept.bodies.iter().position(|(t, _)| *t == target)
+            && let Some((_, old)) = kept.bodies.remove(at)
+        {
+            kept.bytes -= old.len();
+        }
+        kept.bytes += body.len();
+        kept.bodies.push_back((target, body));
+        while kept.bytes > self.budget || kept.bodies.len() > self.most {
+            let Some((_, dropped)) = kept.bodies.pop_front() else {
                 break;
             };
-            total -= dropped.len();
+            kept.bytes -= dropped.len();
         }
     }
 }
@@ -287,7 +309,7 @@ impl Published {
             opml: OnceLock::new(),
             index: OnceLock::new(),
             regions: OnceLock::new(),
-            queried: QueryCache::new(QUERY_CACHE_BYTES),
+            queried: QueryCache::new(QUERY_CACHE_BYTES, QUERY_CACHE_ENTRIES),
         }
     }
 
@@ -374,14 +396,25 @@ impl Published {
 
     /// Renders every body not rendered yet, each outside its cell ([`fill`]).
     pub fn warm(&self) {
+        self.warm_while(|| true);
+    }
+
+    /// [`Published::warm`], stopping between two bodies once `current`
+    /// says this publication has been replaced.
+    pub fn warm_while(&self, current: impl Fn() -> bool) {
         for (region, formats) in &self.feeds {
             for (format, cached) in formats {
+                if !current() {
+                    return;
+                }
                 fill(&cached.body, || self.render_unqueried(region, *format));
             }
         }
-        fill(&self.index, || self.render_index());
-        fill(&self.opml, || self.render_opml());
-        fill(&self.regions, || self.render_regions());
+        if current() {
+            fill(&self.index, || self.render_index());
+            fill(&self.opml, || self.render_opml());
+            fill(&self.regions, || self.render_regions());
+        }
     }
 
     fn cached(&self, region: &str, format: FeedFormat) -> Option<&Cached> {
@@ -425,10 +458,26 @@ pub fn render_feed(
     format: FeedFormat,
     self_url: &str,
 ) -> Body {
-    let entries = query.entries(snapshot);
+    render_feed_checked(config, snapshot, query, format, self_url).0
+}
+
+/// [`render_feed`], and whether it shows every release selected: a record
+/// that could not be read is left out (and logged), and such a body is
+/// served but not kept.
+pub fn render_feed_checked(
+    config: &Config,
+    snapshot: &Snapshot,
+    query: &FeedQuery,
+    format: FeedFormat,
+    self_url: &str,
+) -> (Body, bool) {
+    let heads = query.select(snapshot);
+    let entries = snapshot.load(&heads);
+    let complete = entries.len() == heads.len();
     let entries: Vec<&Entry> = entries.iter().map(|e| &**e).collect();
     let bytes = feeds::render_feed(config, query, format, &entries, self_url);
-    Body::new(format.content_type(), bytes, feeds::last_updated(&entries))
+    let body = Body::new(format.content_type(), bytes, feeds::last_updated(&entries));
+    (body, complete)
 }
 
 /// The absolute URL of an unqueried feed.
@@ -463,7 +512,7 @@ mod tests {
     #[test]
     fn the_query_cache_keeps_the_recently_used_within_its_budget() {
         let body = |n: usize| Arc::new(Body::new("text/plain", vec![b'x'; n], None));
-        let cache = QueryCache::new(100);
+        let cache = QueryCache::new(100, 3);
         cache.put("a".into(), body(40));
         cache.put("b".into(), body(40));
         assert!(cache.get("a").is_some(), "a is now the most recent");
@@ -475,6 +524,10 @@ mod tests {
         assert!(cache.get("huge").is_none(), "larger than the budget");
         cache.put("a".into(), body(10));
         assert_eq!(cache.get("a").map(|b| b.len()), Some(10), "replaced");
+        cache.put("d".into(), body(1));
+        cache.put("e".into(), body(1));
+        assert!(cache.get("c").is_none(), "no more than three bodies");
+        assert!(cache.get("a").is_some() && cache.get("e").is_some());
     }
 
     #[test]

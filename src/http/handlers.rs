@@ -67,8 +67,8 @@ pub async fn feed(
                 None => publish::feed_url(config, region, format),
             };
             let rendering = published.clone();
-            let body = tokio::task::spawn_blocking(move || {
-                publish::render_feed(
+            let (body, complete) = tokio::task::spawn_blocking(move || {
+                publish::render_feed_checked(
                     &rendering.config,
                     &rendering.snapshot,
                     &query,
@@ -79,7 +79,9 @@ pub async fn feed(
             .await
             .map_err(|_| HttpError::Unavailable("rendering failed".into()))?;
             let body = Arc::new(body);
-            published.queried.put(target, body.clone());
+            if complete {
+                published.queried.put(target, body.clone());
+            }
             return Ok(respond(&body, &headers, &cache_control));
         }
     };

@@ -173,6 +173,14 @@ fn upsert(tx: &Transaction<'_>, stored: &Stored) -> Result<(), StoreError> {
             detail: format!("file key {} differs from entry key {}", file.key, entry.key),
         });
     }
+    // The columns come from the release, the record from its encoding: a
+    // record out of step would fail the next load (its id is checked).
+    debug_assert_eq!(
+        serde_json::to_string(&entry.release).ok().as_deref(),
+        Some(stored.record.as_str()),
+        "the record of {} is not its release's encoding",
+        file.key
+    );
     let id = &entry.release.id;
     // Not INSERT OR REPLACE: that would silently delete a row whose id clashes.
     let inserted = tx
@@ -609,6 +617,7 @@ mod tests {
         let mut clash = sample("b.md", "B");
         std::sync::Arc::make_mut(&mut clash.entry).release.id =
             sample("a.md", "A").entry.release.id.clone();
+        clash.record = crate::store::encode(&clash.entry.release)?.record;
         let batch = [Change::Upsert(sample("a.md", "A")), Change::Upsert(clash)];
         let err = store.apply(&batch).expect_err("duplicate id");
         assert!(matches!(&err, StoreError::DuplicateId { holder, .. } if holder == "a.md"));
