@@ -10,6 +10,9 @@
 #   2. queries at N releases: `since`, `country` and `limit` feed queries,
 #      p50/p99 with one sequential keep-alive client (per URL too) and with
 #      wrk (2 threads, 16 connections, a Lua script cycling through the URLs);
+#      the same wrk load on nginx serving the very bytes of those URLs as
+#      static files (sendfile, open_file_cache), when nginx is installed:
+#      the floor two cores set for 16 clients pulling bodies of up to 2.5 MB;
 #   3. serving cost vs store size: req/s of /feeds/all.atom (plain) with
 #      wrk -t2 -c64 on a daemon holding 1,000 releases and on the N one;
 #   4. burst: M new files (default 10,000) written to a staging folder on the
@@ -102,6 +105,7 @@ WARNINGS=0
 TMP=""
 PF_PID=""        # the daemon on N files
 SMALL_PID=""     # the daemon on the small store
+NGINX_CONF=""    # nginx serving query bodies, stopped with this config
 POLICY_RC_CREATED=""
 stop_pid() { # pid [seconds]: TERM, wait, then KILL
     local pid="$1" wait_s="${2:-10}"
@@ -128,6 +132,7 @@ cleanup() {
     stop_pid "$FG_PID" 5
     stop_pid "$SMALL_PID" 5
     stop_pid "$PF_PID" 5
+    [[ -n "$NGINX_CONF" ]] && nginx -c "$NGINX_CONF" -s stop >/dev/null 2>&1
     [[ -n "$POLICY_RC_CREATED" ]] && rm -f /usr/sbin/policy-rc.d
     if [[ -n "$TMP" && -d "$TMP" ]]; then
         if [[ -n "$KEEP" ]]; then log "kept $TMP"; else rm -rf "$TMP"; fi
@@ -362,6 +367,57 @@ for cat in since country limit; do
     [[ -z "$rps" ]] && { warn "wrk $cat printed no figures:"; sed 's/^/    /' "$OUT/wrk.$cat"; }
     sleep 1
 done
+if command -v nginx >/dev/null; then
+    log "[2] the same wrk load on nginx, serving each URL's bytes (as pressfeed sent them) as a static file"
+    NG="$TMP/nginx-queries"
+    mkdir -p "$NG/root/q"
+    # nginx workers started by root run as nobody: they must reach the files.
+    chmod 755 "$TMP" "$NG" "$NG/root" "$NG/root/q"
+    NG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    for cat in since country limit; do
+        : >"$NG/$cat.txt"
+        i=0
+        while read -r path; do
+            [[ -n "$path" ]] || continue
+            ext="${path%%\?*}"; ext="${ext##*.}"
+            curl -s -o "$NG/root/q/$cat-$i.$ext" "$PF_URL$path"
+            echo "/q/$cat-$i.$ext" >>"$NG/$cat.txt"
+            i=$((i + 1))
+        done <"$OUT/q/$cat.txt"
+    done
+    cat >"$NG/nginx.conf" <<NGINX
+worker_processes 2;
+pid $NG/nginx.pid;
+error_log $NG/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
+    open_file_cache max=100 inactive=60s;
+    types { application/atom+xml atom; application/rss+xml rss; application/json json; }
+    server { listen 127.0.0.1:$NG_PORT; root $NG/root; etag on; }
+}
+NGINX
+    if nginx -c "$NG/nginx.conf" 2>"$NG/start.err"; then
+        NGINX_CONF="$NG/nginx.conf"
+        sleep 0.5
+        for cat in since country limit; do
+            SCALE_PATHS="$NG/$cat.txt" wrk_run "$OUT/nginx.$cat" -t2 -c16 -d"${DURATION}s" --timeout 10s --latency \
+                -s "$BENCHES/scale-paths.lua" "http://127.0.0.1:$NG_PORT"
+            read -r rps p50 p99 non <<<"$(wrk_figures "$OUT/nginx.$cat")"
+            R[nginx_${cat}_p50]="$p50"; R[nginx_${cat}_p99]="$p99"
+            read -r pf_rps _ <<<"$(wrk_figures "$OUT/wrk.$cat")"
+            log "  $(printf '%-8s' "$cat") nginx ${rps:-?} req/s, p50 $p50 ms, p99 $p99 ms${non:+, $non non-2xx/3xx} (pressfeed above: ${pf_rps:-?} req/s)"
+            [[ -n "$non" ]] && { warn "nginx $cat: $non non-2xx/3xx responses"; unset "R[nginx_${cat}_p99]"; }
+            sleep 1
+        done
+        nginx -c "$NGINX_CONF" -s stop >/dev/null 2>&1
+        NGINX_CONF=""
+    else
+        warn "nginx did not start: $(head -1 "$NG/start.err")"
+    fi
+else
+    log "[2] nginx is not installed: no comparison of the query loads"
+fi
 
 # ---------------------------------------------------------------- 3. serving
 log ""
@@ -520,6 +576,7 @@ row "burst: ${R[burst_expected]:-?} releases after it" "$b_ok" "exact" "$([[ "${
 for cat in since country limit; do
     row "query p50 / p99, $cat, sequential client" "${R[seq_${cat}_p50]:-?} / ${R[seq_${cat}_p99]:-?} ms" "p99 <= 5 ms" "$(verdict "${R[seq_${cat}_p99]:-}" '<=' 5)" "$(pct "${R[seq_${cat}_other]:-}")"
     row "query p50 / p99, $cat, wrk -t2 -c16" "${R[wrk_${cat}_p50]:-?} / ${R[wrk_${cat}_p99]:-?} ms" "p99 <= 5 ms" "$(verdict "${R[wrk_${cat}_p99]:-}" '<=' 5)" "$(pct "${R[wrk_${cat}_other]:-}")"
+    [[ -n "${R[nginx_${cat}_p99]:-}" ]] && row "  the same bytes from nginx, wrk -t2 -c16" "${R[nginx_${cat}_p50]} / ${R[nginx_${cat}_p99]} ms" "(reference)" "-" ""
 done
 row "/feeds/all.atom req/s, $SMALL_FILES vs ${count:-$FILES} releases" "${R[rps_small]} vs ${R[rps_big]} (x${R[rps_ratio]})" "about equal" "-" "$(pct "${R[rps_other]:-}")"
 row "render $RENDER_FILES: pressfeed cold / warm" "${R[render_cold]:-?} / ${R[render_warm]:-?} s" "" "" "$(pct "${R[render_cold_other]:-}") / $(pct "${R[render_warm_other]:-}")"
