@@ -50,25 +50,24 @@ fn load(f: &Found) -> Loaded {
 }
 
 /// `work` applied to every item, the items split between [`threads`] when
-/// there are enough of them to pay for the threads. The work must be pure;
-/// a part whose thread panicked is done again on this one.
-fn on_every_core<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+/// there are enough of them to pay for the threads. The work may change
+/// its item (let go of what it no longer needs) but nothing else; it must
+/// not panic, and a panic is passed on.
+fn on_every_core<T: Send, R: Send>(items: &mut [T], work: impl Fn(&mut T) -> R + Sync) -> Vec<R> {
     let threads = threads();
     if threads == 1 || items.len() < PARALLEL_FROM {
-        return items.iter().map(&work).collect();
+        return items.iter_mut().map(&work).collect();
     }
     let chunk = items.len().div_ceil(threads);
     let work = &work;
-    let part_of = move |part: &[T]| part.iter().map(work).collect::<Vec<R>>();
     std::thread::scope(|scope| {
         let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part_of(part)))
+            .chunks_mut(chunk)
+            .map(|part| scope.spawn(move || part.iter_mut().map(work).collect::<Vec<R>>()))
             .collect();
         handles
             .into_iter()
-            .zip(items.chunks(chunk))
-            .flat_map(|(h, part)| h.join().unwrap_or_else(|_| part_of(part)))
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     })
 }
@@ -584,7 +583,7 @@ impl Ingest {
                 .map(|text| (template::file_lines(&text), as_found)))
         };
         // Reading and hashing is pure: the files are split between threads.
-        let learned = on_every_core(&texts, |f| lines_of(f));
+        let learned = on_every_core(&mut texts, |f| lines_of(f));
         for (f, lines) in texts.iter().zip(learned) {
             if let Some((lines, as_found)) = lines? {
                 self.learned.add_lines(folder_of(&f.key), &lines);
@@ -741,8 +740,8 @@ impl Ingest {
             .into_iter()
             .map(|f| self.decide_unread(f, force))
             .collect();
-        let unread: Vec<&Found> = decided.iter().filter_map(|d| d.as_ref().err()).collect();
-        let mut loaded = on_every_core(&unread, |f| load(f)).into_iter();
+        let mut unread: Vec<&Found> = decided.iter().filter_map(|d| d.as_ref().err()).collect();
+        let mut loaded = on_every_core(&mut unread, |f| load(f)).into_iter();
         decided
             .into_iter()
             .map(|d| match d {
@@ -1019,43 +1018,19 @@ impl Ingest {
     /// all its files and all their records.
     fn normalize_all(&self, pending: &mut [Read], report: &mut Report) -> Vec<Change> {
         let shared = self.shared();
-        let shared = &shared;
-        let normalize_part = move |part: &mut [Read]| {
-            let mut report = Report::default();
-            let changes: Vec<Change> = part
-                .iter_mut()
-                .map(|read| {
-                    let change = shared.normalize_guarded(read, &mut report);
-                    read.bytes = Vec::new();
-                    change
-                })
-                .collect();
-            (changes, report)
-        };
-        let threads = threads();
-        if threads == 1 || pending.len() < PARALLEL_FROM {
-            let (changes, counted) = normalize_part(pending);
-            report.add(&counted);
-            return changes;
-        }
-        let chunk = pending.len().div_ceil(threads);
-        let parts: Vec<(Vec<Change>, Report)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = pending
-                .chunks_mut(chunk)
-                .map(|part| scope.spawn(move || normalize_part(part)))
-                .collect();
-            // A panic is caught file by file, so a thread always finishes.
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
+        // A panic is caught file by file, so no thread panics.
+        let done = on_every_core(pending, |read| {
+            let mut counted = Report::default();
+            let change = shared.normalize_guarded(read, &mut counted);
+            read.bytes = Vec::new();
+            (change, counted)
         });
-        let mut changes = Vec::with_capacity(pending.len());
-        for (done, counted) in parts {
-            changes.extend(done);
-            report.add(&counted);
-        }
-        changes
+        done.into_iter()
+            .map(|(change, counted)| {
+                report.add(&counted);
+                change
+            })
+            .collect()
     }
 
     /// Mirrors committed changes in memory.

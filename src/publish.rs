@@ -361,11 +361,8 @@ impl Published {
     }
 
     fn render_opml(&self) -> Arc<Body> {
-        Arc::new(Body::new(
-            "text/x-opml; charset=utf-8",
-            feeds::render_opml(&self.config, &self.snapshot),
-            self.snapshot.newest(None),
-        ))
+        let opml = feeds::render_opml(&self.config, &self.snapshot);
+        self.whole_store_body("text/x-opml; charset=utf-8", opml)
     }
 
     /// `/`.
@@ -374,11 +371,8 @@ impl Published {
     }
 
     fn render_index(&self) -> Arc<Body> {
-        Arc::new(Body::new(
-            "text/html; charset=utf-8",
-            feeds::render_index(&self.config, &self.snapshot).into_bytes(),
-            self.snapshot.newest(None),
-        ))
+        let index = feeds::render_index(&self.config, &self.snapshot).into_bytes();
+        self.whole_store_body("text/html; charset=utf-8", index)
     }
 
     /// `/regions.json`.
@@ -387,20 +381,18 @@ impl Published {
     }
 
     fn render_regions(&self) -> Arc<Body> {
-        Arc::new(Body::new(
-            "application/json",
-            feeds::render_regions_json(&self.config, &self.snapshot),
-            self.snapshot.newest(None),
-        ))
+        let regions = feeds::render_regions_json(&self.config, &self.snapshot);
+        self.whole_store_body("application/json", regions)
     }
 
-    /// Renders every body not rendered yet, each outside its cell ([`fill`]).
-    pub fn warm(&self) {
-        self.warm_while(|| true);
+    /// A body about every release, last modified with the newest of them.
+    fn whole_store_body(&self, content_type: &'static str, bytes: Vec<u8>) -> Arc<Body> {
+        Arc::new(Body::new(content_type, bytes, self.snapshot.newest(None)))
     }
 
-    /// [`Published::warm`], stopping between two bodies once `current`
-    /// says this publication has been replaced.
+    /// Renders every body not rendered yet, each outside its cell
+    /// ([`fill`]), stopping between two bodies once `current` says this
+    /// publication has been replaced.
     pub fn warm_while(&self, current: impl Fn() -> bool) {
         for (region, formats) in &self.feeds {
             for (format, cached) in formats {
@@ -496,7 +488,7 @@ mod tests {
         let snapshot = Arc::new(Snapshot::new(0, crate::snapshot::Index::default(), bodies));
         let published = Published::render(config, snapshot);
         let early = published.feed("all", FeedFormat::Atom).expect("all.atom");
-        published.warm();
+        published.warm_while(|| true);
         let after = published.feed("all", FeedFormat::Atom).expect("all.atom");
         assert!(Arc::ptr_eq(&early, &after), "a rendered body is kept");
         for formats in published.feeds.values() {
