@@ -40,7 +40,21 @@ pub fn collapse(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     // A separator is written only before a word that keeps a character.
     let mut pending_space = false;
-    for c in text.chars() {
+    let mut rest = text;
+    while !rest.is_empty() {
+        // Most text is plain ASCII and is copied in runs as long as can be.
+        let run = plain_prefix(rest);
+        if run > 0 {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push_str(&rest[..run]);
+            rest = &rest[run..];
+            continue;
+        }
+        let Some(c) = rest.chars().next() else { break };
+        rest = &rest[c.len_utf8()..];
         if c.is_whitespace() || c == '\u{A0}' {
             pending_space = !out.is_empty();
             continue;
@@ -59,6 +73,34 @@ pub fn collapse(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// The length of the longest start of `text` made of visible ASCII words
+/// with one space between them: what collapsing whitespace (and, but for
+/// case, keying a line) leaves as it is.
+pub(super) fn plain_prefix(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    // The whole text first, without branches so that it runs at the speed
+    // of vector compares: a paragraph usually passes.
+    let printable = bytes
+        .iter()
+        .fold(true, |all, &b| all & (b' '..=b'~').contains(&b));
+    if printable
+        && bytes.first() != Some(&b' ')
+        && bytes.last() != Some(&b' ')
+        && !text.contains("  ")
+    {
+        return bytes.len();
+    }
+    let mut end = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b.is_ascii_graphic() {
+            end = i + 1;
+        } else if !(b == b' ' && end == i && i > 0) {
+            break;
+        }
+    }
+    end
 }
 
 /// Cuts `text` to at most `max` characters at a word boundary, adding `…`.

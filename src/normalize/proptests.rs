@@ -94,3 +94,109 @@ proptest! {
         check(&bytes, Format::Html, config());
     }
 }
+
+/// The fast paths of the text helpers (runs of ASCII copied whole, bytes
+/// scanned 32 at a time) against the plain character-by-character forms
+/// they replaced: the same output for any text.
+mod fast_paths {
+    use proptest::prelude::*;
+
+    use super::super::{clean, decode, template};
+
+    fn key_by_chars(line: &str) -> String {
+        let mut key = String::new();
+        let mut space = false;
+        for c in line.chars() {
+            if c.is_whitespace() {
+                space = !key.is_empty();
+                continue;
+            }
+            if space {
+                key.push(' ');
+                space = false;
+            }
+            if c == '\u{2019}' {
+                key.push('\'');
+            } else {
+                key.extend(c.to_lowercase());
+            }
+        }
+        key
+    }
+
+    fn collapse_by_chars(text: &str) -> String {
+        let mut out = String::new();
+        let mut pending_space = false;
+        for c in text.chars() {
+            if c.is_whitespace() || c == '\u{A0}' {
+                pending_space = !out.is_empty();
+                continue;
+            }
+            let invisible = matches!(
+                c,
+                '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}'
+            );
+            if invisible || decode::is_xml_forbidden(c) {
+                continue;
+            }
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    fn clean_by_chars(text: &str) -> String {
+        let mut out = String::new();
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\r' => {
+                    if chars.peek() == Some(&'\n') {
+                        chars.next();
+                    }
+                    out.push('\n');
+                }
+                '\n' | '\t' => out.push(c),
+                '\u{2028}' | '\u{2029}' | '\u{85}' => out.push('\n'),
+                c if decode::is_xml_forbidden(c) => {}
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    /// Text that is mostly ASCII words, with the characters each helper
+    /// treats specially mixed in, long enough to cross 32-byte chunks.
+    fn texty() -> impl Strategy<Value = String> {
+        "([A-Za-z0-9.,'$-]{1,12}|[ \t\n\r\u{b}\u{c}\u{1}\u{1f}\u{7f}]|[\u{85}\u{a0}\u{ad}\u{200b}\u{2003}\u{2019}\u{2028}\u{2029}\u{feff}\u{fffe}\u{ffff}]|[ÉéİßΣ–“”€])*"
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn line_keys_match_the_character_loop(line in texty()) {
+            prop_assert_eq!(template::line_key(&line), key_by_chars(&line));
+        }
+
+        #[test]
+        fn collapse_matches_the_character_loop(text in texty()) {
+            prop_assert_eq!(clean::collapse(&text), collapse_by_chars(&text));
+        }
+
+        #[test]
+        fn clean_text_matches_the_character_loop(text in texty()) {
+            prop_assert_eq!(decode::clean_text(text.clone()), clean_by_chars(&text));
+        }
+
+        #[test]
+        fn the_helpers_agree_on_any_text(text in "\\PC{0,200}") {
+            prop_assert_eq!(template::line_key(&text), key_by_chars(&text));
+            prop_assert_eq!(clean::collapse(&text), collapse_by_chars(&text));
+            prop_assert_eq!(decode::clean_text(text.clone()), clean_by_chars(&text));
+        }
+    }
+}

@@ -56,7 +56,8 @@ fn is_label(paragraph: &str) -> bool {
 }
 
 fn is_lead(paragraph: &str, title_key: &str) -> bool {
-    let words = paragraph.split_whitespace().count();
+    // Only counts up to 15 matter, and paragraphs run to hundreds of words.
+    let words = paragraph.split_whitespace().take(15).count();
     let disqualified = words < FEWEST_LEAD_WORDS
         || (paragraph.ends_with(':') && words < 15)
         || is_standalone_dateline(paragraph)

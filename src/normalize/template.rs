@@ -19,13 +19,26 @@ pub fn line_key(line: &str) -> String {
 /// reuses.
 fn line_key_into(line: &str, key: &mut String) {
     key.clear();
-    if line.is_ascii() {
-        return ascii_line_key(line.as_bytes(), key);
-    }
-    // One pass: most characters are ASCII even in non-ASCII lines (a
-    // dateline's dash), so only the others take the Unicode tables.
+    // Most characters are ASCII even in non-ASCII lines (a dateline's
+    // dash): plain runs are copied whole and lowercased in place, and only
+    // the other characters take the Unicode tables.
     let mut space = false;
-    for c in line.chars() {
+    let mut rest = line;
+    while !rest.is_empty() {
+        let run = super::clean::plain_prefix(rest);
+        if run > 0 {
+            if space {
+                key.push(' ');
+                space = false;
+            }
+            let start = key.len();
+            key.push_str(&rest[..run]);
+            key[start..].make_ascii_lowercase();
+            rest = &rest[run..];
+            continue;
+        }
+        let Some(c) = rest.chars().next() else { break };
+        rest = &rest[c.len_utf8()..];
         if c.is_whitespace() {
             space = !key.is_empty();
             continue;
@@ -34,30 +47,11 @@ fn line_key_into(line: &str, key: &mut String) {
             key.push(' ');
             space = false;
         }
-        if c.is_ascii() {
-            key.push(c.to_ascii_lowercase());
-        } else if c == '\u{2019}' {
+        if c == '\u{2019}' {
             key.push('\'');
         } else {
             key.extend(c.to_lowercase());
         }
-    }
-}
-
-/// [`line_key`] of an ASCII line, byte by byte: most lines are.
-fn ascii_line_key(line: &[u8], key: &mut String) {
-    let mut space = false;
-    for &b in line {
-        // char::is_whitespace in ASCII: tab to carriage return, and space.
-        if matches!(b, b'\t'..=b'\r' | b' ') {
-            space = !key.is_empty();
-            continue;
-        }
-        if space {
-            key.push(' ');
-            space = false;
-        }
-        key.push(char::from(b.to_ascii_lowercase()));
     }
 }
 
