@@ -3,10 +3,10 @@
 //! forms). Loaded from data (`config/regions.toml` or the user's file),
 //! validated once, then used to find country mentions in text.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind, StartKind};
 use serde::Deserialize;
 
 /// The slug of the catch-all region for releases with no single focus.
@@ -172,6 +172,7 @@ pub struct Taxonomy {
     patterns: Vec<Pattern>,
     exact: HashMap<String, usize>,
     matcher: AhoCorasick,
+    openers: Option<Openers>,
     digest: u64,
 }
 
@@ -246,22 +247,101 @@ impl Taxonomy {
 
     /// Every country named in `text`, whole words only, longest name first.
     pub fn mentions(&self, text: &str) -> Vec<Mention> {
+        let Some(openers) = &self.openers else {
+            return self.mentions_anywhere(text);
+        };
+        // A name starts where a word starts, and only a few words open a
+        // name: the automaton runs from those alone, instead of over every
+        // byte of the text.
+        let mut found = Vec::new();
+        let mut word = String::new();
+        // Text before this lies in a name already found (or refused).
+        let mut resume = 0;
+        for (start, run) in words(text) {
+            if start < resume || run.len() > openers.longest {
+                continue;
+            }
+            word.clear();
+            word.push_str(run);
+            word.make_ascii_lowercase();
+            if !openers.words.contains(word.as_str()) {
+                continue;
+            }
+            let input = aho_corasick::Input::new(text)
+                .range(start..)
+                .anchored(aho_corasick::Anchored::Yes);
+            if let Some(m) = self.matcher.find(input) {
+                resume = m.end();
+                found.extend(self.mention(text, m));
+            }
+        }
+        found
+    }
+
+    /// [`Taxonomy::mentions`] by running the automaton over every byte: for
+    /// a taxonomy with a name that does not open with a letter or digit.
+    fn mentions_anywhere(&self, text: &str) -> Vec<Mention> {
         self.matcher
             .find_iter(text)
-            .filter_map(|m| {
-                let pattern = &self.patterns[m.pattern().as_usize()];
-                let found = &text[m.start()..m.end()];
-                (is_whole_word(text, m.start(), m.end()) && case_fits(pattern, found)).then_some(
-                    Mention {
-                        country: pattern.country,
-                        kind: pattern.kind,
-                        start: m.start(),
-                        end: m.end(),
-                    },
-                )
-            })
+            .filter_map(|m| self.mention(text, m))
             .collect()
     }
+
+    /// The mention a match of the automaton makes, if it is a whole word
+    /// written in a case its name allows.
+    fn mention(&self, text: &str, m: aho_corasick::Match) -> Option<Mention> {
+        let pattern = &self.patterns[m.pattern().as_usize()];
+        let found = &text[m.start()..m.end()];
+        (is_whole_word(text, m.start(), m.end()) && case_fits(pattern, found)).then_some(Mention {
+            country: pattern.country,
+            kind: pattern.kind,
+            start: m.start(),
+            end: m.end(),
+        })
+    }
+}
+
+/// The words a name can open with, which most words of a text are not.
+#[derive(Debug)]
+struct Openers {
+    /// The first word of every name, ASCII letters in lowercase, as the
+    /// automaton ignores their case (and only theirs).
+    words: HashSet<Box<str>>,
+    /// The longest of them, in bytes.
+    longest: usize,
+}
+
+impl Openers {
+    /// `None` when a name opens with something other than a word.
+    fn of<'a>(names: impl Iterator<Item = &'a str>) -> Option<Openers> {
+        let mut firsts: HashSet<Box<str>> = HashSet::new();
+        for name in names {
+            let (_, first) = words(name).next().filter(|(at, _)| *at == 0)?;
+            firsts.insert(first.to_ascii_lowercase().into_boxed_str());
+        }
+        let longest = firsts.iter().map(|w| w.len()).max().unwrap_or(0);
+        Some(Openers {
+            words: firsts,
+            longest,
+        })
+    }
+}
+
+/// The words of `text` (runs of letters and digits) with their offsets.
+fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        let (start, _) = chars.find(|(_, c)| c.is_alphanumeric())?;
+        let mut end = text.len();
+        while let Some(&(i, c)) = chars.peek() {
+            if !c.is_alphanumeric() {
+                end = i;
+                break;
+            }
+            chars.next();
+        }
+        Some((start, &text[start..end]))
+    })
 }
 
 fn build(raw: RawTaxonomy) -> Result<Taxonomy, String> {
@@ -348,14 +428,17 @@ fn build(raw: RawTaxonomy) -> Result<Taxonomy, String> {
     let matcher = AhoCorasickBuilder::new()
         .match_kind(MatchKind::LeftmostLongest)
         .ascii_case_insensitive(true)
+        .start_kind(StartKind::Both)
         .build(patterns.iter().map(|p| p.text.as_str()))
         .map_err(|e| format!("cannot build the name matcher: {e}"))?;
+    let openers = Openers::of(patterns.iter().map(|p| p.text.as_str()));
     Ok(Taxonomy {
         regions,
         countries,
         by_code,
         patterns,
         exact,
+        openers,
         matcher,
         digest: 0,
     })
@@ -513,5 +596,63 @@ aliases = ["US"]
         let t = small();
         assert_eq!(t.lookup_exact("LIMA"), t.country_index("pe"));
         assert_eq!(t.lookup_exact("Peruvian"), None);
+    }
+
+    /// Searching from the words that open a name finds what running the
+    /// automaton over every byte finds: every built-in name, in the
+    /// settings and cases that trip name matching up. (The one difference:
+    /// a name glued to the end of a word, never a mention itself, no
+    /// longer hides a whole name inside it; see the next test.)
+    #[test]
+    fn mentions_from_opening_words_equal_a_scan_of_every_byte() {
+        let t = Taxonomy::builtin().expect("built-in taxonomy");
+        assert!(t.openers.is_some(), "every built-in name opens with a word");
+        let fixed = [
+            "South Sudanese refugees reach Uganda, and Sudanese families Chad.",
+            "NIGER and Nigeria's north; Nigerien herders; niger",
+            "Côte d’Ivoire, CÔTE D'IVOIRE, côte d'ivoire and Guinea-Bissau",
+            "a US$ 5 million grant from Japan to Papua New Guinea's highlands",
+            "the Gambia – The Gambia; Somaliland; DRC, drc, UK-based",
+            "Kyiv’s people (Ukraine) and Lviv; 2024Kenya; Kenya2024; Kenya_",
+        ];
+        let names: Vec<String> = t
+            .patterns
+            .iter()
+            .map(|p| {
+                format!(
+                    "In {0}, {0}'s people and {0}n — {1} ({0}).",
+                    p.text,
+                    p.text.to_uppercase()
+                )
+            })
+            .collect();
+        for text in fixed
+            .iter()
+            .copied()
+            .chain(names.iter().map(String::as_str))
+        {
+            assert_eq!(t.mentions(text), t.mentions_anywhere(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_name_glued_to_a_word_does_not_hide_the_names_inside_it() {
+        let t = Taxonomy::builtin().expect("built-in taxonomy");
+        let text = "xIslamic Republic of Afghanistan";
+        assert!(t.mentions_anywhere(text).is_empty());
+        let found = t.mentions(text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(&text[found[0].start..found[0].end], "Afghanistan");
+    }
+
+    #[test]
+    fn a_name_opening_with_punctuation_is_still_found() {
+        let text = format!(
+            "{SMALL}\n[[country]]\ncode = \"NL\"\nregion = \"south-america\"\nname = \"Netherlands\"\nplaces = [\"'s-Hertogenbosch\"]\n"
+        );
+        let t = Taxonomy::parse(&text, "t").expect("valid");
+        assert!(t.openers.is_none());
+        let found = t.mentions("a centre in 's-Hertogenbosch, the Netherlands");
+        assert_eq!(found.len(), 2);
     }
 }
