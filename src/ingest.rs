@@ -3,7 +3,7 @@
 //! then a new snapshot is published. Nothing else writes to the store, so
 //! the in-memory picture here always equals what is committed.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -16,6 +16,13 @@ use crate::normalize::{self, Format, LearnedTemplates, Refusal, Source, template
 use crate::snapshot::Index;
 use crate::store::{self, Bodies, Change, FileState, Kept, Refused, Store, StoreError, Stored};
 use crate::watch::{Found, Roots};
+
+// The maps here are keyed by file keys and hashed for every file of every
+// walk, on the one thread that stores: SipHash was a tenth of that thread's
+// time in a cold start. The keys come from the watched folders, not from
+// the network, so a fast hash is safe.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// How long a file a walk finds must have been left alone before it is read.
 const QUIET: std::time::Duration = std::time::Duration::from_secs(1);
@@ -167,7 +174,7 @@ pub struct Ingest {
     /// Named values committed with the releases: the digest of the rules
     /// (`rules`) and of each folder's learned lines (`learned:<folder>`)
     /// the stored records were normalized with.
-    state: HashMap<String, String>,
+    state: std::collections::HashMap<String, String>,
     /// Files a walk found still being written (modified within [`QUIET`]):
     /// looked at again once they have been left alone that long.
     deferred: HashMap<String, Found>,
@@ -212,18 +219,21 @@ impl Ingest {
         let mut ingest = Ingest {
             index: Index::default(),
             bodies,
-            ids: HashMap::with_capacity(kept.len()),
+            ids: HashMap::with_capacity_and_hasher(kept.len(), Default::default()),
             state,
-            deferred: HashMap::new(),
-            hot: HashMap::new(),
+            deferred: HashMap::default(),
+            hot: HashMap::default(),
             config,
             roots,
             store,
-            known: HashMap::with_capacity(kept.len() + refused.len()),
-            lines: HashMap::new(),
+            known: HashMap::with_capacity_and_hasher(
+                kept.len() + refused.len(),
+                Default::default(),
+            ),
+            lines: HashMap::default(),
             lines_dirty: BTreeSet::new(),
             learned_all: false,
-            lines_read: HashMap::new(),
+            lines_read: HashMap::default(),
             learned,
             metrics,
             refusal_reasons: crate::normalize::Refusal::REASONS
@@ -231,7 +241,7 @@ impl Ingest {
                 .chain(&["unreadable"])
                 .map(|r| (*r).to_owned())
                 .collect(),
-            refused_counts: HashMap::new(),
+            refused_counts: HashMap::default(),
             clock: Utc::now,
         };
         for kept in kept {
@@ -464,7 +474,7 @@ impl Ingest {
     ) -> Result<Report, StoreError> {
         let mut found = Vec::new();
         let mut gone = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for path in changed {
             if path.is_dir() {
                 let Some((prefix, _)) = self.roots.key_of(path) else {
@@ -931,7 +941,7 @@ impl Ingest {
             .filter(|r| stored_fingerprint(&r.found.key).is_some_and(|f| f != r.file.fingerprint))
             .map(|r| r.found.key.clone())
             .collect();
-        let mut by_fingerprint: HashMap<String, Vec<String>> = HashMap::new();
+        let mut by_fingerprint: HashMap<String, Vec<String>> = HashMap::default();
         for key in gone.iter().chain(departed.iter()) {
             if let Some(fingerprint) = stored_fingerprint(key) {
                 by_fingerprint
@@ -940,7 +950,7 @@ impl Ingest {
                     .push(key.clone());
             }
         }
-        let mut taken = HashSet::new();
+        let mut taken = HashSet::default();
         for read in pending.iter_mut() {
             if stored_fingerprint(&read.found.key).is_some_and(|f| f == read.file.fingerprint) {
                 continue;

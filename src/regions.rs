@@ -305,8 +305,9 @@ impl Taxonomy {
 #[derive(Debug)]
 struct Openers {
     /// The first word of every name, ASCII letters in lowercase, as the
-    /// automaton ignores their case (and only theirs).
-    words: HashSet<Box<str>>,
+    /// automaton ignores their case (and only theirs). Looked up for every
+    /// word of a text, so hashed with foldhash rather than SipHash.
+    words: HashSet<Box<str>, foldhash::fast::RandomState>,
     /// The longest of them, in bytes.
     longest: usize,
 }
@@ -314,7 +315,7 @@ struct Openers {
 impl Openers {
     /// `None` when a name opens with something other than a word.
     fn of<'a>(names: impl Iterator<Item = &'a str>) -> Option<Openers> {
-        let mut firsts: HashSet<Box<str>> = HashSet::new();
+        let mut firsts: HashSet<Box<str>, _> = HashSet::default();
         for name in names {
             let (_, first) = words(name).next().filter(|(at, _)| *at == 0)?;
             firsts.insert(first.to_ascii_lowercase().into_boxed_str());

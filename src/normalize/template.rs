@@ -115,7 +115,9 @@ type Counts = HashMap<LineHash, u32, std::hash::BuildHasherDefault<LineHasher>>;
 /// removed as they come and go, so the learned set stays in step.
 #[derive(Debug, Clone)]
 pub struct LearnedTemplates {
-    folders: HashMap<String, Folder>,
+    /// Looked up for every line normalized: foldhash, not SipHash (folder
+    /// names come from the watched folders, not from the network).
+    folders: HashMap<String, Folder, foldhash::fast::RandomState>,
     /// The count from which a line is learned, for [`LearnedTemplates::digest`].
     min_files: u32,
 }
@@ -163,7 +165,7 @@ impl LearnedTemplates {
     /// Learns lines found in at least `min_files` files of a folder.
     pub fn new(min_files: usize) -> LearnedTemplates {
         LearnedTemplates {
-            folders: HashMap::new(),
+            folders: HashMap::default(),
             min_files: u32::try_from(min_files).unwrap_or(u32::MAX),
         }
     }
