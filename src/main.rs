@@ -85,8 +85,13 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Render { config, out } => {
             let loaded = Config::load(config.as_deref(), &Overrides::default())?;
             init_logging(&loaded.log_level);
-            let written = pressfeed::render::render(Arc::new(loaded), &out)?;
-            eprintln!("pressfeed: wrote {written} files to {}", out.display());
+            let rendered = pressfeed::render::render(Arc::new(loaded), &out)?;
+            eprintln!(
+                "pressfeed: wrote {} files to {} ({} already up to date)",
+                rendered.written,
+                out.display(),
+                rendered.unchanged
+            );
             Ok(())
         }
         Command::CheckConfig { config } => check_config(config.as_deref()),

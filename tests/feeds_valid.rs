@@ -643,3 +643,128 @@ fn render_writes_the_same_bytes_that_serve_serves() {
         );
     }
 }
+
+/// Every file under `root` with its bytes and modification time.
+fn tree(root: &Path) -> BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
+    let mut files = BTreeMap::new();
+    let mut folders = vec![root.to_owned()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("read_dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let name = path
+                    .strip_prefix(root)
+                    .expect("under root")
+                    .to_string_lossy()
+                    .into_owned();
+                let modified = std::fs::metadata(&path)
+                    .and_then(|m| m.modified())
+                    .expect("mtime");
+                files.insert(name, (std::fs::read(&path).expect("read"), modified));
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn rendering_again_rewrites_only_what_changed() {
+    let dir = Dir::new("rerender");
+    for (i, place) in ["Kathmandu", "Juba", "Beira"].iter().enumerate() {
+        dir.put(
+            &format!("r{i}.txt"),
+            &release(
+                &format!("Shelter Reaches Families Near {place}"),
+                place,
+                "partners this week handed out shelter kits to families who lost their homes.",
+            ),
+        );
+    }
+    let config = dir.path().join("pressfeed.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "watch = ['{}']\ndata = '{}'\nbase_url = '{FIXED_BASE_URL}'\n",
+            dir.releases().display(),
+            dir.data().display()
+        ),
+    )
+    .expect("config");
+    let out_dir = dir.path().join("out");
+    let render = || {
+        let out = Command::new(util::bin())
+            .arg("render")
+            .arg("--config")
+            .arg(&config)
+            .arg("--out")
+            .arg(&out_dir)
+            .output()
+            .expect("run pressfeed render");
+        let said = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "render failed: {said}");
+        said
+    };
+
+    let first = render();
+    assert!(first.contains("(0 already up to date)"), "{first}");
+    let before = tree(&out_dir);
+    // 10 regions plus `all`, three formats; OPML, index, regions; a page
+    // and a record per release.
+    assert_eq!(before.len(), 11 * 3 + 3 + 3 * 2, "{:?}", before.keys());
+
+    std::thread::sleep(Duration::from_millis(20));
+    let second = render();
+    assert!(second.contains("wrote 0 files"), "{second}");
+    assert_eq!(
+        tree(&out_dir),
+        before,
+        "an unchanged render touches no file"
+    );
+
+    dir.put(
+        "r1.txt",
+        &release(
+            "Shelter Reaches Families Near Juba",
+            "Juba",
+            "partners this week handed out shelter kits and water to families who lost their homes.",
+        ),
+    );
+    let third = render();
+    let after = tree(&out_dir);
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>()
+    );
+    let changed: Vec<&String> = after
+        .iter()
+        .filter(|(name, file)| before.get(*name) != Some(*file))
+        .map(|(name, _)| name)
+        .collect();
+    assert!(
+        changed.iter().any(|f| f.as_str() == "feeds/all.atom"),
+        "{third}: {changed:?}"
+    );
+    assert_eq!(
+        changed
+            .iter()
+            .filter(|f| f.starts_with("releases/"))
+            .count(),
+        2,
+        "only the edited release's page and record: {changed:?}"
+    );
+    assert!(
+        changed.iter().all(|f| !f.starts_with("feeds/asia-pacific")),
+        "a region the edit did not touch keeps its feeds: {changed:?}"
+    );
+    assert!(
+        third.contains(&format!("wrote {} files", changed.len())),
+        "{third}"
+    );
+    assert!(
+        after.keys().all(|f| !f.ends_with(".tmp")),
+        "no temporary file is left: {:?}",
+        after.keys()
+    );
+}
