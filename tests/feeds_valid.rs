@@ -596,30 +596,9 @@ fn render_writes_the_same_bytes_that_serve_serves() {
     }
     assert_eq!(d.terminate().code(), Some(0), "SIGTERM exits 0");
 
-    let config = dir.path().join("pressfeed.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "watch = ['{}']\ndata = '{}'\nbase_url = '{FIXED_BASE_URL}'\n",
-            dir.releases().display(),
-            dir.data().display()
-        ),
-    )
-    .expect("config");
+    let config = render_config(&dir);
     let out_dir = dir.path().join("out");
-    let out = Command::new(util::bin())
-        .arg("render")
-        .arg("--config")
-        .arg(&config)
-        .arg("--out")
-        .arg(&out_dir)
-        .output()
-        .expect("run pressfeed render");
-    assert!(
-        out.status.success(),
-        "render failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    render(&config, &out_dir);
 
     let mut rendered_feeds: Vec<String> = std::fs::read_dir(out_dir.join("feeds"))
         .expect("feeds/ written")
@@ -642,6 +621,37 @@ fn render_writes_the_same_bytes_that_serve_serves() {
             String::from_utf8_lossy(body)
         );
     }
+}
+
+/// A configuration for `render` over `dir`'s releases and store.
+fn render_config(dir: &Dir) -> PathBuf {
+    let config = dir.path().join("pressfeed.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "watch = ['{}']\ndata = '{}'\nbase_url = '{FIXED_BASE_URL}'\n",
+            dir.releases().display(),
+            dir.data().display()
+        ),
+    )
+    .expect("config");
+    config
+}
+
+/// Runs `pressfeed render` into `out`, which must succeed; returns what it
+/// said on stderr.
+fn render(config: &Path, out: &Path) -> String {
+    let run = Command::new(util::bin())
+        .arg("render")
+        .arg("--config")
+        .arg(config)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("run pressfeed render");
+    let said = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert!(run.status.success(), "render failed: {said}");
+    said
 }
 
 /// Every file under `root` with its bytes and modification time.
@@ -682,32 +692,10 @@ fn rendering_again_rewrites_only_what_changed() {
             ),
         );
     }
-    let config = dir.path().join("pressfeed.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "watch = ['{}']\ndata = '{}'\nbase_url = '{FIXED_BASE_URL}'\n",
-            dir.releases().display(),
-            dir.data().display()
-        ),
-    )
-    .expect("config");
+    let config = render_config(&dir);
     let out_dir = dir.path().join("out");
-    let render = || {
-        let out = Command::new(util::bin())
-            .arg("render")
-            .arg("--config")
-            .arg(&config)
-            .arg("--out")
-            .arg(&out_dir)
-            .output()
-            .expect("run pressfeed render");
-        let said = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(out.status.success(), "render failed: {said}");
-        said
-    };
 
-    let first = render();
+    let first = render(&config, &out_dir);
     assert!(first.contains("(0 already up to date)"), "{first}");
     let before = tree(&out_dir);
     // 10 regions plus `all`, three formats; OPML, index, regions; a page
@@ -715,7 +703,7 @@ fn rendering_again_rewrites_only_what_changed() {
     assert_eq!(before.len(), 11 * 3 + 3 + 3 * 2, "{:?}", before.keys());
 
     std::thread::sleep(Duration::from_millis(20));
-    let second = render();
+    let second = render(&config, &out_dir);
     assert!(second.contains("wrote 0 files"), "{second}");
     assert_eq!(
         tree(&out_dir),
@@ -731,7 +719,7 @@ fn rendering_again_rewrites_only_what_changed() {
             "partners this week handed out shelter kits and water to families who lost their homes.",
         ),
     );
-    let third = render();
+    let third = render(&config, &out_dir);
     let after = tree(&out_dir);
     assert_eq!(
         after.keys().collect::<Vec<_>>(),
