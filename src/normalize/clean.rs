@@ -55,24 +55,29 @@ pub fn collapse(text: &str) -> String {
         }
         let Some(c) = rest.chars().next() else { break };
         rest = &rest[c.len_utf8()..];
-        if c.is_whitespace() || c == '\u{A0}' {
-            pending_space = !out.is_empty();
-            continue;
-        }
-        let invisible = matches!(
-            c,
-            '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}'
-        );
-        if invisible || super::decode::is_xml_forbidden(c) {
-            continue;
-        }
-        if pending_space {
-            out.push(' ');
-            pending_space = false;
-        }
-        out.push(c);
+        push_collapsed(&mut out, &mut pending_space, c);
     }
     out
+}
+
+/// One character of [`collapse`] outside the plain runs.
+pub(super) fn push_collapsed(out: &mut String, pending_space: &mut bool, c: char) {
+    if c.is_whitespace() || c == '\u{A0}' {
+        *pending_space = !out.is_empty();
+        return;
+    }
+    let invisible = matches!(
+        c,
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}'
+    );
+    if invisible || super::decode::is_xml_forbidden(c) {
+        return;
+    }
+    if *pending_space {
+        out.push(' ');
+        *pending_space = false;
+    }
+    out.push(c);
 }
 
 /// The length of the longest start of `text` made of visible ASCII words

@@ -62,6 +62,11 @@ pub fn clean_text(text: String) -> String {
     if !needs_cleaning(text.as_bytes()) {
         return text;
     }
+    clean_chars(&text)
+}
+
+/// [`clean_text`] character by character, for text the byte scan flagged.
+pub(super) fn clean_chars(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {

@@ -96,30 +96,20 @@ proptest! {
 }
 
 /// The fast paths of the text helpers (runs of ASCII copied whole, bytes
-/// scanned 32 at a time) against the plain character-by-character forms
-/// they replaced: the same output for any text.
+/// scanned 32 at a time) against the character-by-character forms they
+/// skip: the same output for any text.
 mod fast_paths {
     use proptest::prelude::*;
 
     use super::super::{clean, decode, template};
 
+    // The references run every character through the per-character step
+    // the fast paths fall back to; only the fast paths differ.
     fn key_by_chars(line: &str) -> String {
         let mut key = String::new();
         let mut space = false;
         for c in line.chars() {
-            if c.is_whitespace() {
-                space = !key.is_empty();
-                continue;
-            }
-            if space {
-                key.push(' ');
-                space = false;
-            }
-            if c == '\u{2019}' {
-                key.push('\'');
-            } else {
-                key.extend(c.to_lowercase());
-            }
+            template::push_key_char(&mut key, &mut space, c);
         }
         key
     }
@@ -128,44 +118,13 @@ mod fast_paths {
         let mut out = String::new();
         let mut pending_space = false;
         for c in text.chars() {
-            if c.is_whitespace() || c == '\u{A0}' {
-                pending_space = !out.is_empty();
-                continue;
-            }
-            let invisible = matches!(
-                c,
-                '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}'
-            );
-            if invisible || decode::is_xml_forbidden(c) {
-                continue;
-            }
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
-            }
-            out.push(c);
+            clean::push_collapsed(&mut out, &mut pending_space, c);
         }
         out
     }
 
     fn clean_by_chars(text: &str) -> String {
-        let mut out = String::new();
-        let mut chars = text.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '\r' => {
-                    if chars.peek() == Some(&'\n') {
-                        chars.next();
-                    }
-                    out.push('\n');
-                }
-                '\n' | '\t' => out.push(c),
-                '\u{2028}' | '\u{2029}' | '\u{85}' => out.push('\n'),
-                c if decode::is_xml_forbidden(c) => {}
-                c => out.push(c),
-            }
-        }
-        out
+        decode::clean_chars(text)
     }
 
     /// Text that is mostly ASCII words, with the characters each helper

@@ -39,19 +39,24 @@ fn line_key_into(line: &str, key: &mut String) {
         }
         let Some(c) = rest.chars().next() else { break };
         rest = &rest[c.len_utf8()..];
-        if c.is_whitespace() {
-            space = !key.is_empty();
-            continue;
-        }
-        if space {
-            key.push(' ');
-            space = false;
-        }
-        if c == '\u{2019}' {
-            key.push('\'');
-        } else {
-            key.extend(c.to_lowercase());
-        }
+        push_key_char(key, &mut space, c);
+    }
+}
+
+/// One character of a [`line_key`] outside the plain runs.
+pub(super) fn push_key_char(key: &mut String, space: &mut bool, c: char) {
+    if c.is_whitespace() {
+        *space = !key.is_empty();
+        return;
+    }
+    if *space {
+        key.push(' ');
+        *space = false;
+    }
+    if c == '\u{2019}' {
+        key.push('\'');
+    } else {
+        key.extend(c.to_lowercase());
     }
 }
 
