@@ -31,6 +31,14 @@ const QUIET: std::time::Duration = std::time::Duration::from_secs(1);
 /// only once it has been left alone for [`QUIET`].
 const HOT_FOR: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// Whether a batch's files come from watcher signals (or deferrals), whose
+/// list of paths that went away may still lack some, or from a full walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signalled {
+    Yes,
+    No,
+}
+
 /// Reads a file, or `None` when it is not the file that was found: its size
 /// or modification time moved while it was read (a save in progress).
 fn read_unchanged(f: &Found) -> std::io::Result<Option<Vec<u8>>> {
@@ -384,12 +392,19 @@ impl Ingest {
                 .into_iter()
                 .partition(|f| force || stale.contains(folder_of(&f.key)));
             if chunk_force {
-                total.add(&self.reconcile(stale_part, &mut gone, false, true, None)?);
+                total.add(&self.reconcile(
+                    stale_part,
+                    &mut gone,
+                    false,
+                    true,
+                    Signalled::No,
+                    None,
+                )?);
             }
             if total.incomplete {
                 return Ok(total);
             }
-            total.add(&self.reconcile(rest, &mut gone, last, false, None)?);
+            total.add(&self.reconcile(rest, &mut gone, last, false, Signalled::No, None)?);
             if last || total.incomplete {
                 if !total.incomplete {
                     crate::limits::available();
@@ -458,7 +473,7 @@ impl Ingest {
         if ready.is_empty() && gone.is_empty() {
             return Ok(Report::default());
         }
-        self.reconcile(ready, &mut gone, true, false, None)
+        self.reconcile(ready, &mut gone, true, false, Signalled::Yes, None)
     }
 
     /// Reconciles the given paths: files to look at and paths that went away
@@ -533,7 +548,14 @@ impl Ingest {
         for key in &gone {
             self.deferred.remove(key);
         }
-        self.reconcile(found, &mut gone, true, false, Some(being_written))
+        self.reconcile(
+            found,
+            &mut gone,
+            true,
+            false,
+            Signalled::Yes,
+            Some(being_written),
+        )
     }
 
     fn keys_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = String> + 'a {
@@ -620,6 +642,7 @@ impl Ingest {
         gone: &mut Vec<String>,
         remove_gone: bool,
         force: bool,
+        signalled: Signalled,
         being_written: Option<&mut dyn FnMut(&std::path::Path) -> bool>,
     ) -> Result<Report, StoreError> {
         let started = Instant::now();
@@ -661,7 +684,7 @@ impl Ingest {
         if let Err(e) = self.relearn(&mut pending, &unlearned) {
             return Ok(short_of_files("reading a release file", &e));
         }
-        self.moves(&mut pending, gone, &mut changes, &mut report);
+        self.moves(&mut pending, gone, signalled, &mut changes, &mut report);
         let normalized = self.normalize_all(&mut pending, &mut report);
         for (read, change) in pending.iter().zip(&normalized) {
             if let Change::Refuse(refused) = change {
@@ -929,6 +952,7 @@ impl Ingest {
         &mut self,
         pending: &mut [Read],
         gone: &mut Vec<String>,
+        signalled: Signalled,
         changes: &mut Vec<Change>,
         report: &mut Report,
     ) {
@@ -949,6 +973,9 @@ impl Ingest {
                     .or_default()
                     .push(key.clone());
             }
+        }
+        if signalled == Signalled::Yes {
+            self.unsignalled_origins(pending, &mut by_fingerprint);
         }
         let mut taken = HashSet::default();
         for read in pending.iter_mut() {
@@ -976,6 +1003,35 @@ impl Ingest {
             if let Some(lines) = self.lines.remove(key) {
                 self.learned.remove_lines(folder_of(key), &lines);
                 self.lines_dirty.insert(key.clone());
+            }
+        }
+    }
+
+    /// Origins of moves whose removal has not been signalled yet: a file
+    /// moved into a folder made a moment before is found by the walk of
+    /// that folder, which may come before the event of the path it left.
+    /// A new path whose bytes a known release holds, at a path that no
+    /// longer exists, is that release moved. (A full walk knows every path
+    /// that went away and needs no such look.)
+    fn unsignalled_origins(&self, pending: &[Read], origins: &mut HashMap<String, Vec<String>>) {
+        for read in pending {
+            let fingerprint = &read.file.fingerprint;
+            if self.known.contains_key(&read.found.key) || origins.contains_key(fingerprint) {
+                continue;
+            }
+            let Ok(holders) = self.store.find_by_fingerprint(fingerprint) else {
+                continue;
+            };
+            let left: Vec<String> = holders
+                .into_iter()
+                .map(|stored| stored.file.key)
+                .filter(|key| {
+                    matches!(self.known.get(key), Some(Known::Release(_)))
+                        && self.roots.find(key).is_none()
+                })
+                .collect();
+            if !left.is_empty() {
+                origins.insert(fingerprint.clone(), left);
             }
         }
     }
@@ -1328,4 +1384,93 @@ fn refusal_reason(refusal: &Refusal) -> String {
 /// Did anything the normalizer reads change between two configurations?
 fn same_rules(a: &Config, b: &Config) -> bool {
     a.rules.digest() == b.rules.digest()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id_at(ingest: &Ingest, key: &str) -> Option<String> {
+        match ingest.known.get(key) {
+            Some(Known::Release(kept)) => Some(kept.head.id.clone()),
+            _ => None,
+        }
+    }
+
+    /// The walk of a new folder can find a file moved into it before the
+    /// removal of the path it left is signalled (seen under load when the
+    /// folder's creation came in a batch of its own): still a move.
+    #[test]
+    fn a_move_found_before_its_removal_is_signalled_keeps_the_id() -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let releases = dir.path().join("releases");
+        std::fs::create_dir_all(&releases).expect("mkdir");
+        let path = releases.join("kenya.txt");
+        std::fs::write(
+            &path,
+            "Families Return Home After Floods\nNairobi – More than 1,600 displaced people went back to their farms this week.\n",
+        )
+        .expect("write");
+        // Old enough not to wait as a file still being written.
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(old))
+            .expect("mtime");
+        let config = Arc::new(Config::for_test(&releases, &dir.path().join("data")));
+        let mut ingest = Ingest::new(config, Store::open_in_memory()?, Arc::new(Metrics::new()))?;
+        ingest.rescan(false)?;
+        let id = id_at(&ingest, "kenya.txt").expect("stored");
+
+        let archive = releases.join("archive");
+        std::fs::create_dir_all(&archive).expect("mkdir");
+        std::fs::rename(&path, archive.join("kenya.txt")).expect("move");
+        // Only the new folder is signalled; the removal has not come yet.
+        let report = ingest.paths(&[archive], &[], &mut |_| false)?;
+        assert_eq!(report.moved, 1, "{report:?}");
+        assert_eq!(id_at(&ingest, "archive/kenya.txt"), Some(id));
+        assert!(!ingest.known.contains_key("kenya.txt"));
+        // The removal arriving late changes nothing.
+        let late = ingest.paths(&[], &[path], &mut |_| false)?;
+        assert!(!late.changed(), "{late:?}");
+        assert_eq!(ingest.known.len(), 1);
+        Ok(())
+    }
+
+    /// A copy whose original is still there is a new release.
+    #[test]
+    fn a_copy_is_not_a_move() -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let releases = dir.path().join("releases");
+        std::fs::create_dir_all(&releases).expect("mkdir");
+        let path = releases.join("kenya.txt");
+        std::fs::write(
+            &path,
+            "Families Return Home After Floods\nNairobi – More than 1,600 displaced people went back to their farms this week.\n",
+        )
+        .expect("write");
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        let age = |p: &std::path::Path| {
+            std::fs::File::options()
+                .write(true)
+                .open(p)
+                .and_then(|f| f.set_modified(old))
+                .expect("mtime");
+        };
+        age(&path);
+        let config = Arc::new(Config::for_test(&releases, &dir.path().join("data")));
+        let mut ingest = Ingest::new(config, Store::open_in_memory()?, Arc::new(Metrics::new()))?;
+        ingest.rescan(false)?;
+        let id = id_at(&ingest, "kenya.txt").expect("stored");
+
+        let copy = releases.join("copy.txt");
+        std::fs::copy(&path, &copy).expect("copy");
+        age(&copy);
+        let report = ingest.paths(&[copy], &[], &mut |_| false)?;
+        assert_eq!(report.moved, 0, "{report:?}");
+        assert_eq!(id_at(&ingest, "kenya.txt"), Some(id.clone()));
+        assert!(id_at(&ingest, "copy.txt").is_some_and(|other| other != id));
+        Ok(())
+    }
 }
