@@ -87,6 +87,62 @@ fn on_every_core<T: Send, R: Send>(items: &mut [T], work: impl Fn(&mut T) -> R +
     })
 }
 
+/// Like [`on_every_core`], but each result is handed to `take` on the
+/// calling thread, in item order, as soon as it and all before it are
+/// done: the caller works on the first results while the threads make the
+/// rest. The items are dealt out in small runs, so no thread idles while
+/// another still has a long share to go.
+fn on_every_core_in_order<T: Send, R: Send>(
+    items: &mut [T],
+    work: impl Fn(&mut T) -> R + Sync,
+    mut take: impl FnMut(R),
+) {
+    const RUN: usize = 8;
+    let threads = threads();
+    if threads == 1 || items.len() < PARALLEL_FROM {
+        items.iter_mut().map(&work).for_each(take);
+        return;
+    }
+    let runs = std::sync::Mutex::new(items.chunks_mut(RUN).enumerate());
+    let (done, results) = std::sync::mpsc::channel::<(usize, Vec<R>)>();
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (runs, done) = (&runs, done.clone());
+                scope.spawn(move || {
+                    loop {
+                        // Taking the next run cannot panic, so the lock is
+                        // never poisoned.
+                        let next = runs.lock().map(|mut runs| runs.next());
+                        let Ok(Some((at, run))) = next else { break };
+                        let made = run.iter_mut().map(work).collect();
+                        if done.send((at, made)).is_err() {
+                            break;
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(done);
+        // Runs finished out of order wait here for those before them.
+        let mut early = std::collections::BTreeMap::new();
+        let mut next = 0;
+        for (at, made) in results {
+            early.insert(at, made);
+            while let Some(made) = early.remove(&next) {
+                made.into_iter().for_each(&mut take);
+                next += 1;
+            }
+        }
+        for handle in handles {
+            if let Err(panic) = handle.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    });
+}
+
 fn is_recent(f: &Found) -> bool {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -685,68 +741,35 @@ impl Ingest {
             return Ok(short_of_files("reading a release file", &e));
         }
         self.moves(&mut pending, gone, signalled, &mut changes, &mut report);
-        let normalized = self.normalize_all(&mut pending, &mut report);
-        for (read, change) in pending.iter().zip(&normalized) {
-            if let Change::Refuse(refused) = change {
-                refusals.push((read.found.path.clone(), refused.reason.clone()));
-            }
-        }
-        changes.extend(normalized);
-        let removed = if remove_gone {
-            std::mem::take(gone)
-        } else {
-            Vec::new()
+        // What follows the records in the transaction, known before they are.
+        let mut tail = self.removals(remove_gone, gone, &mut report);
+        tail.extend(self.dirty_lines());
+        let written = match being_written {
+            None => self.normalize_and_write(
+                &mut pending,
+                &mut changes,
+                &mut tail,
+                &mut report,
+                &mut refusals,
+            ),
+            Some(being_written) => self.normalize_then_write(
+                &mut pending,
+                &mut changes,
+                &mut tail,
+                being_written,
+                &mut report,
+                &mut refusals,
+            ),
         };
-        for key in &removed {
-            match self.known.get(key) {
-                Some(Known::Release(_)) => {
-                    report.removed += 1;
-                    changes.push(Change::Remove { key: key.clone() });
-                }
-                Some(Known::Refused(_)) => changes.push(Change::Forget { key: key.clone() }),
-                None => {}
-            }
-        }
-        // Checked as late as possible: the events of a save that began while
-        // this batch was read have had the most time to arrive.
-        if let Some(being_written) = being_written {
-            let held: HashSet<&str> = pending
-                .iter()
-                .filter(|r| being_written(&r.found.path))
-                .map(|r| r.found.key.as_str())
-                .collect();
-            // Its close event brings it back; should that be lost, the
-            // deferral does.
-            for r in pending
-                .iter()
-                .filter(|r| held.contains(r.found.key.as_str()))
-            {
-                self.hot.insert(r.found.key.clone(), Instant::now());
-                self.deferred.insert(r.found.key.clone(), r.found.clone());
-            }
-            changes.retain(|c| match c {
-                Change::Upsert(s) if held.contains(s.file.key.as_str()) => {
-                    report.normalized = report.normalized.saturating_sub(1);
-                    false
-                }
-                Change::Refuse(r) if held.contains(r.file.key.as_str()) => {
-                    report.refused = report.refused.saturating_sub(1);
-                    false
-                }
-                _ => true,
-            });
-        }
-        changes.extend(
-            std::mem::take(&mut self.lines_dirty)
-                .into_iter()
-                .map(|key| {
-                    let lines = self.lines.get(&key).cloned();
-                    Change::SetLines { key, lines }
-                }),
-        );
-        if !changes.is_empty() {
-            self.record_state(&mut changes);
-            self.store.apply(&changes)?;
+        let stored = written.inspect_err(|_| {
+            // Still to be stored: the batch is tried again.
+            self.lines_dirty
+                .extend(tail.into_iter().filter_map(|c| match c {
+                    Change::SetLines { key, .. } => Some(key),
+                    _ => None,
+                }));
+        })?;
+        if stored {
             self.commit(changes);
             self.update_gauges();
             report.stored = true;
@@ -763,6 +786,155 @@ impl Ingest {
                 .observe(started.elapsed().as_secs_f64());
         }
         Ok(report)
+    }
+
+    /// The changes that remove the releases and refusals of `gone` keys,
+    /// when the batch is to remove them (emptying `gone`).
+    fn removals(
+        &self,
+        remove_gone: bool,
+        gone: &mut Vec<String>,
+        report: &mut Report,
+    ) -> Vec<Change> {
+        if !remove_gone {
+            return Vec::new();
+        }
+        let mut removals = Vec::new();
+        for key in std::mem::take(gone) {
+            match self.known.get(&key) {
+                Some(Known::Release(_)) => {
+                    report.removed += 1;
+                    removals.push(Change::Remove { key });
+                }
+                Some(Known::Refused(_)) => removals.push(Change::Forget { key }),
+                None => {}
+            }
+        }
+        removals
+    }
+
+    /// The changes that store the lines of every file whose lines changed.
+    fn dirty_lines(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.lines_dirty)
+            .into_iter()
+            .map(|key| {
+                let lines = self.lines.get(&key).cloned();
+                Change::SetLines { key, lines }
+            })
+            .collect()
+    }
+
+    /// Normalizes a batch of a walk and writes it in one transaction:
+    /// `changes`, then each record as soon as it and those before it are
+    /// made (the store writes while the other threads normalize), then
+    /// `tail` and the digests. Appends the records and `tail` to `changes`;
+    /// `false` when there was nothing to store.
+    fn normalize_and_write(
+        &mut self,
+        pending: &mut [Read],
+        changes: &mut Vec<Change>,
+        tail: &mut Vec<Change>,
+        report: &mut Report,
+        refusals: &mut Vec<(std::path::PathBuf, String)>,
+    ) -> Result<bool, StoreError> {
+        if changes.is_empty() && pending.is_empty() && tail.is_empty() {
+            return Ok(false);
+        }
+        let written = pending.iter().map(|r| r.found.key.as_str());
+        tail.extend(self.state_changes(changes, written));
+        // Field by field, so that the store can be borrowed beside them.
+        let shared = Shared {
+            config: &self.config,
+            learned: &self.learned,
+            known: &self.known,
+            ids: &self.ids,
+            clock: self.clock,
+        };
+        let mut writing = self.store.begin()?;
+        for change in changes.iter() {
+            writing.apply(change)?;
+        }
+        let mut normalized = Vec::with_capacity(pending.len());
+        let mut failed = None;
+        on_every_core_in_order(
+            pending,
+            |read| normalize_one(&shared, read),
+            |(change, counted)| {
+                report.add(&counted);
+                if failed.is_none() {
+                    failed = writing.apply(&change).err();
+                }
+                normalized.push(change);
+            },
+        );
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        for change in tail.iter() {
+            writing.apply(change)?;
+        }
+        writing.commit()?;
+        refusals.extend(refusals_in(pending, &normalized));
+        changes.append(&mut normalized);
+        changes.append(tail);
+        Ok(true)
+    }
+
+    /// Normalizes a batch of signalled files, holds back those that
+    /// `being_written` says are being written again, and writes the rest
+    /// as [`Ingest::normalize_and_write`] does, once all are made.
+    fn normalize_then_write(
+        &mut self,
+        pending: &mut [Read],
+        changes: &mut Vec<Change>,
+        tail: &mut Vec<Change>,
+        being_written: &mut dyn FnMut(&std::path::Path) -> bool,
+        report: &mut Report,
+        refusals: &mut Vec<(std::path::PathBuf, String)>,
+    ) -> Result<bool, StoreError> {
+        let mut normalized = self.normalize_all(pending, report);
+        refusals.extend(refusals_in(pending, &normalized));
+        // Checked as late as possible: the events of a save that began while
+        // this batch was read have had the most time to arrive.
+        let held: HashSet<&str> = pending
+            .iter()
+            .filter(|r| being_written(&r.found.path))
+            .map(|r| r.found.key.as_str())
+            .collect();
+        // Its close event brings it back; should that be lost, the
+        // deferral does.
+        for r in pending
+            .iter()
+            .filter(|r| held.contains(r.found.key.as_str()))
+        {
+            self.hot.insert(r.found.key.clone(), Instant::now());
+            self.deferred.insert(r.found.key.clone(), r.found.clone());
+        }
+        normalized.retain(|c| match c {
+            Change::Upsert(s) if held.contains(s.file.key.as_str()) => {
+                report.normalized = report.normalized.saturating_sub(1);
+                false
+            }
+            Change::Refuse(r) if held.contains(r.file.key.as_str()) => {
+                report.refused = report.refused.saturating_sub(1);
+                false
+            }
+            _ => true,
+        });
+        if changes.is_empty() && normalized.is_empty() && tail.is_empty() {
+            return Ok(false);
+        }
+        let written = normalized.iter().filter_map(written_key);
+        tail.extend(self.state_changes(changes, written));
+        let batch: Vec<&Change> = changes
+            .iter()
+            .chain(&normalized)
+            .chain(tail.iter())
+            .collect();
+        self.store.apply(batch)?;
+        changes.append(&mut normalized);
+        changes.append(tail);
+        Ok(true)
     }
 
     /// Examines found files in order: the decisions memory can make first,
@@ -1036,28 +1208,30 @@ impl Ingest {
         }
     }
 
-    /// Adds the digests the records of this batch were normalized with.
-    fn record_state(&self, changes: &mut Vec<Change>) {
-        let mut folders: BTreeSet<&str> = BTreeSet::new();
-        for change in changes.iter() {
-            if let Change::Upsert(Stored { file, .. }) | Change::Refuse(Refused { file, .. }) =
-                change
-            {
-                folders.insert(folder_of(&file.key));
-            }
-        }
+    /// The changes recording the digests the records of a batch were
+    /// normalized with: those of `changes` and those at the `written` keys.
+    fn state_changes<'k>(
+        &self,
+        changes: &'k [Change],
+        written: impl Iterator<Item = &'k str>,
+    ) -> Vec<Change> {
+        let folders: BTreeSet<&str> = changes
+            .iter()
+            .filter_map(written_key)
+            .chain(written)
+            .map(folder_of)
+            .collect();
         let mut state = vec![(RULES_STATE.to_owned(), self.rules_digest())];
         state.extend(
             folders
                 .into_iter()
                 .map(|f| (learned_state(f), self.learned_digest(f))),
         );
-        changes.extend(
-            state
-                .into_iter()
-                .filter(|(name, value)| self.state.get(name) != Some(value))
-                .map(|(name, value)| Change::SetState { name, value }),
-        );
+        state
+            .into_iter()
+            .filter(|(name, value)| self.state.get(name) != Some(value))
+            .map(|(name, value)| Change::SetState { name, value })
+            .collect()
     }
 
     fn rules_digest(&self) -> String {
@@ -1084,13 +1258,7 @@ impl Ingest {
     /// all its files and all their records.
     fn normalize_all(&self, pending: &mut [Read], report: &mut Report) -> Vec<Change> {
         let shared = self.shared();
-        // A panic is caught file by file, so no thread panics.
-        let done = on_every_core(pending, |read| {
-            let mut counted = Report::default();
-            let change = shared.normalize_guarded(read, &mut counted);
-            read.bytes = Vec::new();
-            (change, counted)
-        });
+        let done = on_every_core(pending, |read| normalize_one(&shared, read));
         done.into_iter()
             .map(|(change, counted)| {
                 report.add(&counted);
@@ -1350,6 +1518,40 @@ enum Examined {
 }
 
 /// Reports a shortage of file descriptors: the batch stops, to be tried again.
+/// Normalizes one read file, letting go of its bytes. A panic is caught
+/// file by file ([`Shared::normalize_guarded`]), so no thread panics.
+fn normalize_one(shared: &Shared<'_>, read: &mut Read) -> (Change, Report) {
+    let mut counted = Report::default();
+    let change = shared.normalize_guarded(read, &mut counted);
+    read.bytes = Vec::new();
+    (change, counted)
+}
+
+/// The refusals among the changes normalizing `pending` made, in order,
+/// with the path of each refused file.
+fn refusals_in<'a>(
+    pending: &'a [Read],
+    normalized: &'a [Change],
+) -> impl Iterator<Item = (std::path::PathBuf, String)> + 'a {
+    pending
+        .iter()
+        .zip(normalized)
+        .filter_map(|(read, change)| match change {
+            Change::Refuse(refused) => Some((read.found.path.clone(), refused.reason.clone())),
+            _ => None,
+        })
+}
+
+/// The key of a change that writes a record or a refusal.
+fn written_key(change: &Change) -> Option<&str> {
+    match change {
+        Change::Upsert(Stored { file, .. }) | Change::Refuse(Refused { file, .. }) => {
+            Some(&file.key)
+        }
+        _ => None,
+    }
+}
+
 fn short_of_files(doing: &str, error: &std::io::Error) -> Report {
     crate::limits::out_of_files(doing, error);
     Report {
@@ -1436,6 +1638,90 @@ mod tests {
         assert!(!late.changed(), "{late:?}");
         assert_eq!(ingest.known.len(), 1);
         Ok(())
+    }
+
+    /// Writes `count` aged release files into `dir`: `f000.txt`, ...
+    fn write_releases(dir: &std::path::Path, count: usize) {
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        for n in 0..count {
+            let path = dir.join(format!("f{n:03}.txt"));
+            let text = format!(
+                "Clinic Number {n} Opens In Kisumu\nKisumu – The clinic number {n} opened this week for {n} families.\n"
+            );
+            std::fs::write(&path, text).expect("write");
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .and_then(|f| f.set_modified(old))
+                .expect("mtime");
+        }
+    }
+
+    /// A walk's batch is written while it is still being normalized; a
+    /// write failing halfway keeps nothing of it, in the store or in
+    /// memory, and the next walk stores all of it, lines included.
+    #[test]
+    fn a_batch_the_store_refuses_halfway_is_kept_nowhere() -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let releases = dir.path().join("releases");
+        std::fs::create_dir_all(&releases).expect("mkdir");
+        // More than one thread's worth, so the batch is written as it is made.
+        let count = PARALLEL_FROM * 2;
+        write_releases(&releases, count);
+        let store = Store::open_in_memory()?;
+        store.execute_for_test(
+            "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.releases \
+             WHEN NEW.key = 'f100.txt' BEGIN SELECT RAISE(ABORT, 'injected'); END;",
+        )?;
+        let config = Arc::new(Config::for_test(&releases, &dir.path().join("data")));
+        let mut ingest = Ingest::new(config, store, Arc::new(Metrics::new()))?;
+        let err = ingest.rescan(false).expect_err("the write fails");
+        assert!(err.to_string().contains("injected"), "{err}");
+        assert!(ingest.known.is_empty());
+        assert!(ingest.store.releases()?.is_empty());
+        assert!(ingest.store.lines()?.is_empty());
+
+        ingest.store.execute_for_test("DROP TRIGGER refuse")?;
+        let report = ingest.rescan(false)?;
+        assert_eq!(report.normalized, count, "{report:?}");
+        assert_eq!(ingest.known.len(), count);
+        let stored = ingest.store.releases()?;
+        assert_eq!(stored.len(), count);
+        assert!(
+            stored
+                .iter()
+                .all(|s| id_at(&ingest, &s.file.key) == Some(s.entry.release.id.clone()))
+        );
+        assert_eq!(ingest.store.lines()?.len(), count);
+        Ok(())
+    }
+
+    /// Results reach the caller in item order, each once, however the
+    /// threads finish; and the items are worked on in place.
+    #[test]
+    fn on_every_core_in_order_hands_results_over_in_order() {
+        for len in [0, 1, PARALLEL_FROM - 1, PARALLEL_FROM, 1000] {
+            let mut items: Vec<usize> = (0..len).collect();
+            let mut taken = Vec::new();
+            on_every_core_in_order(
+                &mut items,
+                |n| {
+                    // Uneven work, so runs finish out of order.
+                    if *n % 7 == 0 {
+                        std::thread::sleep(std::time::Duration::from_micros(200));
+                    }
+                    *n += 1;
+                    *n * 2
+                },
+                |r| taken.push(r),
+            );
+            assert_eq!(
+                taken,
+                (1..=len).map(|n| n * 2).collect::<Vec<_>>(),
+                "{len} items"
+            );
+            assert_eq!(items, (1..=len).collect::<Vec<_>>(), "{len} items");
+        }
     }
 
     /// A copy whose original is still there is a new release.

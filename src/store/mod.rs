@@ -438,59 +438,28 @@ impl Store {
     ///
     /// A write the disk or file system refuses (full, read-only, ...) is a
     /// [`StoreError::Write`] naming the file and the cause.
-    pub fn apply(&mut self, changes: &[Change]) -> Result<(), StoreError> {
-        self.try_apply(changes).map_err(|err| self.classify(err))
-    }
-
-    fn try_apply(&mut self, changes: &[Change]) -> Result<(), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    pub fn apply<'c>(
+        &mut self,
+        changes: impl IntoIterator<Item = &'c Change>,
+    ) -> Result<(), StoreError> {
+        let mut writing = self.begin()?;
         for change in changes {
-            // An error drops `tx`, which rolls the whole batch back.
-            schema::apply_one(&tx, change)?;
+            writing.apply(change)?;
         }
-        tx.commit()?;
-        Ok(())
+        writing.commit()
     }
 
-    /// Turns a failed write the disk or file system is to blame for into a
-    /// [`StoreError::Write`] with the OS's reason.
-    fn classify(&self, err: StoreError) -> StoreError {
-        use rusqlite::ErrorCode;
-        let (Some(path), StoreError::Sqlite(rusqlite::Error::SqliteFailure(code, _))) =
-            (&self.path, &err)
-        else {
-            return err;
-        };
-        let fault = match code.code {
-            ErrorCode::DiskFull => Fault::DiskFull,
-            ErrorCode::ReadOnly
-            | ErrorCode::SystemIoFailure
-            | ErrorCode::CannotOpen
-            | ErrorCode::PermissionDenied => match self.system_errno() {
-                0 if code.code == ErrorCode::ReadOnly => Fault::ReadOnly,
-                0 => return err,
-                errno => Fault::from_errno(errno),
-            },
-            _ => return err,
-        };
-        let StoreError::Sqlite(source) = err else {
-            return err;
-        };
-        StoreError::Write {
-            path: path.clone(),
-            fault,
-            source,
+    /// Opens the transaction of a batch whose changes are written one at a
+    /// time, as they are made; see [`Writing`].
+    pub fn begin(&mut self) -> Result<Writing<'_>, StoreError> {
+        let (conn, path) = (&self.conn, self.path.as_deref());
+        // Unchecked only in that it takes `&Connection`, so `Writing` can
+        // keep the connection beside the transaction; `&mut self` already
+        // rules out a second one.
+        match rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate) {
+            Ok(tx) => Ok(Writing { tx, conn, path }),
+            Err(e) => Err(classify(path, conn, e.into())),
         }
-    }
-
-    /// The OS error number of the connection's last failed system call
-    /// (SQLite's own codes say "disk I/O error" for most of them).
-    fn system_errno(&self) -> i32 {
-        // SAFETY: the handle is this open connection's, used on the thread
-        // that owns it, and `sqlite3_system_errno` only reads a field of it.
-        unsafe { rusqlite::ffi::sqlite3_system_errno(self.conn.handle()) }
     }
 
     /// One small durable write (the time, under a name of its own), proving
@@ -511,6 +480,70 @@ impl Store {
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM releases)")?;
         stmt.query_row([], |_| Ok(()))?;
         Ok(())
+    }
+}
+
+/// A transaction of [`Store::begin`]: changes are written one at a time and
+/// become visible, durably, all together at [`Writing::commit`]. Dropped
+/// without it (after an error, say), nothing of it is kept. This lets a
+/// batch write its first records while the rest are still being normalized.
+#[derive(Debug)]
+pub struct Writing<'s> {
+    tx: rusqlite::Transaction<'s>,
+    /// The transaction's connection, which outlives it: SQLite keeps the
+    /// OS error of a failed commit there.
+    conn: &'s Connection,
+    path: Option<&'s Path>,
+}
+
+impl Writing<'_> {
+    /// Writes one change; later changes see it. Errors as [`Store::apply`].
+    pub fn apply(&mut self, change: &Change) -> Result<(), StoreError> {
+        schema::apply_one(&self.tx, change).map_err(|e| classify(self.path, self.conn, e))
+    }
+
+    /// Commits everything written, durably.
+    pub fn commit(self) -> Result<(), StoreError> {
+        let Writing { tx, conn, path } = self;
+        tx.commit().map_err(|e| classify(path, conn, e.into()))
+    }
+}
+
+/// The OS error number of the connection's last failed system call
+/// (SQLite's own codes say "disk I/O error" for most of them).
+fn system_errno(conn: &Connection) -> i32 {
+    // SAFETY: the handle is of this open connection, used on the thread that
+    // owns it, and `sqlite3_system_errno` only reads a field of it.
+    unsafe { rusqlite::ffi::sqlite3_system_errno(conn.handle()) }
+}
+
+/// Turns a failed write the disk or file system is to blame for into a
+/// [`StoreError::Write`] with the OS's reason.
+fn classify(path: Option<&Path>, conn: &Connection, err: StoreError) -> StoreError {
+    use rusqlite::ErrorCode;
+    let (Some(path), StoreError::Sqlite(rusqlite::Error::SqliteFailure(code, _))) = (path, &err)
+    else {
+        return err;
+    };
+    let fault = match code.code {
+        ErrorCode::DiskFull => Fault::DiskFull,
+        ErrorCode::ReadOnly
+        | ErrorCode::SystemIoFailure
+        | ErrorCode::CannotOpen
+        | ErrorCode::PermissionDenied => match system_errno(conn) {
+            0 if code.code == ErrorCode::ReadOnly => Fault::ReadOnly,
+            0 => return err,
+            errno => Fault::from_errno(errno),
+        },
+        _ => return err,
+    };
+    let StoreError::Sqlite(source) = err else {
+        return err;
+    };
+    StoreError::Write {
+        path: path.to_path_buf(),
+        fault,
+        source,
     }
 }
 
@@ -597,6 +630,15 @@ pub fn content_hash(release: &Release) -> String {
         // Unreachable: these structs have no maps or fallible fields. Debug
         // output still covers every field, so the hash stays meaningful.
         Err(_) => fingerprint(format!("{undated:?}").as_bytes()),
+    }
+}
+
+#[cfg(test)]
+impl Store {
+    /// Runs SQL on the store's own connection: tests make writes fail with
+    /// temporary triggers.
+    pub(crate) fn execute_for_test(&self, sql: &str) -> Result<(), StoreError> {
+        Ok(self.conn.execute_batch(sql)?)
     }
 }
 
