@@ -6,8 +6,11 @@
 //! calls it on a blocking thread, so there is never a second writer. Every
 //! [`Store::apply`] is one durable transaction (WAL, `synchronous=FULL`): after
 //! a power cut or `kill -9` the next start sees exactly the committed batches.
+//! Copying the log into the database file is left to a thread of its own
+//! (`checkpoint`), so commits only append.
 
 mod bodies;
+mod checkpoint;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -305,11 +308,15 @@ pub struct Store {
     conn: Connection,
     /// The database file; `None` in memory.
     path: Option<PathBuf>,
+    /// Held to be dropped after `conn`: closing `conn` stops the thread,
+    /// and dropping this joins it.
+    _checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 impl Store {
     /// Opens or creates `dir/pressfeed.db` (creating `dir`), sets WAL +
-    /// synchronous=FULL + a busy timeout, runs migrations. A database from a
+    /// synchronous=FULL + a busy timeout, runs migrations, starts the
+    /// checkpoint thread. A database from a
     /// newer schema version is an error naming both versions.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
@@ -373,10 +380,24 @@ impl Store {
         // WAL lets a commit be one appended, fsynced frame and keeps the last
         // committed state readable after a crash; FULL fsyncs at each commit
         // so a `published` date, once committed, survives a power cut.
+        // Before anything is written, as it only holds for a new database:
+        // records average about 5 KB, so at SQLite's 4 KiB every one spilled
+        // onto an overflow page; three fit in 16 KiB. A cold start of
+        // 100,000 files stored them about 2 s faster (benches/scale.sh).
+        conn.pragma_update(None, "page_size", 16384)?;
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "journal_size_limit", checkpoint::LOG_SIZE_LIMIT)?;
         schema::migrate(&mut conn)?;
-        Ok(Store { conn, path })
+        let checkpointer = match &path {
+            Some(path) => checkpoint::Checkpointer::start(&mut conn, path),
+            None => None,
+        };
+        Ok(Store {
+            conn,
+            path,
+            _checkpointer: checkpointer,
+        })
     }
 
     /// What memory keeps of every stored release, ordered by key.
@@ -707,6 +728,53 @@ mod tests {
             content_hash,
             record,
         }
+    }
+
+    #[test]
+    fn a_new_database_has_16_kib_pages_and_an_old_one_keeps_its_own() -> TestResult {
+        let page_size = |dir: &Path| -> rusqlite::Result<i64> {
+            Connection::open(dir.join(DB_FILE))?.pragma_query_value(None, "page_size", |r| r.get(0))
+        };
+        let new = tempfile::tempdir()?;
+        Store::open(new.path())?.apply(&[Change::Upsert(sample("a.md", "A"))])?;
+        assert_eq!(page_size(new.path())?, 16384);
+
+        let old = tempfile::tempdir()?;
+        let conn = Connection::open(old.path().join(DB_FILE))?;
+        conn.pragma_update(None, "page_size", 4096)?;
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+        drop(conn);
+        Store::open(old.path())?.apply(&[Change::Upsert(sample("a.md", "A"))])?;
+        assert_eq!(page_size(old.path())?, 4096);
+        assert_eq!(Store::open(old.path())?.releases()?, [sample("a.md", "A")]);
+        Ok(())
+    }
+
+    /// Commits only append to the log; the checkpoint thread copies it into
+    /// the database file, with no checkpoint from anyone else.
+    #[test]
+    fn the_checkpoint_thread_copies_the_log_into_the_database() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let mut store = Store::open(dir.path())?;
+        let db = dir.path().join(DB_FILE);
+        let before = std::fs::metadata(&db)?.len();
+        // About 450 frames: over the 256 that wake the thread, under the
+        // 1,000 of SQLite's own automatic checkpoint.
+        let body = "Kisumu – a clinic opened. ".repeat(200);
+        for batch in 0..4 {
+            let changes: Vec<Change> = (0..100)
+                .map(|n| Change::Upsert(sample(&format!("{batch}/{n}.md"), &body)))
+                .collect();
+            store.apply(&changes)?;
+        }
+        let copied = (0..200).any(|_| {
+            std::thread::sleep(Duration::from_millis(50));
+            std::fs::metadata(&db).is_ok_and(|m| m.len() > before + (4 << 20))
+        });
+        assert!(copied, "the database file stayed at {before} bytes");
+        drop(store);
+        assert_eq!(Store::open(dir.path())?.releases()?.len(), 400);
+        Ok(())
     }
 
     #[test]
