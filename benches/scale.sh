@@ -52,7 +52,7 @@
 # Env:   PRESSFEED=path/to/pressfeed (default: `cargo build --release` of this
 #        work tree, into $CARGO_TARGET_DIR or target/).
 # Needs: python3, curl, wrk; hugo (apt-get installed when missing, as root).
-# Disk: about 5 KB per release file, times two for the store.
+# Disk: about 4.5 KB per release file, and 7.5 KB per release for the store.
 
 set -uo pipefail
 
