@@ -926,12 +926,9 @@ impl Ingest {
         }
         let written = normalized.iter().filter_map(written_key);
         tail.extend(self.state_changes(changes, written));
-        let batch: Vec<&Change> = changes
-            .iter()
-            .chain(&normalized)
-            .chain(tail.iter())
-            .collect();
-        self.store.apply(batch)?;
+        // `tail` stays whole until stored: a failure puts its lines back.
+        self.store
+            .apply(changes.iter().chain(&normalized).chain(tail.iter()))?;
         changes.append(&mut normalized);
         changes.append(tail);
         Ok(true)
@@ -1599,6 +1596,17 @@ mod tests {
         }
     }
 
+    /// Backdates a file's mtime a minute, so a walk does not wait for it as
+    /// a file still being written.
+    fn age(path: &std::path::Path) {
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .and_then(|f| f.set_modified(old))
+            .expect("mtime");
+    }
+
     /// The walk of a new folder can find a file moved into it before the
     /// removal of the path it left is signalled (seen under load when the
     /// folder's creation came in a batch of its own): still a move.
@@ -1613,13 +1621,7 @@ mod tests {
             "Families Return Home After Floods\nNairobi – More than 1,600 displaced people went back to their farms this week.\n",
         )
         .expect("write");
-        // Old enough not to wait as a file still being written.
-        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
-        std::fs::File::options()
-            .write(true)
-            .open(&path)
-            .and_then(|f| f.set_modified(old))
-            .expect("mtime");
+        age(&path);
         let config = Arc::new(Config::for_test(&releases, &dir.path().join("data")));
         let mut ingest = Ingest::new(config, Store::open_in_memory()?, Arc::new(Metrics::new()))?;
         ingest.rescan(false)?;
@@ -1642,18 +1644,13 @@ mod tests {
 
     /// Writes `count` aged release files into `dir`: `f000.txt`, ...
     fn write_releases(dir: &std::path::Path, count: usize) {
-        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
         for n in 0..count {
             let path = dir.join(format!("f{n:03}.txt"));
             let text = format!(
                 "Clinic Number {n} Opens In Kisumu\nKisumu – The clinic number {n} opened this week for {n} families.\n"
             );
             std::fs::write(&path, text).expect("write");
-            std::fs::File::options()
-                .write(true)
-                .open(&path)
-                .and_then(|f| f.set_modified(old))
-                .expect("mtime");
+            age(&path);
         }
     }
 
@@ -1736,14 +1733,6 @@ mod tests {
             "Families Return Home After Floods\nNairobi – More than 1,600 displaced people went back to their farms this week.\n",
         )
         .expect("write");
-        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
-        let age = |p: &std::path::Path| {
-            std::fs::File::options()
-                .write(true)
-                .open(p)
-                .and_then(|f| f.set_modified(old))
-                .expect("mtime");
-        };
         age(&path);
         let config = Arc::new(Config::for_test(&releases, &dir.path().join("data")));
         let mut ingest = Ingest::new(config, Store::open_in_memory()?, Arc::new(Metrics::new()))?;
