@@ -4,12 +4,13 @@
 //! hand over a [`Body`].
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use crate::publish::{Body, Coding};
 
 /// Builds the response for `body`, honouring the request's conditional and
-/// encoding headers.
+/// encoding headers. The header map is built once and handed to the
+/// response as it is: this runs for every feed request.
 pub fn respond(body: &Body, request: &HeaderMap, cache_control: &HeaderValue) -> Response {
     let coding = negotiate(request);
     let etag = body.etag_header(coding);
@@ -20,27 +21,32 @@ pub fn respond(body: &Body, request: &HeaderMap, cache_control: &HeaderValue) ->
     }
     headers.insert(header::CACHE_CONTROL, cache_control.clone());
     headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    if not_modified(request, etag.to_str().unwrap_or(""), body) {
-        return (StatusCode::NOT_MODIFIED, headers).into_response();
-    }
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(body.content_type),
-    );
-    if let Some(encoding) = coding.header() {
-        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
-    }
-    (StatusCode::OK, headers, body.bytes(coding)).into_response()
+    let mut response = if not_modified(request, etag.as_bytes(), body) {
+        let mut response = Response::new(axum::body::Body::empty());
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        response
+    } else {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(body.content_type),
+        );
+        if let Some(encoding) = coding.header() {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+        }
+        Response::new(axum::body::Body::from(body.bytes(coding)))
+    };
+    *response.headers_mut() = headers;
+    response
 }
 
 /// RFC 9110 §13.1: `If-None-Match` wins; `If-Modified-Since` only without it.
-fn not_modified(request: &HeaderMap, etag: &str, body: &Body) -> bool {
+fn not_modified(request: &HeaderMap, etag: &[u8], body: &Body) -> bool {
     if let Some(inm) = request.get(header::IF_NONE_MATCH) {
-        let Ok(inm) = inm.to_str() else { return false };
         return inm
-            .split(',')
-            .map(str::trim)
-            .any(|t| t == "*" || t.trim_start_matches("W/") == etag);
+            .as_bytes()
+            .split(|&b| b == b',')
+            .map(<[u8]>::trim_ascii)
+            .any(|t| t == b"*" || t.strip_prefix(b"W/").unwrap_or(t) == etag);
     }
     let since = request
         .get(header::IF_MODIFIED_SINCE)

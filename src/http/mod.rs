@@ -32,8 +32,9 @@ pub const CONNECTION_DEADLINE: Duration = Duration::from_secs(120);
 pub const MAX_CONNECTIONS: usize = 2048;
 /// Largest request head (request line plus headers), in bytes.
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
-/// Most request headers.
-pub const MAX_HEADERS: usize = 64;
+/// Most request headers: hyper's own limit. A smaller one set through
+/// hyper costs every request a loop that fills its header table.
+pub const MAX_HEADERS: usize = 100;
 /// How long a stop waits for requests in flight.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -100,11 +101,83 @@ fn unqueried_feed(
 
 /// Serves SPEC §5 on `listener` until `stop` is cancelled, then lets
 /// requests in flight finish (up to [`DRAIN_TIMEOUT`]).
+///
+/// Each core gets a thread with a single-threaded runtime of its own that
+/// accepts from the shared listening socket and runs the connections it
+/// accepted to their end. A request then never waits for another thread to
+/// pick its task up or steal it, which is most of what a multi-threaded
+/// scheduler costs per request when the answer is a lookup.
 pub async fn serve(listener: TcpListener, state: AppState, stop: CancellationToken) {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let listener = match listener.into_std() {
+        Ok(listener) => listener,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot hand the listening socket to the serving threads");
+            return;
+        }
+    };
+    // One table for all threads: the cap is on the process's connections.
+    let connections = connections::Connections::new(MAX_CONNECTIONS);
+    let mut running = Vec::with_capacity(cores);
+    for n in 0..cores {
+        let started = listener.try_clone().and_then(|listener| {
+            let serving = serve_on(listener, state.clone(), connections.clone(), stop.clone());
+            serving_thread(n, cores, serving)
+        });
+        match started {
+            Ok(done) => running.push(done),
+            Err(e) => tracing::warn!(error = %e, "cannot start serving thread {n}"),
+        }
+    }
+    if running.is_empty() {
+        serve_on(listener, state, connections, stop).await;
+        return;
+    }
+    for done in running {
+        let _ = done.await;
+    }
+}
+
+/// Runs `serving` on a thread of its own with a single-threaded runtime;
+/// the receiver resolves when it has ended.
+fn serving_thread(
+    n: usize,
+    cores: usize,
+    serving: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<tokio::sync::oneshot::Receiver<()>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        // Queried feeds render on blocking threads; see `main`.
+        .max_blocking_threads(cores)
+        .build()?;
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name(format!("http-{n}"))
+        .spawn(move || {
+            runtime.block_on(serving);
+            let _ = done_tx.send(());
+        })?;
+    Ok(done_rx)
+}
+
+/// One accept loop and the connections it accepted.
+async fn serve_on(
+    listener: std::net::TcpListener,
+    state: AppState,
+    connections: Arc<connections::Connections>,
+    stop: CancellationToken,
+) {
+    // Registers the socket with the runtime this runs on.
+    let listener = match TcpListener::from_std(listener) {
+        Ok(listener) => listener,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot listen");
+            return;
+        }
+    };
     let router = router(state.clone());
     let (published, metrics) = (state.published, state.metrics);
     let graceful = GracefulShutdown::new();
-    let connections = connections::Connections::new(MAX_CONNECTIONS);
     loop {
         let (stream, peer) = tokio::select! {
             () = stop.cancelled() => break,
@@ -151,16 +224,12 @@ pub async fn serve(listener: TcpListener, state: AppState, stop: CancellationTok
             })
         };
         let connection = graceful.watch(builder().serve_connection(TokioIo::new(stream), service));
-        tokio::spawn(async move {
-            tokio::select! {
-                ended = tokio::time::timeout(CONNECTION_DEADLINE, connection) => {
-                    if let Ok(Err(e)) = ended {
-                        tracing::debug!(%peer, error = %e, "connection ended with an error");
-                    }
-                }
-                () = ticket.evict.cancelled() => tracing::debug!(%peer, "closed to make room for a new connection"),
+        let task = tokio::spawn(async move {
+            if let Ok(Err(e)) = tokio::time::timeout(CONNECTION_DEADLINE, connection).await {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
         });
+        ticket.runs_in(task.abort_handle());
     }
     drop(listener);
     if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
@@ -177,7 +246,6 @@ fn builder() -> hyper::server::conn::http1::Builder {
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .max_buf_size(MAX_HEAD_BYTES.max(8192))
-        .max_headers(MAX_HEADERS)
         .keep_alive(true);
     builder
 }
