@@ -202,8 +202,9 @@ pub struct Report {
     pub moved: usize,
     /// Files looked at and found unchanged.
     pub unchanged: usize,
-    /// The batch was cut short for lack of file descriptors: nothing of it
-    /// was stored, and a full walk must be tried again.
+    /// The batch was cut short (no file descriptors left, or the store
+    /// refused a later chunk of it): the rest of it was not stored, and a
+    /// full walk must be tried again.
     pub incomplete: bool,
     /// Something was written to the store.
     pub stored: bool,
@@ -529,7 +530,7 @@ impl Ingest {
         if ready.is_empty() && gone.is_empty() {
             return Ok(Report::default());
         }
-        self.reconcile(ready, &mut gone, true, false, Signalled::Yes, None)
+        self.reconcile_in_chunks(ready, &mut gone, None)
     }
 
     /// Reconciles the given paths: files to look at and paths that went away
@@ -604,14 +605,40 @@ impl Ingest {
         for key in &gone {
             self.deferred.remove(key);
         }
-        self.reconcile(
-            found,
-            &mut gone,
-            true,
-            false,
-            Signalled::Yes,
-            Some(being_written),
-        )
+        self.reconcile_in_chunks(found, &mut gone, Some(being_written))
+    }
+
+    /// Reconciles signalled files in chunks of [`SCAN_CHUNK`], each its
+    /// own transaction, with the removals of `gone` in the last: a burst of
+    /// thousands of files is never held normalized all at once. The caller
+    /// publishes once, after the last chunk.
+    fn reconcile_in_chunks(
+        &mut self,
+        found: Vec<Found>,
+        gone: &mut Vec<String>,
+        mut being_written: Option<&mut dyn FnMut(&std::path::Path) -> bool>,
+    ) -> Result<Report, StoreError> {
+        let mut total = Report::default();
+        let mut found = found.into_iter().peekable();
+        loop {
+            let chunk: Vec<Found> = found.by_ref().take(SCAN_CHUNK).collect();
+            let last = found.peek().is_none();
+            let being_written = being_written.as_mut().map(|f| &mut **f as _);
+            match self.reconcile(chunk, gone, last, false, Signalled::Yes, being_written) {
+                Ok(report) => total.add(&report),
+                // The chunks before are stored and must be published; the
+                // walk that follows an incomplete batch tries the rest again
+                // and reports the failure if it lasts.
+                Err(e) if total.stored => {
+                    tracing::warn!(error = %e, "the store refused part of a batch; walking again");
+                    total.incomplete = true;
+                }
+                Err(e) => return Err(e),
+            }
+            if last || total.incomplete {
+                return Ok(total);
+            }
+        }
     }
 
     fn keys_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = String> + 'a {
@@ -1690,6 +1717,43 @@ mod tests {
                 .all(|s| id_at(&ingest, &s.file.key) == Some(s.entry.release.id.clone()))
         );
         assert_eq!(ingest.store.lines()?.len(), count);
+        Ok(())
+    }
+
+    /// A burst of signalled files is stored in chunks. A chunk the store
+    /// refuses leaves the ones before it stored and in memory, to be
+    /// published, and the batch incomplete; the next walk stores the rest.
+    #[test]
+    fn a_burst_is_stored_in_chunks_and_a_refused_chunk_keeps_the_ones_before()
+    -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let releases = dir.path().join("releases");
+        std::fs::create_dir_all(&releases).expect("mkdir");
+        let store = Store::open_in_memory()?;
+        let config = Arc::new(Config::for_test(&releases, &dir.path().join("data")));
+        let mut ingest = Ingest::new(config, store, Arc::new(Metrics::new()))?;
+        ingest.rescan(false)?;
+        let count = SCAN_CHUNK + 10;
+        write_releases(&releases, count);
+        let refused = format!("f{:03}.txt", SCAN_CHUNK + 5);
+        ingest.store.execute_for_test(&format!(
+            "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.releases \
+             WHEN NEW.key = '{refused}' BEGIN SELECT RAISE(ABORT, 'injected'); END;"
+        ))?;
+        let changed: Vec<_> = (0..count)
+            .map(|n| releases.join(format!("f{n:03}.txt")))
+            .collect();
+        let report = ingest.paths(&changed, &[], &mut |_| false)?;
+        assert!(report.incomplete && report.stored, "{report:?}");
+        assert_eq!(report.normalized, SCAN_CHUNK, "{report:?}");
+        assert_eq!(ingest.known.len(), SCAN_CHUNK);
+        assert_eq!(ingest.store.releases()?.len(), SCAN_CHUNK);
+
+        ingest.store.execute_for_test("DROP TRIGGER refuse")?;
+        let report = ingest.rescan(false)?;
+        assert_eq!(report.normalized, 10, "{report:?}");
+        assert_eq!(ingest.known.len(), count);
+        assert_eq!(ingest.store.releases()?.len(), count);
         Ok(())
     }
 
