@@ -69,22 +69,9 @@ fn load(f: &Found) -> Loaded {
 /// its item (let go of what it no longer needs) but nothing else; it must
 /// not panic, and a panic is passed on.
 fn on_every_core<T: Send, R: Send>(items: &mut [T], work: impl Fn(&mut T) -> R + Sync) -> Vec<R> {
-    let threads = threads();
-    if threads == 1 || items.len() < PARALLEL_FROM {
-        return items.iter_mut().map(&work).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    let work = &work;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks_mut(chunk)
-            .map(|part| scope.spawn(move || part.iter_mut().map(work).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+    let mut done = Vec::with_capacity(items.len());
+    on_every_core_in_order(items, work, |r| done.push(r));
+    done
 }
 
 /// Like [`on_every_core`], but each result is handed to `take` on the

@@ -99,8 +99,9 @@ fn run(cli: Cli) -> Result<(), Error> {
 }
 
 fn serve(config: Config, origin: Origin) -> Result<(), Error> {
-    // Queried feeds render on blocking threads; more of them than cores only
-    // queue work and, each with its own allocator arena, hold memory.
+    // Requests are served on threads of their own (`http::serve`); this
+    // runtime's blocking threads wait for the ingest thread, and render
+    // queried feeds only when no serving thread could start.
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -35,6 +35,10 @@ pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 /// Most request headers: hyper's own limit. A smaller one set through
 /// hyper costs every request a loop that fills its header table.
 pub const MAX_HEADERS: usize = 100;
+/// Blocking threads of each serving thread's runtime, where queried feeds
+/// render: more of them than cores in all only queue work and, each with
+/// its own allocator arena, hold memory.
+const RENDER_THREADS_PER_CORE: usize = 2;
 /// How long a stop waits for requests in flight.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -122,7 +126,7 @@ pub async fn serve(listener: TcpListener, state: AppState, stop: CancellationTok
     for n in 0..cores {
         let started = listener.try_clone().and_then(|listener| {
             let serving = serve_on(listener, state.clone(), connections.clone(), stop.clone());
-            serving_thread(n, cores, serving)
+            serving_thread(n, serving)
         });
         match started {
             Ok(done) => running.push(done),
@@ -142,13 +146,11 @@ pub async fn serve(listener: TcpListener, state: AppState, stop: CancellationTok
 /// the receiver resolves when it has ended.
 fn serving_thread(
     n: usize,
-    cores: usize,
     serving: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<tokio::sync::oneshot::Receiver<()>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        // Queried feeds render on blocking threads; see `main`.
-        .max_blocking_threads(cores)
+        .max_blocking_threads(RENDER_THREADS_PER_CORE)
         .build()?;
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
