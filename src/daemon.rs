@@ -36,6 +36,9 @@ pub enum DaemonError {
     /// The ingest thread died.
     #[error("the ingest thread stopped unexpectedly")]
     IngestDied,
+    /// A thread of the start-up could not be started, or died.
+    #[error("the {0} thread could not be started or stopped unexpectedly")]
+    Thread(&'static str),
 }
 
 /// How the daemon was configured, to reload it the same way on SIGHUP.
@@ -59,6 +62,25 @@ enum Control {
     Stop,
 }
 
+/// Starts the watcher and its watches on a thread of their own. notify
+/// lists every folder again to watch it recursively, which takes about as
+/// long as loading a store of 100,000 releases, so the two overlap. The
+/// first scan makes sure of the watches again before it walks, and that is
+/// where a failure to watch is handled and reported.
+fn start_watching(
+    signals: std::sync::mpsc::SyncSender<Signal>,
+    roots: watch::Roots,
+) -> Result<std::thread::JoinHandle<Result<Watcher, watch::WatchError>>, DaemonError> {
+    std::thread::Builder::new()
+        .name("watch-setup".into())
+        .spawn(move || {
+            let mut watcher = Watcher::start(signals)?;
+            let _ = watcher.ensure(&roots);
+            Ok(watcher)
+        })
+        .map_err(|_| DaemonError::Thread("watch set-up"))
+}
+
 /// Runs the daemon on `listener` until `stop` is cancelled (or SIGTERM /
 /// SIGINT arrive); SIGHUP reloads the configuration from `origin`.
 pub async fn run(
@@ -69,6 +91,8 @@ pub async fn run(
 ) -> Result<(), DaemonError> {
     let config = Arc::new(config);
     crate::limits::remember_limit();
+    let (signal_tx, signal_rx) = sync_channel(watch::CHANNEL_CAPACITY);
+    let watching = start_watching(signal_tx, watch::Roots::new(&config.watch))?;
     let store = Store::open(&config.data)?;
     let metrics = Arc::new(Metrics::new());
     let health = Arc::new(Health::default());
@@ -83,8 +107,9 @@ pub async fn run(
         first,
     )));
 
-    let (signal_tx, signal_rx) = sync_channel(watch::CHANNEL_CAPACITY);
-    let watcher = Watcher::start(signal_tx)?;
+    let watcher = watching
+        .join()
+        .map_err(|_| DaemonError::Thread("watch set-up"))??;
     let (control_tx, control_rx) = std::sync::mpsc::channel();
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     let heartbeat = Arc::new(AtomicU64::new(0));

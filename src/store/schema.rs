@@ -14,7 +14,7 @@ use crate::model::{Entry, Head, Release};
 /// The migration steps, in order: step `i` takes a database from version `i`
 /// to `i + 1`. Append only — a step that has shipped never changes, because
 /// databases in the field have already run it.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this build writes and understands.
 pub(super) const VERSION: i64 = MIGRATIONS.len() as i64;
@@ -69,6 +69,16 @@ CREATE TABLE lines (
     key    TEXT PRIMARY KEY NOT NULL,
     hashes BLOB NOT NULL
 ) STRICT;
+";
+
+/// Version 4: an index holding every column of [`SELECT_KEPT`], so that a
+/// start reads those from it instead of walking the whole table (about
+/// 8 KB of record per release, and the listing columns come after it).
+/// At 100,000 releases the index is about 45 MB against a 780 MB table.
+const V4: &str = "
+CREATE INDEX releases_kept ON releases (
+    key, size, mtime_ns, fingerprint, id, content_hash, published, updated, title, region, country
+);
 ";
 
 /// Every named value.
@@ -443,6 +453,18 @@ mod tests {
             from: from.into(),
             to: file(to),
         }
+    }
+
+    #[test]
+    fn a_start_reads_the_listing_columns_from_their_index_alone() -> TestResult {
+        let mut conn = Connection::open_in_memory()?;
+        migrate(&mut conn)?;
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {SELECT_KEPT}"))?
+            .query_map([], |row| row.get(3))?
+            .collect::<Result<_, _>>()?;
+        assert_eq!(plan, ["SCAN releases USING COVERING INDEX releases_kept"]);
+        Ok(())
     }
 
     #[test]

@@ -170,19 +170,36 @@ fn walk_root(root: &Path, start: &Path, prefix: &str, out: &mut Vec<Found>) -> s
             Err(_) => continue,
         };
         for entry in entries.flatten() {
-            let path = entry.path();
             if filter::is_ignored_name(&entry.file_name().to_string_lossy()) {
                 continue;
             }
-            match filter::classify(&path, root) {
+            let path = entry.path();
+            // The folder listing says what most entries are, so only
+            // symlinks (and the odd file system that does not say) cost a
+            // lookup of the whole path; a plain file's metadata is read
+            // relative to its open folder.
+            let plain = entry.file_type().ok().filter(|t| t.is_file() || t.is_dir());
+            let kind = match plain {
+                Some(t) if t.is_dir() => Kind::Folder,
+                Some(_) => Kind::File,
+                None => filter::classify(&path, root),
+            };
+            match kind {
                 Kind::Folder => stack.push(path),
                 Kind::File => {
                     let relative = path
                         .strip_prefix(root)
                         .ok()
                         .or_else(|| path.strip_prefix(start).ok());
-                    if let Some(key) = relative.and_then(join) {
-                        out.extend(found(format!("{prefix}{key}"), prefix, &path));
+                    let Some(key) = relative.and_then(join) else {
+                        continue;
+                    };
+                    let meta = match plain {
+                        Some(_) => entry.metadata(),
+                        None => std::fs::metadata(&path),
+                    };
+                    if let Ok(meta) = meta {
+                        out.push(found_with(format!("{prefix}{key}"), prefix, &path, &meta));
                     }
                 }
                 Kind::Other => {}
@@ -205,18 +222,23 @@ pub fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
 /// folder inside the root, not the root's own name.
 fn found(key: String, prefix: &str, path: &Path) -> Option<Found> {
     let meta = std::fs::metadata(path).ok()?;
-    let mtime_ns = mtime_ns(&meta);
+    Some(found_with(key, prefix, path, &meta))
+}
+
+/// [`found`] with the file's metadata already read.
+fn found_with(key: String, prefix: &str, path: &Path, meta: &std::fs::Metadata) -> Found {
+    let mtime_ns = mtime_ns(meta);
     let first_folder = key
         .strip_prefix(prefix)
         .and_then(|inside| inside.split_once('/'))
         .map(|(first, _)| first.to_owned());
-    Some(Found {
+    Found {
         key,
         path: path.to_owned(),
         first_folder,
         size: meta.len(),
         mtime_ns,
-    })
+    }
 }
 
 /// `/`-joined normal components. A name that is not UTF-8 keeps its
