@@ -3,7 +3,6 @@
 //! snapshot. Compressed forms are made on first demand and kept, so a
 //! request is a lookup; each form has its own strong ETag (RFC 9110).
 
-use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -17,6 +16,8 @@ use crate::config::Config;
 use crate::feeds::{self, FeedFormat, FeedQuery};
 use crate::model::{Entry, Head};
 use crate::snapshot::Snapshot;
+
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// A content coding a client accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +56,9 @@ pub struct Body {
     pub last_modified_header: Option<HeaderValue>,
     gzip: OnceLock<Bytes>,
     brotli: OnceLock<Bytes>,
+    /// The headers of each answer given for it, made at its first request
+    /// (see [`crate::http::caching::respond`]).
+    pub(crate) answers: OnceLock<crate::http::caching::Answers>,
 }
 
 impl Body {
@@ -84,6 +88,7 @@ impl Body {
             last_modified_header,
             gzip: OnceLock::new(),
             brotli: OnceLock::new(),
+            answers: OnceLock::new(),
         }
     }
 
@@ -173,6 +178,7 @@ pub struct Published {
     pub config: Arc<Config>,
     /// The releases.
     pub snapshot: Arc<Snapshot>,
+    /// Looked up for every feed request: foldhash, not SipHash.
     feeds: HashMap<String, Vec<(FeedFormat, Cached)>>,
     opml: OnceLock<Arc<Body>>,
     index: OnceLock<Arc<Body>>,
@@ -272,7 +278,7 @@ impl Published {
         previous: Option<&Published>,
     ) -> Published {
         let previous = previous.filter(|p| Arc::ptr_eq(&p.config, &config));
-        let mut feeds = HashMap::new();
+        let mut feeds = HashMap::default();
         let regions = std::iter::once(feeds::ALL.to_owned())
             .chain(
                 config

@@ -3,29 +3,71 @@
 //! `If-Modified-Since` with 304, and sets the caching headers. Handlers only
 //! hand over a [`Body`].
 
+use std::sync::OnceLock;
+
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use crate::publish::{Body, Coding};
 
 /// Builds the response for `body`, honouring the request's conditional and
-/// encoding headers. The header map is built once and handed to the
-/// response as it is: this runs for every feed request.
+/// encoding headers. This runs for every feed request, so each of a body's
+/// six answers (three codings, 200 or 304) has its headers made once and
+/// copied after that.
 pub fn respond(body: &Body, request: &HeaderMap, cache_control: &HeaderValue) -> Response {
     let coding = negotiate(request);
-    let etag = body.etag_header(coding);
-    let mut headers = HeaderMap::with_capacity(8);
-    headers.insert(header::ETAG, etag.clone());
+    let unchanged = not_modified(request, body.etag_header(coding).as_bytes(), body);
+    let answers = body.answers.get_or_init(|| Answers {
+        cache_control: cache_control.clone(),
+        headers: Default::default(),
+    });
+    let headers = if answers.cache_control == cache_control {
+        let by_coding = match coding {
+            Coding::Identity => 0,
+            Coding::Gzip => 2,
+            Coding::Brotli => 4,
+        };
+        let slot = by_coding + usize::from(unchanged);
+        answers.headers[slot]
+            .get_or_init(|| headers(body, coding, unchanged, cache_control))
+            .clone()
+    } else {
+        // A body kept across a reload that changed the caching headers.
+        headers(body, coding, unchanged, cache_control)
+    };
+    let mut response = if unchanged {
+        let mut response = Response::new(axum::body::Body::empty());
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        response
+    } else {
+        Response::new(axum::body::Body::from(body.bytes(coding)))
+    };
+    *response.headers_mut() = headers;
+    response
+}
+
+/// The headers of a body's answers, made on first use; see [`respond`].
+#[derive(Debug)]
+pub struct Answers {
+    /// The `Cache-Control` they were made with.
+    cache_control: HeaderValue,
+    /// By coding, then 200 and 304.
+    headers: [OnceLock<HeaderMap>; 6],
+}
+
+/// The headers of `body`'s answer in `coding`: a 304 (`unchanged`) has the
+/// validators and caching headers of the 200 it stands for, without the
+/// content headers.
+fn headers(body: &Body, coding: Coding, unchanged: bool, cache_control: &HeaderValue) -> HeaderMap {
+    // Six at most, which fit the smallest table `with_capacity` makes.
+    let mut headers = HeaderMap::with_capacity(6);
+    headers.insert(header::ETAG, body.etag_header(coding).clone());
     if let Some(lm) = &body.last_modified_header {
         headers.insert(header::LAST_MODIFIED, lm.clone());
     }
     headers.insert(header::CACHE_CONTROL, cache_control.clone());
     headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    let mut response = if not_modified(request, etag.as_bytes(), body) {
-        let mut response = Response::new(axum::body::Body::empty());
-        *response.status_mut() = StatusCode::NOT_MODIFIED;
-        response
-    } else {
+    if !unchanged {
         headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static(body.content_type),
@@ -33,10 +75,8 @@ pub fn respond(body: &Body, request: &HeaderMap, cache_control: &HeaderValue) ->
         if let Some(encoding) = coding.header() {
             headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
         }
-        Response::new(axum::body::Body::from(body.bytes(coding)))
-    };
-    *response.headers_mut() = headers;
-    response
+    }
+    headers
 }
 
 /// RFC 9110 §13.1: `If-None-Match` wins; `If-Modified-Since` only without it.
@@ -60,35 +100,42 @@ fn not_modified(request: &HeaderMap, etag: &[u8], body: &Body) -> bool {
     }
 }
 
-/// The best coding the client accepts: brotli, then gzip, then none.
+/// The best coding the client accepts: brotli, then gzip, then none. One
+/// pass over the header's bytes: this runs for every feed request.
 pub fn negotiate(request: &HeaderMap) -> Coding {
-    let Some(accept) = request
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(accept) = request.get(header::ACCEPT_ENCODING) else {
         return Coding::Identity;
     };
-    let accepts = |name: &str| {
-        accept.split(',').any(|item| {
-            let mut parts = item.split(';');
-            let coding = parts.next().unwrap_or("").trim();
-            let q = parts
-                .find_map(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .and_then(|q| q.trim().parse::<f32>().ok())
-                })
-                .unwrap_or(1.0);
-            coding.eq_ignore_ascii_case(name) && q > 0.0
-        })
-    };
-    if accepts("br") {
-        Coding::Brotli
-    } else if accepts("gzip") {
-        Coding::Gzip
-    } else {
-        Coding::Identity
+    let mut gzip = false;
+    for item in accept.as_bytes().split(|&b| b == b',') {
+        let (coding, params) = match item.iter().position(|&b| b == b';') {
+            Some(at) => (&item[..at], Some(&item[at + 1..])),
+            None => (item, None),
+        };
+        let coding = coding.trim_ascii();
+        let br = coding.eq_ignore_ascii_case(b"br");
+        if !br && !coding.eq_ignore_ascii_case(b"gzip") {
+            continue;
+        }
+        if params.is_some_and(refused) {
+            continue;
+        }
+        if br {
+            return Coding::Brotli;
+        }
+        gzip = true;
     }
+    if gzip { Coding::Gzip } else { Coding::Identity }
+}
+
+/// Whether a coding's parameters give it `q=0` (RFC 9110 §12.5.3); an
+/// unreadable weight counts as none.
+fn refused(params: &[u8]) -> bool {
+    let q = params.split(|&b| b == b';').find_map(|p| {
+        let value = p.trim_ascii().strip_prefix(b"q=")?;
+        std::str::from_utf8(value).ok()?.trim().parse::<f32>().ok()
+    });
+    q.is_some_and(|q| q <= 0.0 || q.is_nan())
 }
 
 #[cfg(test)]
@@ -118,6 +165,22 @@ mod tests {
             Coding::Identity
         );
         assert_eq!(negotiate(&HeaderMap::new()), Coding::Identity);
+        assert_eq!(
+            negotiate(&headers(&[("accept-encoding", "GZIP ; q=0.5, br ; q=0.0")])),
+            Coding::Gzip
+        );
+        assert_eq!(
+            negotiate(&headers(&[("accept-encoding", "gzip;q=0, br;level=1")])),
+            Coding::Brotli
+        );
+        assert_eq!(
+            negotiate(&headers(&[("accept-encoding", "gzip;q=nonsense")])),
+            Coding::Gzip
+        );
+        assert_eq!(
+            negotiate(&headers(&[("accept-encoding", "x-gzip, gzipped, brr")])),
+            Coding::Identity
+        );
     }
 
     #[test]
@@ -136,6 +199,37 @@ mod tests {
             &HeaderValue::from_static("public, max-age=60"),
         );
         assert_eq!(r.status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn each_answer_keeps_its_own_headers_and_follows_a_new_cache_control() {
+        let body = Body::new("application/atom+xml", b"<feed/>".to_vec(), None);
+        let short = HeaderValue::from_static("public, max-age=60");
+        let gzip = headers(&[("accept-encoding", "gzip")]);
+        let tag = body.etag(Coding::Gzip);
+        let revalidate = headers(&[("accept-encoding", "gzip"), ("if-none-match", &tag)]);
+        for _ in 0..2 {
+            let ok = respond(&body, &gzip, &short);
+            assert_eq!(ok.status(), StatusCode::OK);
+            assert_eq!(ok.headers()[header::CONTENT_ENCODING], "gzip");
+            assert_eq!(ok.headers()[header::ETAG], tag.as_str());
+            let unchanged = respond(&body, &revalidate, &short);
+            assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+            assert_eq!(unchanged.headers()[header::ETAG], tag.as_str());
+            assert!(unchanged.headers().get(header::CONTENT_TYPE).is_none());
+            let plain = respond(&body, &HeaderMap::new(), &short);
+            assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+            assert_eq!(
+                plain.headers()[header::ETAG],
+                body.etag(Coding::Identity).as_str()
+            );
+        }
+        let long = HeaderValue::from_static("public, max-age=600");
+        let after_reload = respond(&body, &gzip, &long);
+        assert_eq!(
+            after_reload.headers()[header::CACHE_CONTROL],
+            "public, max-age=600"
+        );
     }
 
     #[test]

@@ -209,8 +209,11 @@ async fn serve_on(
             let published = published.clone();
             hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
                 ticket.touch();
-                let route = route_label(request.uri().path());
                 let fast = unqueried_feed(&published, &request);
+                let route = match fast {
+                    Some(_) => "feed",
+                    None => route_label(request.uri().path()),
+                };
                 let (mut router, metrics) = (router.clone(), metrics.clone());
                 // axum's Router is always ready, so it may be called at once.
                 async move {
