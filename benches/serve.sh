@@ -13,8 +13,9 @@
 #   5. loads each server in turn with wrk (plain, gzip, 304 revalidation, and
 #      brotli where a server can), after checking with curl that both answer
 #      the expected status with identical body bytes;
-#   6. prints req/s, the pressfeed/nginx ratio, wrk's p99 latency, and how
-#      much CPU other processes took meanwhile (on a shared 2-core machine
+#   6. prints req/s, the pressfeed/nginx ratio, wrk's p99 latency, each
+#      server's own CPU time per request, and how much CPU other processes
+#      took meanwhile (on a shared 2-core machine
 #      that moves req/s by tens of per cent: read figures with it, or use
 #      --rounds for medians of alternating runs);
 #   7. measures file-to-feed latency (benches/serve-latency.py): rename a new
@@ -392,8 +393,20 @@ other_pct() { # "before" "after" -> % of all CPUs used by other processes
         t = y[2] - x[2]; o = (y[1] - x[1]) - (y[3] - x[3]);
         if (t <= 0) { print "?"; exit } if (o < 0) o = 0; printf "%.0f", 100 * o / t }'
 }
+# The CPU time a server itself spent (user + system, its workers included),
+# in clock ticks: per request, a figure the machine's noise moves less than
+# req/s.
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+server_ticks() { # server -> ticks
+    local pids p t sum=0
+    if [[ "$1" == pressfeed ]]; then pids="$PF_PID"; else pids="$NGINX_PID $(pgrep -P "$NGINX_PID" 2>/dev/null)"; fi
+    for p in $pids; do
+        t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null) && sum=$((sum + ${t:-0}))
+    done
+    echo "$sum"
+}
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-declare -A RPS_R P99_R OTHER_R
+declare -A RPS_R P99_R OTHER_R CPU_R CPU
 run_wrk() { # case feed server url round
     local c="$1" feed="$2" server="$3" url="$4" r="$5" h out key rps p99 non errs before after
     key="$c|$feed|$server"
@@ -402,8 +415,14 @@ run_wrk() { # case feed server url round
     local args=(-t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 5s --latency)
     [[ -n "$h" ]] && args+=(-H "$h")
     before=$(cpu_sample)
+    local ticks_before ticks_after requests
+    ticks_before=$(server_ticks "$server")
     run_fg timeout -s INT $((DURATION + 30)) wrk "${args[@]}" "$url/feeds/$feed" >"$out" 2>&1
+    ticks_after=$(server_ticks "$server")
     after=$(cpu_sample)
+    requests=$(awk '/ requests in / {print $1}' "$out")
+    CPU_R[$key|$r]=$(awk -v t=$((ticks_after - ticks_before)) -v n="${requests:-0}" -v us="$TICK_US" \
+        'BEGIN { if (n > 0) printf "%.2f", t * us / n; else print "" }')
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
     p99=$(awk '$1=="99%" {print $2}' "$out")
     non=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")
@@ -422,6 +441,7 @@ summarize() { # case feed server: medians over the rounds
     RPS[$key]=$(for r in $(seq "$ROUNDS"); do echo "${RPS_R[$key|$r]}"; done | median)
     P99[$key]=$(for r in $(seq "$ROUNDS"); do echo "${P99_R[$key|$r]}"; done | grep -v '^-$' | median)
     OTHER[$key]=$(for r in $(seq "$ROUNDS"); do echo "${OTHER_R[$key|$r]}"; done | grep -v '^?$' | sort -g | tail -1)
+    CPU[$key]=$(for r in $(seq "$ROUNDS"); do echo "${CPU_R[$key|$r]}"; done | grep -v '^$' | median)
 }
 CASES=(plain gzip 304 br)
 log "[5] wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, one server under load at a time, $ROUNDS round(s) alternating"
@@ -458,8 +478,8 @@ log "    load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 # ---------------------------------------------------------------- 6. table
 log ""
 log "== throughput (req/s) and wrk p99 latency (ms)$([[ $ROUNDS -gt 1 ]] && echo ", medians of $ROUNDS rounds") =="
-printf '%-26s | %10s | %10s | %6s | %7s | %7s | %9s\n' "case" "pressfeed" "nginx" "ratio" "pf p99" "ng p99" "other CPU"
-printf '%s\n' "---------------------------+------------+------------+--------+---------+---------+----------"
+printf '%-26s | %10s | %10s | %6s | %7s | %7s | %6s | %6s | %9s\n' "case" "pressfeed" "nginx" "ratio" "pf p99" "ng p99" "pf us" "ng us" "other CPU"
+printf '%s\n' "---------------------------+------------+------------+--------+---------+---------+--------+--------+----------"
 MAX_OTHER=0
 for feed in "${FEEDS[@]}"; do
     for c in "${CASES[@]}"; do
@@ -467,19 +487,20 @@ for feed in "${FEEDS[@]}"; do
         pf_rps="${RPS[$kp]:-0}"
         other="${OTHER[$kp]:-?}"
         if [[ -n "${RPS[$kn]+x}" ]]; then
-            ng_rps="${RPS[$kn]}"; ng_p99="${P99[$kn]}"
+            ng_rps="${RPS[$kn]}"; ng_p99="${P99[$kn]}"; ng_us="${CPU[$kn]:--}"
             ratio=$(awk -v a="$pf_rps" -v b="$ng_rps" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "-" }')
             other="$other/${OTHER[$kn]:-?}%"
         else
-            ng_rps="n/a"; ng_p99="n/a"; ratio="n/a"; other="$other%/n/a"
+            ng_rps="n/a"; ng_p99="n/a"; ng_us="n/a"; ratio="n/a"; other="$other%/n/a"
         fi
         for o in ${OTHER[$kp]:-0} ${OTHER[$kn]:-0}; do [[ "$o" =~ ^[0-9]+$ && "$o" -gt "$MAX_OTHER" ]] && MAX_OTHER=$o; done
-        printf '%-26s | %10s | %10s | %6s | %7s | %7s | %9s\n' "$feed $c" "$pf_rps" "$ng_rps" "$ratio" "${P99[$kp]}" "$ng_p99" "$other"
+        printf '%-26s | %10s | %10s | %6s | %7s | %7s | %6s | %6s | %9s\n' "$feed $c" "$pf_rps" "$ng_rps" "$ratio" "${P99[$kp]}" "$ng_p99" "${CPU[$kp]:--}" "$ng_us" "$other"
         [[ -n "${NOTE[$kp]:-}" ]] && printf '%-26s   pressfeed: %s\n' "" "${NOTE[$kp]}"
         [[ -n "${NOTE[$kn]:-}" ]] && printf '%-26s   nginx: %s\n' "" "${NOTE[$kn]}"
     done
 done
 log "(ratio = pressfeed/nginx; 304 = If-None-Match with each server's own identity ETag;"
+log " us = the server's own CPU time (user + system, from /proc) per request, in microseconds;"
 log " other CPU = share of the machine used by processes other than the two servers and wrk"
 log " during the pressfeed/nginx run, approximate)"
 if [[ "$MAX_OTHER" -ge 10 ]]; then
