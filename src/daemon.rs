@@ -328,6 +328,9 @@ impl IngestWorker {
                 self.writing.clear();
                 needs_rescan = !self.rescan();
             } else if !batch.changed.is_empty() || !batch.removed.is_empty() {
+                if let Err(e) = self.watcher.watch_new_folders(&batch.changed) {
+                    self.watch_failed(&e);
+                }
                 let result = self
                     .ingest
                     .paths(&batch.changed, &batch.removed, &mut |path| {

@@ -190,6 +190,36 @@ impl Watcher {
         Ok(added)
     }
 
+    /// Makes sure of the watch of every folder among `paths` that lies
+    /// inside a root, before the ingest walks it. notify adds its watch of
+    /// a new folder only after it has passed on the events read with the
+    /// one that announced it: a walk made on that event could miss a file
+    /// moved in before the watch existed, and no event would tell of it.
+    /// Once this returns, each folder's watch exists (notify merges it
+    /// with its own). Folders already gone are skipped; running out of
+    /// watches is the one error returned.
+    pub fn watch_new_folders<'a>(
+        &mut self,
+        paths: impl IntoIterator<Item = &'a PathBuf>,
+    ) -> Result<(), WatchError> {
+        for path in paths {
+            let inside = self
+                .watched
+                .iter()
+                .any(|(root, _)| path != root && path.starts_with(root));
+            let folder = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+            if !inside || !folder {
+                continue;
+            }
+            if let Err(e) = self.inner.watch(path, RecursiveMode::Recursive)
+                && let exhausted @ WatchError::TooManyWatches { .. } = watch_error(path, e)
+            {
+                return Err(exhausted);
+            }
+        }
+        Ok(())
+    }
+
     /// Watches every existing root afresh. A root removed and created again
     /// at once can lose its new watch to the old folder's late removal
     /// event inside notify; re-adding it a moment later closes that gap.
