@@ -375,15 +375,21 @@ declare -A RPS P99 NOTE OTHER
 # CPU accounting, to tell how much of the machine something other than this
 # benchmark (its two servers and wrk) used during a run: other engineers'
 # builds on a 2-core machine move req/s by tens of per cent.
+ticks_of() { # pids... -> user + system clock ticks of those processes
+    local p t sum=0
+    for p in "$@"; do
+        t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null) && sum=$((sum + ${t:-0}))
+    done
+    echo "$sum"
+}
 cpu_sample() { # -> "busy_jiffies total_jiffies our_jiffies"
-    local busy total ours=0 p t u n sy id io irq sirq st
+    local busy total ours t u n sy id io irq sirq st
     read -r _ u n sy id io irq sirq st _ </proc/stat
     # irq/softirq time is mostly loopback networking of the benchmark itself.
     busy=$((u + n + sy + st)); total=$((busy + id + io + irq + sirq))
-    for p in $PF_PID $NGINX_PID $(pgrep -P "$NGINX_PID" 2>/dev/null) \
-        ${WRK_PID:+$WRK_PID $(pgrep -P "$WRK_PID" 2>/dev/null)}; do
-        t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null) && ours=$((ours + ${t:-0}))
-    done
+    # shellcheck disable=SC2046 # one pid per word
+    ours=$(ticks_of $PF_PID $NGINX_PID $(pgrep -P "$NGINX_PID" 2>/dev/null) \
+        ${WRK_PID:+$WRK_PID $(pgrep -P "$WRK_PID" 2>/dev/null)})
     # wrk has exited by the second sample: its time is in this shell's cutime/cstime.
     t=$(awk '{print $16 + $17}' "/proc/$$/stat" 2>/dev/null) && ours=$((ours + ${t:-0}))
     echo "$busy $total $ours"
@@ -398,12 +404,12 @@ other_pct() { # "before" "after" -> % of all CPUs used by other processes
 # req/s.
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 server_ticks() { # server -> ticks
-    local pids p t sum=0
-    if [[ "$1" == pressfeed ]]; then pids="$PF_PID"; else pids="$NGINX_PID $(pgrep -P "$NGINX_PID" 2>/dev/null)"; fi
-    for p in $pids; do
-        t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null) && sum=$((sum + ${t:-0}))
-    done
-    echo "$sum"
+    if [[ "$1" == pressfeed ]]; then
+        ticks_of "$PF_PID"
+    else
+        # shellcheck disable=SC2046 # one pid per word
+        ticks_of "$NGINX_PID" $(pgrep -P "$NGINX_PID" 2>/dev/null)
+    fi
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 declare -A RPS_R P99_R OTHER_R CPU_R CPU
