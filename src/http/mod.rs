@@ -14,7 +14,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::routing::get;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -24,9 +24,12 @@ use crate::health::Health;
 use crate::metrics::Metrics;
 use crate::publish::Published;
 
-/// Longest wait for a request's headers, measured from its first byte.
+/// Longest wait for a request's headers: from the connection's start, or
+/// from the end of the answer before on a keep-alive connection. Kept to
+/// within [`connections::SWEEP_EVERY`].
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// Longest life of one connection (keep-alive included).
+/// Longest life of one connection (keep-alive included), kept to within
+/// [`connections::SWEEP_EVERY`].
 pub const CONNECTION_DEADLINE: Duration = Duration::from_secs(120);
 /// Most connections open at once; past it the quietest is closed.
 pub const MAX_CONNECTIONS: usize = 2048;
@@ -121,7 +124,8 @@ pub async fn serve(listener: TcpListener, state: AppState, stop: CancellationTok
         }
     };
     // One table for all threads: the cap is on the process's connections.
-    let connections = connections::Connections::new(MAX_CONNECTIONS);
+    let connections = connections::Connections::new(MAX_CONNECTIONS, CONNECTION_DEADLINE);
+    let deadlines = tokio::spawn(connections.clone().keep_deadlines());
     let mut running = Vec::with_capacity(cores);
     for n in 0..cores {
         let started = listener.try_clone().and_then(|listener| {
@@ -135,11 +139,11 @@ pub async fn serve(listener: TcpListener, state: AppState, stop: CancellationTok
     }
     if running.is_empty() {
         serve_on(listener, state, connections, stop).await;
-        return;
     }
     for done in running {
         let _ = done.await;
     }
+    deadlines.abort();
 }
 
 /// Runs `serving` on a thread of its own with a single-threaded runtime;
@@ -205,10 +209,9 @@ async fn serve_on(
         let ticket = Arc::new(connections.admit());
         let _ = stream.set_nodelay(true);
         let service = {
-            let (ticket, router, metrics) = (ticket.clone(), router.clone(), metrics.clone());
+            let (router, metrics) = (router.clone(), metrics.clone());
             let published = published.clone();
             hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                ticket.touch();
                 let fast = unqueried_feed(&published, &request);
                 let route = match fast {
                     Some(_) => "feed",
@@ -228,9 +231,14 @@ async fn serve_on(
                 }
             })
         };
-        let connection = graceful.watch(builder().serve_connection(TokioIo::new(stream), service));
+        let connection =
+            builder(ticket.head_timer()).serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        let held = ticket.clone();
         let task = tokio::spawn(async move {
-            if let Ok(Err(e)) = tokio::time::timeout(CONNECTION_DEADLINE, connection).await {
+            // Leaves the table when the task ends or is aborted.
+            let _held = held;
+            if let Err(e) = connection.await {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
         });
@@ -245,10 +253,10 @@ async fn serve_on(
     }
 }
 
-fn builder() -> hyper::server::conn::http1::Builder {
+fn builder(head_timer: connections::HeadTimer) -> hyper::server::conn::http1::Builder {
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
-        .timer(TokioTimer::new())
+        .timer(head_timer)
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .max_buf_size(MAX_HEAD_BYTES.max(8192))
         .keep_alive(true);
