@@ -220,28 +220,28 @@ pub struct Ingest {
     config: Arc<Config>,
     roots: Roots,
     store: Store,
-    known: HashMap<String, Known>,
+    known: HashMap<Arc<str>, Known>,
     /// Which key holds each release id (ids are unique in the store).
-    ids: HashMap<String, String>,
+    ids: HashMap<String, Arc<str>>,
     /// Named values committed with the releases: the digest of the rules
     /// (`rules`) and of each folder's learned lines (`learned:<folder>`)
     /// the stored records were normalized with.
     state: std::collections::HashMap<String, String>,
     /// Files a walk found still being written (modified within [`QUIET`]):
     /// looked at again once they have been left alone that long.
-    deferred: HashMap<String, Found>,
+    deferred: HashMap<Arc<str>, Found>,
     /// Files lately caught mid-save, and when: they wait until quiet.
-    hot: HashMap<String, Instant>,
+    hot: HashMap<Arc<str>, Instant>,
     /// Learnable lines of each `.txt` file, to unlearn them when it goes.
-    lines: HashMap<String, Vec<template::LineHash>>,
+    lines: HashMap<Arc<str>, Vec<template::LineHash>>,
     /// Files whose lines changed since the last commit (kept in the store
     /// so a start need not read every file to learn).
-    lines_dirty: BTreeSet<String>,
+    lines_dirty: BTreeSet<Arc<str>>,
     /// Whether every file's lines have been learned since start or reload.
     learned_all: bool,
     /// Files whose lines the first walk read, with the size and mtime they
     /// had: the walk that follows need not hash them again. Emptied by it.
-    lines_read: HashMap<String, (u64, i64)>,
+    lines_read: HashMap<Arc<str>, (u64, i64)>,
     learned: LearnedTemplates,
     /// The full records, for feeds; newly written ones are handed over.
     bodies: Arc<Bodies>,
@@ -374,11 +374,11 @@ impl Ingest {
             Ok(found) => found,
             Err(e) => return Ok(short_of_files("listing the release folders", &e)),
         };
-        let present: HashSet<&str> = found.iter().map(|f| f.key.as_str()).collect();
-        let gone: Vec<String> = self
+        let present: HashSet<&str> = found.iter().map(|f| f.key.as_ref()).collect();
+        let gone: Vec<Arc<str>> = self
             .known
             .keys()
-            .filter(|k| !present.contains(k.as_str()))
+            .filter(|k| !present.contains(&**k as &str))
             .cloned()
             .collect();
         if !self.learned_all {
@@ -481,9 +481,9 @@ impl Ingest {
     pub fn saved_in_place(&mut self, paths: &[std::path::PathBuf]) {
         for path in paths {
             if let Some((key, _)) = self.roots.key_of(path)
-                && self.known.contains_key(&key)
+                && let Some((key, _)) = self.known.get_key_value(key.as_str())
             {
-                self.hot.insert(key, Instant::now());
+                self.hot.insert(key.clone(), Instant::now());
             }
         }
     }
@@ -496,7 +496,7 @@ impl Ingest {
     /// Looks again at deferred files; those left alone for [`QUIET`] are
     /// reconciled, the others wait on.
     pub fn settle(&mut self) -> Result<Report, StoreError> {
-        let keys: Vec<String> = self.deferred.keys().cloned().collect();
+        let keys: Vec<Arc<str>> = self.deferred.keys().cloned().collect();
         let mut ready = Vec::new();
         let mut gone = Vec::new();
         for key in keys {
@@ -543,18 +543,15 @@ impl Ingest {
                     Ok(inside) => inside,
                     Err(e) => return Ok(short_of_files("listing a release folder", &e)),
                 };
-                let present: HashSet<&str> = inside.iter().map(|f| f.key.as_str()).collect();
-                gone.extend(
-                    self.keys_under(&prefix)
-                        .filter(|k| !present.contains(k.as_str())),
-                );
+                let present: HashSet<&str> = inside.iter().map(|f| f.key.as_ref()).collect();
+                gone.extend(self.keys_under(&prefix).filter(|k| !present.contains(&**k)));
                 found.extend(inside.into_iter().filter(|f| seen.insert(f.key.clone())));
             } else if let Some(f) = self.roots.inspect(path) {
                 if seen.insert(f.key.clone()) {
                     found.push(f);
                 }
             } else if let Some((key, _)) = self.roots.key_of(path) {
-                gone.push(key);
+                gone.push(key.into());
             }
         }
         for path in removed {
@@ -602,7 +599,7 @@ impl Ingest {
     fn reconcile_in_chunks(
         &mut self,
         found: Vec<Found>,
-        gone: &mut Vec<String>,
+        gone: &mut Vec<Arc<str>>,
         mut being_written: Option<&mut dyn FnMut(&std::path::Path) -> bool>,
     ) -> Result<Report, StoreError> {
         let mut total = Report::default();
@@ -628,12 +625,12 @@ impl Ingest {
         }
     }
 
-    fn keys_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = String> + 'a {
+    fn keys_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = Arc<str>> + 'a {
         self.known
             .keys()
             .filter(move |k| {
-                k.as_str() == prefix
-                    || (k.starts_with(prefix) && k[prefix.len()..].starts_with('/'))
+                let k: &str = k;
+                k == prefix || (k.starts_with(prefix) && k[prefix.len()..].starts_with('/'))
             })
             .cloned()
     }
@@ -656,13 +653,18 @@ impl Ingest {
                 Vec::new()
             }
         };
-        let present: HashSet<&str> = texts.iter().map(|f| f.key.as_str()).collect();
+        // The found files' keys, to share rather than copy.
+        let present: HashMap<&str, &Arc<str>> =
+            texts.iter().map(|f| (f.key.as_ref(), &f.key)).collect();
         for (key, lines) in stored {
-            if use_stored && present.contains(key.as_str()) {
-                self.learned.add_lines(folder_of(&key), &lines);
-                self.lines.insert(key, lines);
-            } else {
-                self.lines_dirty.insert(key);
+            match present.get(key.as_str()) {
+                Some(&shared) if use_stored => {
+                    self.learned.add_lines(folder_of(&key), &lines);
+                    self.lines.insert(shared.clone(), lines);
+                }
+                _ => {
+                    self.lines_dirty.insert(key.into());
+                }
             }
         }
         texts.retain(|f| !self.lines.contains_key(&f.key));
@@ -709,7 +711,7 @@ impl Ingest {
     fn reconcile(
         &mut self,
         found: Vec<Found>,
-        gone: &mut Vec<String>,
+        gone: &mut Vec<Arc<str>>,
         remove_gone: bool,
         force: bool,
         signalled: Signalled,
@@ -807,7 +809,7 @@ impl Ingest {
     fn removals(
         &self,
         remove_gone: bool,
-        gone: &mut Vec<String>,
+        gone: &mut Vec<Arc<str>>,
         report: &mut Report,
     ) -> Vec<Change> {
         if !remove_gone {
@@ -854,7 +856,7 @@ impl Ingest {
         if changes.is_empty() && pending.is_empty() && tail.is_empty() {
             return Ok(false);
         }
-        let written = pending.iter().map(|r| r.found.key.as_str());
+        let written = pending.iter().map(|r| r.found.key.as_ref());
         tail.extend(self.state_changes(changes, written));
         // Field by field, so that the store can be borrowed beside them.
         let shared = Shared {
@@ -913,23 +915,23 @@ impl Ingest {
         let held: HashSet<&str> = pending
             .iter()
             .filter(|r| being_written(&r.found.path))
-            .map(|r| r.found.key.as_str())
+            .map(|r| r.found.key.as_ref())
             .collect();
         // Its close event brings it back; should that be lost, the
         // deferral does.
         for r in pending
             .iter()
-            .filter(|r| held.contains(r.found.key.as_str()))
+            .filter(|r| held.contains(r.found.key.as_ref()))
         {
             self.hot.insert(r.found.key.clone(), Instant::now());
             self.deferred.insert(r.found.key.clone(), r.found.clone());
         }
         normalized.retain(|c| match c {
-            Change::Upsert(s) if held.contains(s.file.key.as_str()) => {
+            Change::Upsert(s) if held.contains(&*s.file.key) => {
                 report.normalized = report.normalized.saturating_sub(1);
                 false
             }
-            Change::Refuse(r) if held.contains(r.file.key.as_str()) => {
+            Change::Refuse(r) if held.contains(&*r.file.key) => {
                 report.refused = report.refused.saturating_sub(1);
                 false
             }
@@ -1045,7 +1047,11 @@ impl Ingest {
     /// Updates learned template lines with the files read and gone; when a
     /// folder's learned set changes, its other files are read again.
     /// Out of file descriptors, it stops with the error.
-    fn relearn(&mut self, pending: &mut Vec<Read>, gone: &[String]) -> Result<(), std::io::Error> {
+    fn relearn(
+        &mut self,
+        pending: &mut Vec<Read>,
+        gone: &[Arc<str>],
+    ) -> Result<(), std::io::Error> {
         let mut folders: BTreeSet<String> = BTreeSet::new();
         let touched = pending
             .iter()
@@ -1086,7 +1092,7 @@ impl Ingest {
             self.lines.insert(key.clone(), lines);
             self.lines_dirty.insert(key.clone());
         }
-        let in_batch: HashSet<String> = touched.into_iter().collect();
+        let in_batch: HashSet<Arc<str>> = touched.into_iter().collect();
         for (folder, old) in before {
             let toggled: HashSet<template::LineHash> =
                 self.learned.take_toggled(&folder).into_iter().collect();
@@ -1095,7 +1101,7 @@ impl Ingest {
             }
             // Only a file carrying a line that was learned or unlearned can
             // read differently now.
-            let others: Vec<String> = self
+            let others: Vec<Arc<str>> = self
                 .known
                 .keys()
                 .filter(|k| folder_of(k) == folder && !in_batch.contains(*k))
@@ -1134,7 +1140,7 @@ impl Ingest {
     fn moves(
         &mut self,
         pending: &mut [Read],
-        gone: &mut Vec<String>,
+        gone: &mut Vec<Arc<str>>,
         signalled: Signalled,
         changes: &mut Vec<Change>,
         report: &mut Report,
@@ -1143,12 +1149,12 @@ impl Ingest {
             Some(Known::Release(s)) => Some(s.file.fingerprint.clone()),
             _ => None,
         };
-        let departed: HashSet<String> = pending
+        let departed: HashSet<Arc<str>> = pending
             .iter()
             .filter(|r| stored_fingerprint(&r.found.key).is_some_and(|f| f != r.file.fingerprint))
             .map(|r| r.found.key.clone())
             .collect();
-        let mut by_fingerprint: HashMap<String, Vec<String>> = HashMap::default();
+        let mut by_fingerprint: HashMap<String, Vec<Arc<str>>> = HashMap::default();
         for key in gone.iter().chain(departed.iter()) {
             if let Some(fingerprint) = stored_fingerprint(key) {
                 by_fingerprint
@@ -1196,7 +1202,7 @@ impl Ingest {
     /// A new path whose bytes a known release holds, at a path that no
     /// longer exists, is that release moved. (A full walk knows every path
     /// that went away and needs no such look.)
-    fn unsignalled_origins(&self, pending: &[Read], origins: &mut HashMap<String, Vec<String>>) {
+    fn unsignalled_origins(&self, pending: &[Read], origins: &mut HashMap<String, Vec<Arc<str>>>) {
         for read in pending {
             let fingerprint = &read.file.fingerprint;
             if self.known.contains_key(&read.found.key) || origins.contains_key(fingerprint) {
@@ -1205,7 +1211,7 @@ impl Ingest {
             let Ok(holders) = self.store.find_by_fingerprint(fingerprint) else {
                 continue;
             };
-            let left: Vec<String> = holders
+            let left: Vec<Arc<str>> = holders
                 .into_iter()
                 .map(|stored| stored.file.key)
                 .filter(|key| {
@@ -1381,8 +1387,8 @@ impl Ingest {
 struct Shared<'a> {
     config: &'a Config,
     learned: &'a LearnedTemplates,
-    known: &'a HashMap<String, Known>,
-    ids: &'a HashMap<String, String>,
+    known: &'a HashMap<Arc<str>, Known>,
+    ids: &'a HashMap<String, Arc<str>>,
     clock: fn() -> DateTime<Utc>,
 }
 
@@ -1457,7 +1463,7 @@ impl Shared<'_> {
                 };
                 let entry = Entry {
                     release,
-                    key: read.found.key.clone(),
+                    key: read.found.key.to_string(),
                     published,
                     updated,
                 };
@@ -1482,7 +1488,7 @@ impl Shared<'_> {
     /// The id a new file at `key` gets: the one its path gives, unless a
     /// release that moved away from this path still holds it.
     fn free_id(&self, key: &str, id: String) -> String {
-        let taken = |id: &str| self.ids.get(id).is_some_and(|holder| holder != key);
+        let taken = |id: &str| self.ids.get(id).is_some_and(|holder| **holder != *key);
         if !taken(&id) {
             return id;
         }
@@ -1519,7 +1525,7 @@ impl Shared<'_> {
 enum Examined {
     Unchanged,
     Touched(Box<Change>),
-    Vanished(String),
+    Vanished(Arc<str>),
     Unreadable(Found, String),
     /// The file changed while it was read: a save in progress.
     Busy(Found),
@@ -1576,7 +1582,7 @@ struct Read {
     file: FileState,
     bytes: Vec<u8>,
     /// The key this file's release had before it moved here.
-    moved_from: Option<String>,
+    moved_from: Option<Arc<str>>,
     /// Its path's previous release moved elsewhere: this is a new release.
     fresh: bool,
 }

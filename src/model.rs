@@ -1,6 +1,8 @@
 //! The shared vocabulary: what a normalized release is. Data only; the
 //! normalizer builds these records, the store keeps them and the feeds render them.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -95,8 +97,9 @@ pub struct Entry {
 pub struct Head {
     /// The release's id.
     pub id: String,
-    /// Path of the file relative to its watch folder.
-    pub key: String,
+    /// Path of the file relative to its watch folder (the same allocation
+    /// as its file state's key).
+    pub key: Arc<str>,
     /// The release's title.
     pub title: String,
     /// Region slug.
@@ -112,9 +115,16 @@ pub struct Head {
 impl Entry {
     /// The entry's [`Head`].
     pub fn head(&self) -> Head {
+        self.head_at(self.key.as_str().into())
+    }
+
+    /// The entry's [`Head`], holding `key` (equal to the entry's own) so
+    /// that the head shares it with whoever else does.
+    pub fn head_at(&self, key: Arc<str>) -> Head {
+        debug_assert_eq!(*key, *self.key);
         Head {
             id: self.release.id.clone(),
-            key: self.key.clone(),
+            key,
             title: self.release.title.clone(),
             region: self.release.region.clone(),
             country: self.release.country.clone(),
@@ -126,7 +136,7 @@ impl Entry {
     /// Whether this entry is the version `head` describes.
     pub fn matches(&self, head: &Head) -> bool {
         self.release.id == head.id
-            && self.key == head.key
+            && *self.key == *head.key
             && self.published == head.published
             && self.updated == head.updated
     }

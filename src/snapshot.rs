@@ -258,7 +258,7 @@ mod tests {
         };
         Arc::new(Head {
             id: format!("tag:pressfeed,2026:release/{id}"),
-            key: format!("{id}.txt"),
+            key: format!("{id}.txt").into(),
             title: id.to_owned(),
             region: region.to_owned(),
             country: country.map(str::to_owned),

@@ -368,7 +368,7 @@ mod tests {
     use super::*;
 
     fn ids(heads: &[&Head]) -> Vec<String> {
-        heads.iter().map(|h| h.key.clone()).collect()
+        heads.iter().map(|h| h.key.to_string()).collect()
     }
 
     fn query(region: Option<&str>, limit: usize) -> FeedQuery {
@@ -400,7 +400,7 @@ mod tests {
         let picked = query(None, 10).select(&s);
         let first_id = picked[0].id.clone();
         assert!(first_id < picked[1].id);
-        assert_eq!(picked[2].key, "old.txt");
+        assert_eq!(&*picked[2].key, "old.txt");
     }
 
     #[test]

@@ -200,8 +200,10 @@ fn uid() -> String {
 /// What the store knows about one file on disk.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileState {
-    /// Path relative to its watch folder, `/`-separated.
-    pub key: String,
+    /// Path relative to its watch folder, `/`-separated. Shared with the
+    /// release's [`Head`] and the ingest's tables: a daemon holds every
+    /// key several times over.
+    pub key: Arc<str>,
     /// Size in bytes.
     pub size: u64,
     /// Modification time, nanoseconds since the Unix epoch.
@@ -241,7 +243,7 @@ impl From<&Stored> for Kept {
     fn from(stored: &Stored) -> Kept {
         Kept {
             file: stored.file.clone(),
-            head: Arc::new(stored.entry.head()),
+            head: Arc::new(stored.entry.head_at(stored.file.key.clone())),
             content_hash: stored.content_hash.clone(),
         }
     }
@@ -268,14 +270,14 @@ pub enum Change {
     /// Drops the release at `key`; nothing happens if there is none.
     Remove {
         /// The key.
-        key: String,
+        key: Arc<str>,
     },
     /// The release at `from` now lives at `to.key` with file state `to`,
     /// keeping its id, dates and record. A release or refused record already
     /// at `to.key` is replaced. An error if nothing is stored at `from`.
     Move {
         /// The key the release is stored at.
-        from: String,
+        from: Arc<str>,
         /// The file it now is.
         to: FileState,
     },
@@ -284,12 +286,12 @@ pub enum Change {
     /// Drops the refused record at `key`; nothing happens if there is none.
     Forget {
         /// The key.
-        key: String,
+        key: Arc<str>,
     },
     /// Sets (or with `None` drops) the learnable line hashes of a file.
     SetLines {
         /// The file's key.
-        key: String,
+        key: Arc<str>,
         /// Its line hashes.
         lines: Option<Vec<u64>>,
     },

@@ -178,7 +178,7 @@ fn delete(tx: &Transaction<'_>, sql: &str, key: &str) -> Result<(), StoreError> 
 
 fn upsert(tx: &Transaction<'_>, stored: &Stored) -> Result<(), StoreError> {
     let (file, entry) = (&stored.file, &stored.entry);
-    if file.key != entry.key {
+    if *file.key != *entry.key {
         return Err(StoreError::Invalid {
             detail: format!("file key {} differs from entry key {}", file.key, entry.key),
         });
@@ -224,10 +224,10 @@ fn upsert(tx: &Transaction<'_>, stored: &Stored) -> Result<(), StoreError> {
         if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
             let holder: Option<String> = tx
                 .prepare_cached("SELECT key FROM releases WHERE id = ?1 AND key <> ?2")?
-                .query_row([id, &file.key], |row| row.get(0))
+                .query_row([id.as_str(), &file.key], |row| row.get(0))
                 .optional()?;
             if let Some(holder) = holder {
-                let (id, key) = (id.clone(), file.key.clone());
+                let (id, key) = (id.clone(), file.key.to_string());
                 return Err(StoreError::DuplicateId { id, key, holder });
             }
         }
@@ -237,7 +237,7 @@ fn upsert(tx: &Transaction<'_>, stored: &Stored) -> Result<(), StoreError> {
 }
 
 fn move_release(tx: &Transaction<'_>, from: &str, to: &FileState) -> Result<(), StoreError> {
-    if from != to.key {
+    if *from != *to.key {
         delete(tx, "DELETE FROM releases WHERE key = ?1", &to.key)?;
     }
     let moved = tx
@@ -409,7 +409,7 @@ impl ReleaseRow {
         let entry = Entry {
             published: parse_time(&file.key, "published", &self.published)?,
             updated: parse_time(&file.key, "updated", &self.updated)?,
-            key: file.key.clone(),
+            key: file.key.to_string(),
             release,
         };
         Ok(Stored {
@@ -539,7 +539,7 @@ mod tests {
         let all = store.releases()?;
         assert_eq!(all.len(), 1);
         assert_eq!(
-            (all[0].file.key.as_str(), &all[0].entry.release),
+            (&*all[0].file.key, &all[0].entry.release),
             ("c.md", &a.entry.release)
         );
         assert!(store.refused()?.is_empty());

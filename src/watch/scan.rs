@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use super::filter::{self, Kind};
@@ -26,7 +27,8 @@ struct Root {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
     /// The file's key: its path inside the watched folder, `/`-separated.
-    pub key: String,
+    /// The store's file state and the ingest's tables share it.
+    pub key: Arc<str>,
     /// Where to read it.
     pub path: PathBuf,
     /// The region slug candidate: the key's first folder, if it has one.
@@ -233,7 +235,7 @@ fn found_with(key: String, prefix: &str, path: &Path, meta: &std::fs::Metadata) 
         .and_then(|inside| inside.split_once('/'))
         .map(|(first, _)| first.to_owned());
     Found {
-        key,
+        key: key.into(),
         path: path.to_owned(),
         first_folder,
         size: meta.len(),
@@ -311,7 +313,7 @@ mod tests {
 
     fn walked_keys(roots: &Roots) -> Vec<String> {
         let found = roots.walk(None).expect("walk");
-        found.into_iter().map(|f| f.key).collect()
+        found.into_iter().map(|f| f.key.to_string()).collect()
     }
 
     #[test]
@@ -347,7 +349,7 @@ mod tests {
         assert_eq!(keys, ["odd-%FF-100%.txt", "plain-%41.txt"]);
         for key in &keys {
             let found = roots.find(key).expect("found by its key");
-            assert_eq!(&found.key, key);
+            assert_eq!(&*found.key, key);
         }
         assert!(roots.find("plain-A.txt").is_none());
     }
