@@ -160,11 +160,13 @@ const SCAN_CHUNK: usize = 2000;
 /// Batches at least this large are normalized on every core.
 const PARALLEL_FROM: usize = 64;
 
-/// What the ingest knows of one key.
+/// What the ingest knows of one key. Both kinds are boxed: the table holds
+/// one for every file, and an unboxed refusal would make each entry five
+/// times the size.
 #[derive(Debug, Clone)]
 enum Known {
     Release(Arc<Kept>),
-    Refused(Refused),
+    Refused(Box<Refused>),
 }
 
 impl Known {
@@ -300,7 +302,7 @@ impl Ingest {
             ingest.hold(Known::Release(Arc::new(kept)));
         }
         for refused in refused {
-            ingest.hold(Known::Refused(refused));
+            ingest.hold(Known::Refused(Box::new(refused)));
         }
         ingest.update_gauges();
         Ok(ingest)
@@ -1297,7 +1299,7 @@ impl Ingest {
                     self.bodies.remember(stored.entry);
                     self.hold(Known::Release(Arc::new(kept)));
                 }
-                Change::Refuse(refused) => self.hold(Known::Refused(refused)),
+                Change::Refuse(refused) => self.hold(Known::Refused(Box::new(refused))),
                 Change::Remove { key } | Change::Forget { key } => {
                     self.release_key(&key);
                 }
