@@ -442,6 +442,17 @@ run_wrk() { # case feed server url round
     [[ -z "$rps" ]] && warn "$server $c /feeds/$feed: wrk printed no Requests/sec (see below)" && sed 's/^/    /' "$out"
     sleep 1  # let the loaded server settle before the next run
 }
+# paired_ratios CASE FEED: pressfeed/nginx of each round, one a line. The
+# two runs of a round are seconds apart, so a ratio taken within a round
+# cancels most of the machine's slow drift that medians of each server's
+# own runs keep.
+paired_ratios() {
+    local r pf ng
+    for r in $(seq "$ROUNDS"); do
+        pf="${RPS_R[$1|$2|pressfeed|$r]:-0}"; ng="${RPS_R[$1|$2|nginx|$r]:-0}"
+        awk -v a="$pf" -v b="$ng" 'BEGIN { if (a > 0 && b > 0) printf "%.3f\n", a / b }'
+    done
+}
 summarize() { # case feed server: medians over the rounds
     local key="$1|$2|$3" r
     RPS[$key]=$(for r in $(seq "$ROUNDS"); do echo "${RPS_R[$key|$r]}"; done | median)
@@ -461,9 +472,16 @@ for feed in "${FEEDS[@]}"; do
         with_nginx=""; [[ "$c" != br || -n "$NGX_BROTLI" ]] && with_nginx=1
         check "$c" "$feed" pressfeed "$PF"
         [[ -n "$with_nginx" ]] && check "$c" "$feed" nginx "$NG"
+        # Alternate which server goes first, so neither always runs on the
+        # machine the other has just warmed (or disturbed).
         for r in $(seq "$ROUNDS"); do
-            run_wrk "$c" "$feed" pressfeed "$PF" "$r"
-            [[ -n "$with_nginx" ]] && run_wrk "$c" "$feed" nginx "$NG" "$r"
+            if [[ -n "$with_nginx" && $((r % 2)) -eq 0 ]]; then
+                run_wrk "$c" "$feed" nginx "$NG" "$r"
+                run_wrk "$c" "$feed" pressfeed "$PF" "$r"
+            else
+                run_wrk "$c" "$feed" pressfeed "$PF" "$r"
+                [[ -n "$with_nginx" ]] && run_wrk "$c" "$feed" nginx "$NG" "$r"
+            fi
         done
         summarize "$c" "$feed" pressfeed
         [[ -n "$with_nginx" ]] && summarize "$c" "$feed" nginx
@@ -484,8 +502,8 @@ log "    load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 # ---------------------------------------------------------------- 6. table
 log ""
 log "== throughput (req/s) and wrk p99 latency (ms)$([[ $ROUNDS -gt 1 ]] && echo ", medians of $ROUNDS rounds") =="
-printf '%-26s | %10s | %10s | %6s | %7s | %7s | %6s | %6s | %9s\n' "case" "pressfeed" "nginx" "ratio" "pf p99" "ng p99" "pf us" "ng us" "other CPU"
-printf '%s\n' "---------------------------+------------+------------+--------+---------+---------+--------+--------+----------"
+printf '%-26s | %10s | %10s | %6s | %11s | %7s | %7s | %6s | %6s | %9s\n' "case" "pressfeed" "nginx" "ratio" "rounds" "pf p99" "ng p99" "pf us" "ng us" "other CPU"
+printf '%s\n' "---------------------------+------------+------------+--------+-------------+---------+---------+--------+--------+----------"
 MAX_OTHER=0
 for feed in "${FEEDS[@]}"; do
     for c in "${CASES[@]}"; do
@@ -494,18 +512,21 @@ for feed in "${FEEDS[@]}"; do
         other="${OTHER[$kp]:-?}"
         if [[ -n "${RPS[$kn]+x}" ]]; then
             ng_rps="${RPS[$kn]}"; ng_p99="${P99[$kn]}"; ng_us="${CPU[$kn]:--}"
-            ratio=$(awk -v a="$pf_rps" -v b="$ng_rps" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "-" }')
+            ratio=$(paired_ratios "$c" "$feed" | median)
+            ratio=$(awk -v r="$ratio" 'BEGIN { if (r != "") printf "%.2f", r; else print "-" }')
+            spread=$(paired_ratios "$c" "$feed" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (NR) printf "%.2f-%.2f", lo, hi; else print "-" }')
             other="$other/${OTHER[$kn]:-?}%"
         else
-            ng_rps="n/a"; ng_p99="n/a"; ng_us="n/a"; ratio="n/a"; other="$other%/n/a"
+            ng_rps="n/a"; ng_p99="n/a"; ng_us="n/a"; ratio="n/a"; spread="n/a"; other="$other%/n/a"
         fi
         for o in ${OTHER[$kp]:-0} ${OTHER[$kn]:-0}; do [[ "$o" =~ ^[0-9]+$ && "$o" -gt "$MAX_OTHER" ]] && MAX_OTHER=$o; done
-        printf '%-26s | %10s | %10s | %6s | %7s | %7s | %6s | %6s | %9s\n' "$feed $c" "$pf_rps" "$ng_rps" "$ratio" "${P99[$kp]}" "$ng_p99" "${CPU[$kp]:--}" "$ng_us" "$other"
+        printf '%-26s | %10s | %10s | %6s | %11s | %7s | %7s | %6s | %6s | %9s\n' "$feed $c" "$pf_rps" "$ng_rps" "$ratio" "$spread" "${P99[$kp]}" "$ng_p99" "${CPU[$kp]:--}" "$ng_us" "$other"
         [[ -n "${NOTE[$kp]:-}" ]] && printf '%-26s   pressfeed: %s\n' "" "${NOTE[$kp]}"
         [[ -n "${NOTE[$kn]:-}" ]] && printf '%-26s   nginx: %s\n' "" "${NOTE[$kn]}"
     done
 done
-log "(ratio = pressfeed/nginx; 304 = If-None-Match with each server's own identity ETag;"
+log "(ratio = median over the rounds of pressfeed/nginx within each round, rounds = the lowest"
+log " and highest of those; req/s columns are each server's median; 304 = If-None-Match with each server's own identity ETag;"
 log " us = the server's own CPU time (user + system, from /proc) per request, in microseconds;"
 log " other CPU = share of the machine used by processes other than the two servers and wrk"
 log " during the pressfeed/nginx run, approximate)"
