@@ -92,6 +92,17 @@ impl Body {
         }
     }
 
+    /// The same body with its uncompressed bytes in a memory file, sent
+    /// to sockets without copying ([`crate::http::zero_copy`]): for the
+    /// large bodies served all day. Unchanged if they are small or the
+    /// file cannot be made.
+    pub fn sent_from_pages(mut self) -> Body {
+        if let Some(pages) = crate::http::zero_copy::in_pages(&self.identity) {
+            self.identity = pages;
+        }
+        self
+    }
+
     /// Length of the uncompressed bytes.
     pub fn len(&self) -> usize {
         self.identity.len()
@@ -352,13 +363,8 @@ impl Published {
     fn render_unqueried(&self, region: &str, format: FeedFormat) -> Arc<Body> {
         let query = default_query(&self.config, region);
         let url = feed_url(&self.config, region, format);
-        Arc::new(render_feed(
-            &self.config,
-            &self.snapshot,
-            &query,
-            format,
-            &url,
-        ))
+        let body = render_feed(&self.config, &self.snapshot, &query, format, &url);
+        Arc::new(body.sent_from_pages())
     }
 
     /// `/feeds.opml`.

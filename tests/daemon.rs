@@ -212,6 +212,99 @@ fn conditional_requests_and_compression() {
     assert_eq!(head.header("etag"), Some(etag.as_str()));
 }
 
+/// Splits pipelined responses by their `Content-Length`.
+fn responses(mut raw: &[u8]) -> Vec<util::Response> {
+    let mut out = Vec::new();
+    while let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+        let head = util::parse_response(&raw[..end + 4], true);
+        let len: usize = head
+            .header("content-length")
+            .map_or(0, |v| v.parse().expect("content-length"));
+        let whole = end + 4 + len;
+        assert!(raw.len() >= whole, "a response is cut short");
+        out.push(util::Response {
+            body: raw[end + 4..whole].to_vec(),
+            ..head
+        });
+        raw = &raw[whole..];
+    }
+    assert!(raw.is_empty(), "bytes after the last response");
+    out
+}
+
+/// Large feed bodies are sent from memory files (`sendfile`): plain and
+/// gzip answers of one, pipelined on a keep-alive connection read slowly,
+/// arrive whole and agree with each other.
+#[test]
+fn a_large_feed_arrives_whole_on_a_slowly_read_keep_alive_connection() {
+    let dir = Dir::new("large");
+    let paragraph = "The programme's teams recorded each household's needs, \
+        from shelter repairs to school fees, and the figures were shared with the district's planners. "
+        .repeat(6);
+    for n in 0..40 {
+        dir.put(
+            &format!("asia-pacific/report-{n:02}.txt"),
+            &release(
+                &format!("District Report Number {n} Counts Households in Need"),
+                "DHAKA",
+                &format!("Report {n}: {paragraph}"),
+            ),
+        );
+    }
+    let d = Daemon::start(&dir, &[]);
+    d.wait_until("every release", || d.ids().len() == 40);
+    let plain = d.get("/feeds/all.atom");
+    assert!(
+        plain.body.len() > 64 * 1024,
+        "feed of {} bytes",
+        plain.body.len()
+    );
+
+    let addr = d
+        .url("")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+    let get = |encoding: &str, close: bool| {
+        format!(
+            "GET /feeds/all.atom HTTP/1.1\r\nHost: {addr}\r\nAccept-Encoding: {encoding}\r\n{}\r\n",
+            if close { "Connection: close\r\n" } else { "" }
+        )
+    };
+    let requests = [
+        get("identity", false),
+        get("gzip", false),
+        get("identity", true),
+    ]
+    .concat();
+    stream.write_all(requests.as_bytes()).expect("send");
+    let mut raw = Vec::new();
+    let mut chunk = [0u8; 1500];
+    loop {
+        let n = std::io::Read::read(&mut stream, &mut chunk).expect("read");
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&chunk[..n]);
+        if raw.len() % 5 == 0 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    let got = responses(&raw);
+    assert_eq!(got.len(), 3);
+    assert!(got[0].body == plain.body, "first plain answer differs");
+    assert!(got[2].body == plain.body, "second plain answer differs");
+    assert_eq!(got[1].header("content-encoding"), Some("gzip"));
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&got[1].body[..]),
+        &mut unzipped,
+    )
+    .expect("gunzip");
+    assert!(unzipped == plain.body, "gzip answer differs");
+}
+
 #[test]
 fn new_edited_deleted_and_moved_files_show_in_the_feeds() {
     let dir = Dir::new("live");

@@ -7,6 +7,7 @@ pub mod caching;
 mod connections;
 pub mod error;
 pub mod handlers;
+pub mod zero_copy;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -231,8 +232,8 @@ async fn serve_on(
                 }
             })
         };
-        let connection =
-            builder(ticket.head_timer()).serve_connection(TokioIo::new(stream), service);
+        let connection = builder(ticket.head_timer())
+            .serve_connection(TokioIo::new(zero_copy::Io::new(stream)), service);
         let connection = graceful.watch(connection);
         let held = ticket.clone();
         let task = tokio::spawn(async move {
