@@ -382,7 +382,7 @@ ticks_of() { # pids... -> user + system clock ticks of those processes
     done
     echo "$sum"
 }
-cpu_sample() { # -> "busy_jiffies total_jiffies our_jiffies"
+cpu_sample() { # -> "busy_jiffies total_jiffies our_jiffies all_busy_jiffies"
     local busy total ours t u n sy id io irq sirq st
     read -r _ u n sy id io irq sirq st _ </proc/stat
     # irq/softirq time is mostly loopback networking of the benchmark itself.
@@ -392,7 +392,7 @@ cpu_sample() { # -> "busy_jiffies total_jiffies our_jiffies"
         ${WRK_PID:+$WRK_PID $(pgrep -P "$WRK_PID" 2>/dev/null)})
     # wrk has exited by the second sample: its time is in this shell's cutime/cstime.
     t=$(awk '{print $16 + $17}' "/proc/$$/stat" 2>/dev/null) && ours=$((ours + ${t:-0}))
-    echo "$busy $total $ours"
+    echo "$busy $total $ours $((busy + irq + sirq))"
 }
 other_pct() { # "before" "after" -> % of all CPUs used by other processes
     awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
@@ -412,7 +412,7 @@ server_ticks() { # server -> ticks
     fi
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-declare -A RPS_R P99_R OTHER_R CPU_R CPU
+declare -A RPS_R P99_R OTHER_R CPU_R CPU MACHINE_R MACHINE
 run_wrk() { # case feed server url round
     local c="$1" feed="$2" server="$3" url="$4" r="$5" h out key rps p99 non errs before after
     key="$c|$feed|$server"
@@ -429,6 +429,11 @@ run_wrk() { # case feed server url round
     requests=$(awk '/ requests in / {print $1}' "$out")
     CPU_R[$key|$r]=$(awk -v t=$((ticks_after - ticks_before)) -v n="${requests:-0}" -v us="$TICK_US" \
         'BEGIN { if (n > 0) printf "%.2f", t * us / n; else print "" }')
+    # The whole machine's CPU time per request (the server, wrk, and the
+    # loopback networking between them, which /proc charges to whichever
+    # process happens to run it): the fairest cost of one answer.
+    MACHINE_R[$key|$r]=$(awk -v a="$before" -v b="$after" -v n="${requests:-0}" -v us="$TICK_US" \
+        'BEGIN { split(a, x, " "); split(b, y, " "); if (n > 0) printf "%.1f", (y[4] - x[4]) * us / n; else print "" }')
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
     p99=$(awk '$1=="99%" {print $2}' "$out")
     non=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")
@@ -459,6 +464,7 @@ summarize() { # case feed server: medians over the rounds
     P99[$key]=$(for r in $(seq "$ROUNDS"); do echo "${P99_R[$key|$r]}"; done | grep -v '^-$' | median)
     OTHER[$key]=$(for r in $(seq "$ROUNDS"); do echo "${OTHER_R[$key|$r]}"; done | grep -v '^?$' | sort -g | tail -1)
     CPU[$key]=$(for r in $(seq "$ROUNDS"); do echo "${CPU_R[$key|$r]}"; done | grep -v '^$' | median)
+    MACHINE[$key]=$(for r in $(seq "$ROUNDS"); do echo "${MACHINE_R[$key|$r]}"; done | grep -v '^$' | median)
 }
 CASES=(plain gzip 304 br)
 log "[5] wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, one server under load at a time, $ROUNDS round(s) alternating"
@@ -502,8 +508,8 @@ log "    load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 # ---------------------------------------------------------------- 6. table
 log ""
 log "== throughput (req/s) and wrk p99 latency (ms)$([[ $ROUNDS -gt 1 ]] && echo ", medians of $ROUNDS rounds") =="
-printf '%-26s | %10s | %10s | %6s | %11s | %7s | %7s | %6s | %6s | %9s\n' "case" "pressfeed" "nginx" "ratio" "rounds" "pf p99" "ng p99" "pf us" "ng us" "other CPU"
-printf '%s\n' "---------------------------+------------+------------+--------+-------------+---------+---------+--------+--------+----------"
+printf '%-26s | %10s | %10s | %6s | %11s | %7s | %7s | %6s | %6s | %7s | %7s | %9s\n' "case" "pressfeed" "nginx" "ratio" "rounds" "pf p99" "ng p99" "pf us" "ng us" "pf all" "ng all" "other CPU"
+printf '%s\n' "---------------------------+------------+------------+--------+-------------+---------+---------+--------+--------+---------+---------+----------"
 MAX_OTHER=0
 for feed in "${FEEDS[@]}"; do
     for c in "${CASES[@]}"; do
@@ -511,16 +517,16 @@ for feed in "${FEEDS[@]}"; do
         pf_rps="${RPS[$kp]:-0}"
         other="${OTHER[$kp]:-?}"
         if [[ -n "${RPS[$kn]+x}" ]]; then
-            ng_rps="${RPS[$kn]}"; ng_p99="${P99[$kn]}"; ng_us="${CPU[$kn]:--}"
+            ng_rps="${RPS[$kn]}"; ng_p99="${P99[$kn]}"; ng_us="${CPU[$kn]:--}"; ng_all="${MACHINE[$kn]:--}"
             ratio=$(paired_ratios "$c" "$feed" | median)
             ratio=$(awk -v r="$ratio" 'BEGIN { if (r != "") printf "%.2f", r; else print "-" }')
             spread=$(paired_ratios "$c" "$feed" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (NR) printf "%.2f-%.2f", lo, hi; else print "-" }')
             other="$other/${OTHER[$kn]:-?}%"
         else
-            ng_rps="n/a"; ng_p99="n/a"; ng_us="n/a"; ratio="n/a"; spread="n/a"; other="$other%/n/a"
+            ng_rps="n/a"; ng_p99="n/a"; ng_us="n/a"; ng_all="n/a"; ratio="n/a"; spread="n/a"; other="$other%/n/a"
         fi
         for o in ${OTHER[$kp]:-0} ${OTHER[$kn]:-0}; do [[ "$o" =~ ^[0-9]+$ && "$o" -gt "$MAX_OTHER" ]] && MAX_OTHER=$o; done
-        printf '%-26s | %10s | %10s | %6s | %11s | %7s | %7s | %6s | %6s | %9s\n' "$feed $c" "$pf_rps" "$ng_rps" "$ratio" "$spread" "${P99[$kp]}" "$ng_p99" "${CPU[$kp]:--}" "$ng_us" "$other"
+        printf '%-26s | %10s | %10s | %6s | %11s | %7s | %7s | %6s | %6s | %7s | %7s | %9s\n' "$feed $c" "$pf_rps" "$ng_rps" "$ratio" "$spread" "${P99[$kp]}" "$ng_p99" "${CPU[$kp]:--}" "$ng_us" "${MACHINE[$kp]:--}" "$ng_all" "$other"
         [[ -n "${NOTE[$kp]:-}" ]] && printf '%-26s   pressfeed: %s\n' "" "${NOTE[$kp]}"
         [[ -n "${NOTE[$kn]:-}" ]] && printf '%-26s   nginx: %s\n' "" "${NOTE[$kn]}"
     done
@@ -528,6 +534,7 @@ done
 log "(ratio = median over the rounds of pressfeed/nginx within each round, rounds = the lowest"
 log " and highest of those; req/s columns are each server's median; 304 = If-None-Match with each server's own identity ETag;"
 log " us = the server's own CPU time (user + system, from /proc) per request, in microseconds;"
+log " all = the whole machine's CPU time per request, wrk and loopback networking included;"
 log " other CPU = share of the machine used by processes other than the two servers and wrk"
 log " during the pressfeed/nginx run, approximate)"
 if [[ "$MAX_OTHER" -ge 10 ]]; then
