@@ -200,9 +200,9 @@ fn uid() -> String {
 /// What the store knows about one file on disk.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileState {
-    /// Path relative to its watch folder, `/`-separated. Shared with the
-    /// release's [`Head`] and the ingest's tables: a daemon holds every
-    /// key several times over.
+    /// Path relative to its watch folder, `/`-separated. One allocation,
+    /// shared with the release's [`Head`] and the ingest's tables, which
+    /// all hold every key.
     pub key: Arc<str>,
     /// Size in bytes.
     pub size: u64,
