@@ -152,35 +152,23 @@ mod tests {
 
     #[test]
     fn negotiation_prefers_brotli_and_honours_q_zero() {
-        assert_eq!(
-            negotiate(&headers(&[("accept-encoding", "gzip, br")])),
-            Coding::Brotli
-        );
-        assert_eq!(
-            negotiate(&headers(&[("accept-encoding", "gzip, br;q=0")])),
-            Coding::Gzip
-        );
-        assert_eq!(
-            negotiate(&headers(&[("accept-encoding", "deflate")])),
-            Coding::Identity
-        );
+        let cases = [
+            ("gzip, br", Coding::Brotli),
+            ("gzip, br;q=0", Coding::Gzip),
+            ("deflate", Coding::Identity),
+            ("GZIP ; q=0.5, br ; q=0.0", Coding::Gzip),
+            ("gzip;q=0, br;level=1", Coding::Brotli),
+            ("gzip;q=nonsense", Coding::Gzip),
+            ("x-gzip, gzipped, brr", Coding::Identity),
+        ];
+        for (accept, coding) in cases {
+            assert_eq!(
+                negotiate(&headers(&[("accept-encoding", accept)])),
+                coding,
+                "{accept}"
+            );
+        }
         assert_eq!(negotiate(&HeaderMap::new()), Coding::Identity);
-        assert_eq!(
-            negotiate(&headers(&[("accept-encoding", "GZIP ; q=0.5, br ; q=0.0")])),
-            Coding::Gzip
-        );
-        assert_eq!(
-            negotiate(&headers(&[("accept-encoding", "gzip;q=0, br;level=1")])),
-            Coding::Brotli
-        );
-        assert_eq!(
-            negotiate(&headers(&[("accept-encoding", "gzip;q=nonsense")])),
-            Coding::Gzip
-        );
-        assert_eq!(
-            negotiate(&headers(&[("accept-encoding", "x-gzip, gzipped, brr")])),
-            Coding::Identity
-        );
     }
 
     #[test]

@@ -236,21 +236,13 @@ mod imp {
         (file, offset): (RawFd, usize),
         len: usize,
     ) -> Poll<io::Result<usize>> {
-        let socket = stream.as_raw_fd();
-        loop {
-            std::task::ready!(stream.poll_write_ready(cx))?;
-            let sent = stream.try_io(Interest::WRITABLE, || {
-                let mut at = libc::off_t::try_from(offset).map_err(io::Error::other)?;
-                // SAFETY: both descriptors are open for this call's length;
-                // `at` is a valid offset pointer.
-                let n = unsafe { libc::sendfile(socket, file, &mut at, len) };
-                usize::try_from(n).map_err(|_| io::Error::last_os_error())
-            });
-            match sent {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                other => return Poll::Ready(other),
-            }
-        }
+        poll_write_with(stream, cx, |socket| {
+            let mut at = libc::off_t::try_from(offset).map_err(io::Error::other)?;
+            // SAFETY: both descriptors are open for this call's length;
+            // `at` is a valid offset pointer.
+            let n = unsafe { libc::sendfile(socket, file, &mut at, len) };
+            usize::try_from(n).map_err(|_| io::Error::last_os_error())
+        })
     }
 
     /// Writes `bufs` with `MSG_MORE`: the kernel waits for what follows
@@ -260,20 +252,29 @@ mod imp {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        poll_write_with(stream, cx, |socket| {
+            // SAFETY: zeroed msghdr is valid (no name, no control).
+            let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+            // IoSlice is guaranteed to be ABI-compatible with iovec.
+            msg.msg_iov = bufs.as_ptr().cast_mut().cast::<libc::iovec>();
+            msg.msg_iovlen = bufs.len();
+            // SAFETY: `msg` points at `bufs`, alive for the call.
+            let n = unsafe { libc::sendmsg(socket, &msg, libc::MSG_MORE | libc::MSG_NOSIGNAL) };
+            usize::try_from(n).map_err(|_| io::Error::last_os_error())
+        })
+    }
+
+    /// Runs the write `send` on the socket once it is writable, waiting
+    /// again (through tokio's readiness) while it would block.
+    fn poll_write_with(
+        stream: &TcpStream,
+        cx: &mut Context<'_>,
+        mut send: impl FnMut(RawFd) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
         let socket = stream.as_raw_fd();
         loop {
             std::task::ready!(stream.poll_write_ready(cx))?;
-            let sent = stream.try_io(Interest::WRITABLE, || {
-                // SAFETY: zeroed msghdr is valid (no name, no control).
-                let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-                // IoSlice is guaranteed to be ABI-compatible with iovec.
-                msg.msg_iov = bufs.as_ptr().cast_mut().cast::<libc::iovec>();
-                msg.msg_iovlen = bufs.len();
-                // SAFETY: `msg` points at `bufs`, alive for the call.
-                let n = unsafe { libc::sendmsg(socket, &msg, libc::MSG_MORE | libc::MSG_NOSIGNAL) };
-                usize::try_from(n).map_err(|_| io::Error::last_os_error())
-            });
-            match sent {
+            match stream.try_io(Interest::WRITABLE, || send(socket)) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                 other => return Poll::Ready(other),
             }
