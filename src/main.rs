@@ -13,7 +13,23 @@ use pressfeed::config::{Config, Overrides};
 use pressfeed::daemon::{self, Origin};
 use pressfeed::error::Error;
 
+/// mimalloc rather than glibc's malloc. The two serving threads shared a
+/// glibc arena and queued on its lock (futex waits on both under load), and
+/// an allocation and its free cost a feed answer about 900 instructions;
+/// mimalloc keeps a heap per thread and takes a few dozen.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// `mi_option_purge_delay` in mimalloc 3's `mimalloc.h`; the test below
+/// checks it against the option's documented default.
+const MI_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+/// How long freed memory stays committed before it goes back to the
+/// system, in milliseconds. mimalloc 3 waits 1,000 ms, which during a cold
+/// start of 100,000 files held about 15 MB more at the peak than 10 ms.
+const PURGE_DELAY_MS: std::ffi::c_long = 10;
+
 fn main() -> ExitCode {
+    tune_allocator();
     limit_malloc_arenas();
     let cli = Cli::parse();
     match run(cli) {
@@ -27,12 +43,18 @@ fn main() -> ExitCode {
     }
 }
 
-/// glibc gives each thread that allocates an arena of its own, up to eight
-/// per core, and memory freed into one arena is not reused by another. The
-/// scan's short-lived reading and normalizing threads allocate what the
-/// ingest frees, so every new arena added to the peak (about 15 MB more at
-/// 20,000 releases). One arena per core (at least two) keeps the threads
-/// from contending on one. `MALLOC_ARENA_MAX`, when set, wins.
+/// Shortens mimalloc's purge delay unless `MIMALLOC_PURGE_DELAY` is set.
+fn tune_allocator() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets one of mimalloc's options, which it reads atomically.
+        unsafe { libmimalloc_sys::mi_option_set(MI_PURGE_DELAY, PURGE_DELAY_MS) };
+    }
+}
+
+/// glibc's malloc still serves SQLite's C code. It gives each thread that
+/// allocates an arena of its own, up to eight per core, and memory freed
+/// into one arena is not reused by another; one arena per core (at least
+/// two) bounds that. `MALLOC_ARENA_MAX`, when set, wins.
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
@@ -163,4 +185,21 @@ fn init_logging(level: &str) {
         .with_ansi(ansi)
         .with_target(false)
         .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The option number is mimalloc's, not ours: only purge_delay has a
+    /// default of 1,000, so a renumbered enum shows here.
+    #[test]
+    fn the_purge_delay_option_is_the_one_mimalloc_documents() {
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+            return;
+        }
+        // SAFETY: reads one of mimalloc's options.
+        let delay = unsafe { libmimalloc_sys::mi_option_get(MI_PURGE_DELAY) };
+        assert_eq!(delay, 1000);
+    }
 }
