@@ -305,6 +305,65 @@ fn a_large_feed_arrives_whole_on_a_slowly_read_keep_alive_connection() {
     assert!(unzipped == plain.body, "gzip answer differs");
 }
 
+/// A stop lets the answer in flight finish. SIGTERM arrives while a client
+/// is still reading a feed of several megabytes (more than the sockets'
+/// buffers hold): a connection that sent no request closes at once, the
+/// daemon waits for the reader, which gets the whole answer, then exits 0.
+#[test]
+fn a_stop_finishes_the_answer_in_flight_and_closes_idle_connections() {
+    use std::io::Read;
+    let dir = Dir::new("drain");
+    let paragraph = "The survey teams walked every street of the district and noted \
+        which homes needed repairs before the rains, which schools lacked teachers, and \
+        which clinics ran short of medicines. "
+        .repeat(2500);
+    for n in 0..16 {
+        dir.put(
+            &format!("asia-pacific/survey-{n:02}.txt"),
+            &release(
+                &format!("District Survey Number {n} Lists the Repairs Due"),
+                "DHAKA",
+                &format!("Survey {n}: {paragraph}"),
+            ),
+        );
+    }
+    let mut d = Daemon::start(&dir, &[]);
+    d.wait_until("every release", || d.ids().len() == 16);
+    let whole = d.get("/feeds/all.atom");
+    assert!(
+        whole.body.len() > 5_000_000,
+        "feed of {} bytes",
+        whole.body.len()
+    );
+
+    let idle = std::net::TcpStream::connect(&d.addr).expect("connect idle");
+    let mut reader = std::net::TcpStream::connect(&d.addr).expect("connect reader");
+    let get = format!("GET /feeds/all.atom HTTP/1.1\r\nHost: {}\r\n\r\n", d.addr);
+    reader.write_all(get.as_bytes()).expect("send");
+    let mut raw = vec![0u8; 1024];
+    reader.read_exact(&mut raw).expect("first bytes");
+    std::thread::sleep(Duration::from_millis(200));
+    util::signal(&d.child, "TERM");
+
+    idle.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let closed = (&idle).read(&mut [0u8; 16]);
+    assert!(
+        matches!(closed, Ok(0)),
+        "the idle connection is closed at the stop: {closed:?}"
+    );
+    assert!(
+        d.child.try_wait().expect("wait").is_none(),
+        "the daemon waits for the answer being read"
+    );
+    reader.read_to_end(&mut raw).expect("the rest");
+    let got = responses(&raw);
+    assert_eq!(got.len(), 1);
+    assert!(got[0].body == whole.body, "the answer arrived whole");
+    let status = util::wait_exit(&mut d.child, Duration::from_secs(15));
+    assert_eq!(status.code(), Some(0), "the stop ends with exit 0");
+}
+
 #[test]
 fn new_edited_deleted_and_moved_files_show_in_the_feeds() {
     let dir = Dir::new("live");

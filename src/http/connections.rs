@@ -14,12 +14,18 @@
 //! [`SWEEP_EVERY`] fires the ones that are due and closes connections past
 //! their life, so a deadline is kept to within that much.
 //!
+//! The same timers make the graceful stop: once [`Connections::stop_waiting`]
+//! has run, every wait for a request head ends at once, so idle
+//! connections close and busy ones close after their answer, and a
+//! request costs no watch on a stop signal.
+//!
 //! A connection is closed by aborting its task, which drops the socket: the
 //! task itself waits on nothing but its connection, so a request costs no
 //! extra wake-up or check for the rare eviction.
 
 use std::collections::HashMap;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -34,6 +40,8 @@ pub(super) struct Connections {
     cap: usize,
     lifetime: Duration,
     table: Mutex<Table>,
+    /// Set once by [`Connections::stop_waiting`].
+    stopping: AtomicBool,
 }
 
 #[derive(Default)]
@@ -89,6 +97,7 @@ impl Connections {
             cap,
             lifetime,
             table: Mutex::new(Table::default()),
+            stopping: AtomicBool::new(false),
         })
     }
 
@@ -160,6 +169,28 @@ impl Connections {
         }
     }
 
+    /// Ends every wait for a request head, now and from now on: idle
+    /// connections close at once, and the others once their answer is out.
+    pub(super) fn stop_waiting(&self) {
+        // Before the table is locked: a connection admitted after this sees
+        // the flag when it first waits, one admitted before is in the table.
+        self.stopping.store(true, Ordering::SeqCst);
+        let mut due = Vec::new();
+        {
+            let table = self.table();
+            for slot in table.open.values() {
+                let mut wait = slot.wait.lock();
+                if !wait.expired && wait.deadline.is_some() {
+                    wait.expired = true;
+                    due.extend(wait.waker.take());
+                }
+            }
+        }
+        for waker in due {
+            waker.wake();
+        }
+    }
+
     /// Sweeps every [`SWEEP_EVERY`], for as long as it is polled.
     pub(super) async fn keep_deadlines(self: Arc<Self>) {
         let mut ticks = tokio::time::interval(SWEEP_EVERY);
@@ -182,6 +213,7 @@ impl Ticket {
     pub(super) fn head_timer(&self) -> HeadTimer {
         HeadTimer {
             wait: self.wait.clone(),
+            connections: self.connections.clone(),
         }
     }
 
@@ -208,6 +240,8 @@ impl Drop for Ticket {
 #[derive(Clone)]
 pub(super) struct HeadTimer {
     wait: Arc<Wait>,
+    /// For the stop flag.
+    connections: Arc<Connections>,
 }
 
 impl HeadTimer {
@@ -215,7 +249,9 @@ impl HeadTimer {
         let mut wait = self.wait.lock();
         wait.timer += 1;
         wait.deadline = Some(deadline);
-        wait.expired = false;
+        // Ordered by the wait's lock, or the table's, after a stop that
+        // missed this wait (see `stop_waiting`).
+        wait.expired = self.connections.stopping.load(Ordering::Relaxed);
         wait.timer
     }
 }
@@ -389,5 +425,28 @@ mod tests {
         assert!(!task.is_finished());
         table.sweep(in_secs(61));
         assert!(task.await.is_err_and(|e| e.is_cancelled()));
+    }
+
+    #[tokio::test]
+    async fn a_stop_ends_the_waits_for_a_head_now_and_later_but_not_an_answer() {
+        let table = Connections::new(4, LIFE);
+        let (idle, _idle_task) = connection(&table);
+        let (busy, _busy_task) = connection(&table);
+        let waiting = tokio::spawn(idle.head_timer().sleep_until(in_secs(10)));
+        tokio::task::yield_now().await;
+        table.stop_waiting();
+        tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("the idle connection's wait ended")
+            .expect("ran");
+        // The busy one was answering; its next wait ends at once, as does
+        // the first wait of a connection admitted after the stop.
+        let (late, _late_task) = connection(&table);
+        let waker = std::task::Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        for ticket in [&busy, &late] {
+            let mut next = ticket.head_timer().sleep_until(in_secs(10));
+            assert!(next.as_mut().poll(&mut cx).is_ready());
+        }
     }
 }
