@@ -588,3 +588,70 @@ fn refused_files_gauge_counts_the_files_refused_now_also_after_a_restart() {
         .sum();
     assert_eq!(published, 2.0, "releases per region after a restart");
 }
+
+/// Reads one response with a `Content-Length` from a keep-alive stream.
+fn read_one(stream: &mut std::net::TcpStream) -> util::Response {
+    let mut raw = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = util::parse_response(&raw[..end + 4], true);
+            let len: usize = head
+                .header("content-length")
+                .map_or(0, |v| v.parse().expect("content-length"));
+            if raw.len() >= end + 4 + len {
+                assert_eq!(raw.len(), end + 4 + len, "bytes after the response");
+                return responses(&raw).remove(0);
+            }
+        }
+        let n = std::io::Read::read(stream, &mut chunk).expect("read");
+        assert!(n > 0, "the connection closed before its answer");
+        raw.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// The serving threads even out their connections by handing new ones to
+/// each other: a burst of connections, opened before any sends a request,
+/// is answered on every one of them, first and again later.
+#[test]
+fn a_burst_of_connections_is_served_wherever_each_lands() {
+    let dir = Dir::new("spread");
+    two_releases(&dir);
+    let d = Daemon::start(&dir, &[]);
+    d.wait_until("both releases", || d.ids().len() == 2);
+    let feed = d.get("/feeds/all.atom").body;
+    let addr = d
+        .url("")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let get = |close: bool| {
+        format!(
+            "GET /feeds/all.atom HTTP/1.1\r\nHost: {addr}\r\n{}\r\n",
+            if close { "Connection: close\r\n" } else { "" }
+        )
+    };
+    let mut open: Vec<_> = (0..16)
+        .map(|_| std::net::TcpStream::connect(&addr).expect("connect"))
+        .collect();
+    for (n, stream) in open.iter_mut().enumerate() {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        stream.write_all(get(false).as_bytes()).expect("send");
+        let answer = read_one(stream);
+        assert_eq!(answer.status, 200, "connection {n}");
+        assert!(answer.body == feed, "connection {n}: another body");
+    }
+    for (n, mut stream) in open.into_iter().enumerate().rev() {
+        stream.write_all(get(true).as_bytes()).expect("send");
+        let mut raw = Vec::new();
+        std::io::Read::read_to_end(&mut stream, &mut raw).expect("read");
+        let answers = responses(&raw);
+        assert_eq!(answers.len(), 1, "connection {n}");
+        assert!(
+            answers[0].body == feed,
+            "connection {n}: another body later"
+        );
+    }
+}

@@ -3,6 +3,7 @@
 //! day — a header read timeout, header size and count limits, a cap on
 //! connections, an idle deadline — and a graceful stop.
 
+mod balance;
 pub mod caching;
 mod connections;
 pub mod error;
@@ -16,7 +17,7 @@ use arc_swap::ArcSwap;
 use axum::Router;
 use axum::routing::get;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -111,8 +112,8 @@ fn unqueried_feed(
 /// requests in flight finish (up to [`DRAIN_TIMEOUT`]).
 ///
 /// Each core gets a thread with a single-threaded runtime of its own that
-/// accepts from the shared listening socket and runs the connections it
-/// accepted to their end. A request then never waits for another thread to
+/// accepts from the shared listening socket and runs its connections to
+/// their end; [`balance`] keeps the threads' shares even. A request then never waits for another thread to
 /// pick its task up or steal it, which is most of what a multi-threaded
 /// scheduler costs per request when the answer is a lookup.
 pub async fn serve(listener: TcpListener, state: AppState, stop: CancellationToken) {
@@ -128,10 +129,16 @@ pub async fn serve(listener: TcpListener, state: AppState, stop: CancellationTok
     let connections = connections::Connections::new(MAX_CONNECTIONS, CONNECTION_DEADLINE);
     let deadlines = tokio::spawn(connections.clone().keep_deadlines());
     let clock = tokio::runtime::Handle::current();
+    let (balance, inboxes) = balance::Balance::new(cores);
     let mut running = Vec::with_capacity(cores);
-    for n in 0..cores {
+    for (n, inbox) in inboxes.into_iter().enumerate() {
         let started = listener.try_clone().and_then(|listener| {
             let serving = serve_on(
+                Thread {
+                    n,
+                    balance: balance.clone(),
+                    inbox,
+                },
                 listener,
                 state.clone(),
                 connections.clone(),
@@ -142,11 +149,21 @@ pub async fn serve(listener: TcpListener, state: AppState, stop: CancellationTok
         });
         match started {
             Ok(done) => running.push(done),
-            Err(e) => tracing::warn!(error = %e, "cannot start serving thread {n}"),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot start serving thread {n}");
+                balance.retire(n);
+            }
         }
     }
     if running.is_empty() {
-        serve_on(listener, state, connections, clock, stop).await;
+        let (balance, mut inboxes) = balance::Balance::new(1);
+        let inbox = inboxes.remove(0);
+        let alone = Thread {
+            n: 0,
+            balance,
+            inbox,
+        };
+        serve_on(alone, listener, state, connections, clock, stop).await;
     }
     for done in running {
         let _ = done.await;
@@ -180,8 +197,18 @@ fn serving_thread(
     Ok(done_rx)
 }
 
-/// One accept loop and the connections it accepted.
+/// Which serving thread a [`serve_on`] is, and its share of the
+/// connections.
+struct Thread {
+    n: usize,
+    balance: Arc<balance::Balance>,
+    inbox: tokio::sync::mpsc::UnboundedReceiver<balance::Handed>,
+}
+
+/// One accept loop and the connections it serves: those it accepted and
+/// those handed to it by the other threads.
 async fn serve_on(
+    mut thread: Thread,
     listener: std::net::TcpListener,
     state: AppState,
     connections: Arc<connections::Connections>,
@@ -200,12 +227,22 @@ async fn serve_on(
     let (published, metrics) = (state.published, state.metrics);
     let running = TaskTracker::new();
     loop {
-        let (stream, peer) = tokio::select! {
+        let (stream, peer, seat) = tokio::select! {
             () = stop.cancelled() => break,
+            Some(handed) = thread.inbox.recv() => match TcpStream::from_std(handed.stream) {
+                Ok(stream) => (stream, handed.peer, handed.seat),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot take over a connection");
+                    continue;
+                }
+            },
             accepted = listener.accept() => match accepted {
-                Ok(pair) => {
+                Ok((stream, peer)) => {
                     crate::limits::available();
-                    pair
+                    match seat_or_hand_over(&thread, stream, peer) {
+                        Some(here) => here,
+                        None => continue,
+                    }
                 }
                 Err(e) => {
                     // Out of file descriptors (reported once per episode) and
@@ -248,9 +285,10 @@ async fn serve_on(
         };
         let connection = builder(ticket.head_timer())
             .serve_connection(TokioIo::new(zero_copy::Io::new(stream)), service);
-        let held = ticket.clone();
+        let held = (ticket.clone(), seat);
         let task = running.spawn(async move {
-            // Leaves the table when the task ends or is aborted.
+            // Leaves the table and the balance when the task ends or is
+            // aborted.
             let _held = held;
             if let Err(e) = connection.await {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
@@ -265,6 +303,42 @@ async fn serve_on(
         () = running.wait() => {}
         () = sleep_on(&clock, DRAIN_TIMEOUT) => {
             tracing::warn!("requests still in flight after the drain timeout; closing them");
+        }
+    }
+}
+
+/// Seats a connection `thread` accepted: on `thread` (returned), or on
+/// another thread serving fewer connections, to which it is sent.
+fn seat_or_hand_over(
+    thread: &Thread,
+    stream: TcpStream,
+    peer: std::net::SocketAddr,
+) -> Option<(TcpStream, std::net::SocketAddr, balance::Seat)> {
+    let mut seat = thread.balance.seat(thread.n);
+    if seat.thread() == thread.n {
+        return Some((stream, peer, seat));
+    }
+    let elsewhere = seat.thread();
+    let stream = match stream.into_std() {
+        Ok(stream) => stream,
+        Err(e) => {
+            tracing::debug!(%peer, error = %e, "cannot hand a connection over");
+            return None;
+        }
+    };
+    let back = thread
+        .balance
+        .hand_over(balance::Handed { stream, peer, seat })
+        .err()?;
+    // That thread has stopped; this one serves the connection.
+    thread.balance.retire(elsewhere);
+    seat = back.seat;
+    seat.move_to(thread.n);
+    match TcpStream::from_std(back.stream) {
+        Ok(stream) => Some((stream, peer, seat)),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot take a connection back");
+            None
         }
     }
 }
