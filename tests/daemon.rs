@@ -303,6 +303,14 @@ fn a_large_feed_arrives_whole_on_a_slowly_read_keep_alive_connection() {
     )
     .expect("gunzip");
     assert!(unzipped == plain.body, "gzip answer differs");
+
+    // A queried feed, kept after its first request, is sent the same way.
+    let first = d.get("/feeds/all.atom?limit=40");
+    let again = d.get("/feeds/all.atom?limit=40");
+    assert_eq!((first.status, again.status), (200, 200));
+    assert!(first.body.len() > 64 * 1024);
+    assert!(first.body == again.body, "the kept queried feed differs");
+    assert_eq!(first.text().matches("<entry>").count(), 40);
 }
 
 /// A stop lets the answer in flight finish. SIGTERM arrives while a client

@@ -68,13 +68,21 @@ pub async fn feed(
             };
             let rendering = published.clone();
             let (body, complete) = tokio::task::spawn_blocking(move || {
-                publish::render_feed_checked(
+                let (body, complete) = publish::render_feed_checked(
                     &rendering.config,
                     &rendering.snapshot,
                     &query,
                     format,
                     &self_url,
-                )
+                );
+                // A kept body is served again and again, like an unqueried
+                // feed; `?limit=500` is about 2.5 MB.
+                let body = if complete {
+                    body.sent_from_pages()
+                } else {
+                    body
+                };
+                (body, complete)
             })
             .await
             .map_err(|_| HttpError::Unavailable("rendering failed".into()))?;
