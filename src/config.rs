@@ -326,6 +326,16 @@ fn validate(
     if watch.is_empty() {
         return Err(bad("watch", "needs at least one folder".into()));
     }
+    // The watcher reports absolute paths (notify joins a relative folder
+    // to the working directory), so the folders are made absolute here,
+    // once, for everything that compares paths with them.
+    let watch = watch
+        .iter()
+        .map(|folder| {
+            std::path::absolute(folder)
+                .map_err(|e| bad("watch", format!("{}: {e}", folder.display())))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let listen_text = overrides
         .listen
         .clone()
@@ -524,7 +534,8 @@ mod tests {
     #[test]
     fn builtin_defaults_match_the_spec() {
         let c = Config::builtin().expect("defaults");
-        assert_eq!(c.watch, [PathBuf::from("./releases")]);
+        let here = std::env::current_dir().expect("working directory");
+        assert_eq!(c.watch, [here.join("releases")]);
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.data, PathBuf::from("./data"));
         assert_eq!(c.rules.summary_chars, 400);

@@ -663,3 +663,18 @@ fn a_burst_of_connections_is_served_wherever_each_lands() {
         );
     }
 }
+
+/// Folders given as relative paths (as on the defaults, `./releases`) are
+/// watched like absolute ones: files dropped after the start, at the top
+/// and in a new region folder, reach the feed.
+#[test]
+fn relative_folders_see_files_dropped_after_the_start() {
+    let dir = Dir::new("relative");
+    two_releases(&dir);
+    let d = Daemon::start_from_inside(&dir, &[]);
+    d.wait_until("the first two", || d.ids().len() == 2);
+    dir.put("later.txt", &release("Harbour Reopens After Storm Repairs", "Suva", "The main harbour reopened to cargo ships on Tuesday after three weeks of repairs to its piers."));
+    d.wait_until("the file dropped at the top", || d.ids().len() == 3);
+    dir.put("east-horn-africa/wells.txt", &release("Wells Restored in Dry Districts", "Nairobi", "Engineers restored forty wells in four districts, bringing water back to about 30,000 people."));
+    d.wait_until("the file in a new folder", || d.ids().len() == 4);
+}

@@ -67,17 +67,39 @@ impl Daemon {
     /// Starts `pressfeed serve` on the dir's folders with extra args, waits
     /// for `listening on` and for `/healthz` to say ok.
     pub fn start(dir: &Dir, extra: &[&str]) -> Daemon {
+        let (releases, data) = (dir.releases(), dir.data());
+        Daemon::launch(dir, None, &releases, &data, extra)
+    }
+
+    /// As [`Daemon::start`], run from inside the dir with the folders given
+    /// as relative paths (`./releases`, `./data`).
+    pub fn start_from_inside(dir: &Dir, extra: &[&str]) -> Daemon {
+        let (releases, data) = (Path::new("./releases"), Path::new("./data"));
+        Daemon::launch(dir, Some(dir.path()), releases, data, extra)
+    }
+
+    fn launch(
+        dir: &Dir,
+        cwd: Option<&Path>,
+        releases: &Path,
+        data: &Path,
+        extra: &[&str],
+    ) -> Daemon {
         let stderr = dir.path().join(format!(
             "stderr-{}.log",
             Instant::now().elapsed().as_nanos()
         ));
         let log = std::fs::File::create(&stderr).expect("log");
-        let mut child = Command::new(bin())
+        let mut command = Command::new(bin());
+        if let Some(cwd) = cwd {
+            command.current_dir(cwd);
+        }
+        let mut child = command
             .arg("serve")
             .arg("--watch")
-            .arg(dir.releases())
+            .arg(releases)
             .arg("--data")
-            .arg(dir.data())
+            .arg(data)
             .args(["--listen", "127.0.0.1:0"])
             .args(extra)
             .stdout(Stdio::piped())
