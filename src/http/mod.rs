@@ -113,9 +113,10 @@ fn unqueried_feed(
 ///
 /// Each core gets a thread with a single-threaded runtime of its own that
 /// accepts from the shared listening socket and runs its connections to
-/// their end; [`balance`] keeps the threads' shares even. A request then never waits for another thread to
-/// pick its task up or steal it, which is most of what a multi-threaded
-/// scheduler costs per request when the answer is a lookup.
+/// their end; [`balance`] keeps the threads' shares even. A request then
+/// never waits for another thread to pick its task up or steal it, which
+/// is most of what a multi-threaded scheduler costs per request when the
+/// answer is a lookup.
 pub async fn serve(listener: TcpListener, state: AppState, stop: CancellationToken) {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let listener = match listener.into_std() {
@@ -297,6 +298,9 @@ async fn serve_on(
         ticket.runs_in(task.abort_handle());
     }
     drop(listener);
+    // Closes the inbox: a thread still accepting serves its connections
+    // itself from now on, instead of sending them here to be dropped.
+    drop(thread);
     connections.stop_waiting();
     running.close();
     tokio::select! {
