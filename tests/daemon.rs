@@ -628,11 +628,7 @@ fn a_burst_of_connections_is_served_wherever_each_lands() {
     let d = Daemon::start(&dir, &[]);
     d.wait_until("both releases", || d.ids().len() == 2);
     let feed = d.get("/feeds/all.atom").body;
-    let addr = d
-        .url("")
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
+    let addr = &d.addr;
     let get = |close: bool| {
         format!(
             "GET /feeds/all.atom HTTP/1.1\r\nHost: {addr}\r\n{}\r\n",
@@ -640,7 +636,7 @@ fn a_burst_of_connections_is_served_wherever_each_lands() {
         )
     };
     let mut open: Vec<_> = (0..16)
-        .map(|_| std::net::TcpStream::connect(&addr).expect("connect"))
+        .map(|_| std::net::TcpStream::connect(addr).expect("connect"))
         .collect();
     for (n, stream) in open.iter_mut().enumerate() {
         stream

@@ -318,7 +318,7 @@ fn seat_or_hand_over(
     stream: TcpStream,
     peer: std::net::SocketAddr,
 ) -> Option<(TcpStream, std::net::SocketAddr, balance::Seat)> {
-    let mut seat = thread.balance.seat(thread.n);
+    let seat = thread.balance.seat(thread.n);
     if seat.thread() == thread.n {
         return Some((stream, peer, seat));
     }
@@ -336,7 +336,7 @@ fn seat_or_hand_over(
         .err()?;
     // That thread has stopped; this one serves the connection.
     thread.balance.retire(elsewhere);
-    seat = back.seat;
+    let mut seat = back.seat;
     seat.move_to(thread.n);
     match TcpStream::from_std(back.stream) {
         Ok(stream) => Some((stream, peer, seat)),
