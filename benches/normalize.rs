@@ -2,7 +2,8 @@
 //! `tests/data/`, scaled to a few thousand files with varied titles,
 //! datelines and lengths. Prints files/s and MB/s for each format.
 //!
-//! Run with `cargo bench --bench normalize`.
+//! Run with `cargo bench --bench normalize`; name formats after `--`
+//! (`cargo bench --bench normalize -- txt`) to time only those.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -33,12 +34,20 @@ const PLACES: [&str; 8] = [
 fn main() {
     let config = Config::builtin().expect("built-in configuration");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    // cargo passes `--bench`; any other argument names a format to time.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     println!("normalize throughput, one core, {FILES} files per format");
     for (format, dir, ext) in [
         (Format::Text, "txt", "txt"),
         (Format::Markdown, "md", "md"),
         (Format::Html, "html", "html"),
     ] {
+        if !only.is_empty() && !only.iter().any(|o| o == dir) {
+            continue;
+        }
         let samples = load(&root.join(dir), ext);
         if samples.is_empty() {
             println!("{dir:>5}: no fixtures in tests/data/{dir}");

@@ -3,7 +3,7 @@
 //! forms). Loaded from data (`config/regions.toml` or the user's file),
 //! validated once, then used to find country mentions in text.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind, StartKind};
@@ -254,17 +254,10 @@ impl Taxonomy {
         // name: the automaton runs from those alone, instead of over every
         // byte of the text.
         let mut found = Vec::new();
-        let mut word = String::new();
         // Text before this lies in a name already found (or refused).
         let mut resume = 0;
-        for (start, run) in words(text) {
-            if start < resume || run.len() > openers.longest {
-                continue;
-            }
-            word.clear();
-            word.push_str(run);
-            word.make_ascii_lowercase();
-            if !openers.words.contains(word.as_str()) {
+        for (start, end, key) in keyed_words(text) {
+            if start < resume || end - start > openers.longest || !openers.may_open(key) {
                 continue;
             }
             let input = aho_corasick::Input::new(text)
@@ -302,47 +295,119 @@ impl Taxonomy {
 }
 
 /// The words a name can open with, which most words of a text are not.
+///
+/// Every word of a text is looked up here, so the lookup is one bit of a
+/// table that stays in the processor's cache, indexed by the
+/// word's [`word_key`]. Two words may share a bit: a word taken for an
+/// opener by mistake costs one anchored search of the automaton, which
+/// finds no name starting there (a name's first word is a whole word, so
+/// it cannot match the start of a longer one as a mention).
 #[derive(Debug)]
 struct Openers {
-    /// The first word of every name, ASCII letters in lowercase, as the
-    /// automaton ignores their case (and only theirs). Looked up for every
-    /// word of a text, so hashed with foldhash rather than SipHash.
-    words: HashSet<Box<str>, foldhash::fast::RandomState>,
+    /// One bit per [`word_key`] slot, set for the first word of every name.
+    bits: Box<[u64; OPENER_WORDS / 64]>,
     /// The longest of them, in bytes.
     longest: usize,
 }
 
+/// Slots in [`Openers::bits`]: about seventy per opener of the built-in
+/// taxonomy (7,600 of them), so under 2 % of other words share a bit with
+/// one, in 64 KB.
+const OPENER_WORDS: usize = 1 << 19;
+
 impl Openers {
     /// `None` when a name opens with something other than a word.
     fn of<'a>(names: impl Iterator<Item = &'a str>) -> Option<Openers> {
-        let mut firsts: HashSet<Box<str>, _> = HashSet::default();
+        let mut bits = Box::new([0u64; OPENER_WORDS / 64]);
+        let mut longest = 0;
         for name in names {
-            let (_, first) = words(name).next().filter(|(at, _)| *at == 0)?;
-            firsts.insert(first.to_ascii_lowercase().into_boxed_str());
+            let (at, end, key) = keyed_words(name).next()?;
+            if at != 0 {
+                return None;
+            }
+            bits[key / 64] |= 1 << (key % 64);
+            longest = longest.max(end);
         }
-        let longest = firsts.iter().map(|w| w.len()).max().unwrap_or(0);
-        Some(Openers {
-            words: firsts,
-            longest,
-        })
+        Some(Openers { bits, longest })
+    }
+
+    /// Whether the word with this [`word_key`] may open a name.
+    fn may_open(&self, key: usize) -> bool {
+        self.bits[key / 64] & (1 << (key % 64)) != 0
     }
 }
 
-/// The words of `text` (runs of letters and digits) with their offsets.
-fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let mut chars = text.char_indices().peekable();
+/// The words of `text` (runs of letters and digits) with their start, end
+/// and [`word_key`], in one pass over the bytes: ASCII is classified by a
+/// comparison, and only other characters are decoded.
+fn keyed_words(text: &str) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    let bytes = text.as_bytes();
+    let mut at = 0;
     std::iter::from_fn(move || {
-        let (start, _) = chars.find(|(_, c)| c.is_alphanumeric())?;
-        let mut end = text.len();
-        while let Some(&(i, c)) = chars.peek() {
-            if !c.is_alphanumeric() {
-                end = i;
-                break;
+        while at < bytes.len() {
+            match word_char_len(text, at) {
+                Ok(_) => break,
+                Err(skip) => at += skip,
             }
-            chars.next();
         }
-        Some((start, &text[start..end]))
+        if at >= bytes.len() {
+            return None;
+        }
+        let start = at;
+        let mut hash = 0u64;
+        loop {
+            while let Some(&b) = bytes.get(at).filter(|b| b.is_ascii_alphanumeric()) {
+                hash = mix_word_byte(hash, b);
+                at += 1;
+            }
+            match (at < bytes.len()).then(|| word_char_len(text, at)) {
+                Some(Ok(len)) => {
+                    for &b in &bytes[at..at + len] {
+                        hash = mix_word_byte(hash, b);
+                    }
+                    at += len;
+                }
+                _ => break,
+            }
+        }
+        Some((start, at, word_key(hash)))
     })
+}
+
+/// The length of the character at `at` (a character boundary): `Ok` when
+/// it is a letter or digit, `Err` when not.
+fn word_char_len(text: &str, at: usize) -> Result<usize, usize> {
+    let b = text.as_bytes()[at];
+    if b.is_ascii() {
+        return if b.is_ascii_alphanumeric() {
+            Ok(1)
+        } else {
+            Err(1)
+        };
+    }
+    let c = text[at..]
+        .chars()
+        .next()
+        .unwrap_or(char::REPLACEMENT_CHARACTER);
+    if c.is_alphanumeric() {
+        Ok(c.len_utf8())
+    } else {
+        Err(c.len_utf8())
+    }
+}
+
+/// One byte into a word's hash. Setting bit 5 lowercases an ASCII letter
+/// and leaves a digit as it is, so a word hashes alike in any ASCII case
+/// (the automaton ignores their case, and only theirs). It merges some
+/// other bytes too, which only makes a few more words share a bit.
+fn mix_word_byte(hash: u64, b: u8) -> u64 {
+    hash.rotate_left(5) ^ u64::from(b | 0x20)
+}
+
+/// A word's slot in [`Openers::bits`]: the high bits of its hash after one
+/// multiplication, which spreads every byte over them.
+fn word_key(hash: u64) -> usize {
+    (hash.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - OPENER_WORDS.trailing_zeros())) as usize
 }
 
 fn build(raw: RawTaxonomy) -> Result<Taxonomy, String> {
@@ -634,6 +699,19 @@ aliases = ["US"]
         {
             assert_eq!(t.mentions(text), t.mentions_anywhere(text), "{text}");
         }
+    }
+
+    #[test]
+    fn words_are_keyed_alike_in_any_ascii_case_and_split_at_non_letters() {
+        let words: Vec<(usize, usize, usize)> =
+            keyed_words("CÔTE d’Ivoire, côte 2024Kenya").collect();
+        let spans: Vec<(usize, usize)> = words.iter().map(|&(s, e, _)| (s, e)).collect();
+        let text = "CÔTE d’Ivoire, côte 2024Kenya";
+        let got: Vec<&str> = spans.iter().map(|&(s, e)| &text[s..e]).collect();
+        assert_eq!(got, ["CÔTE", "d", "Ivoire", "côte", "2024Kenya"]);
+        let key = |w: &str| keyed_words(w).next().expect("a word").2;
+        assert_eq!(key("Kenya"), key("kENYA"));
+        assert_eq!(key("CÔTE"), key("cÔtE"));
     }
 
     #[test]
