@@ -300,7 +300,7 @@ fn lead_dateline(paragraphs: &[String]) -> Option<&str> {
     let first = paragraphs
         .iter()
         .take(3)
-        .find(|p| p.split_whitespace().count() >= 3)?;
+        .find(|p| p.split_whitespace().nth(2).is_some())?;
     if super::summary::is_standalone_dateline(first) {
         return Some(first.trim_end_matches(['-', '–', '—', ' ']));
     }

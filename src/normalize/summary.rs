@@ -17,6 +17,8 @@ static UPDATE_NOTE: LazyLock<Regex> = LazyLock::new(|| {
 const FEWEST_LEAD_WORDS: usize = 6;
 /// Paragraphs searched for the lead.
 const LEAD_SEARCH: usize = 40;
+/// Leads searched for the one with a dateline after a labelled sidebar.
+const LEADS_AFTER_SIDEBAR: usize = 8;
 
 /// Picks the lead paragraph and cuts it to `max` characters.
 /// `names_place` says whether a dateline names a known place.
@@ -27,8 +29,10 @@ pub fn summarize(
     names_place: impl Fn(&str) -> bool,
 ) -> String {
     let title_key = line_key(title);
+    // Only the first few leads are ever looked at.
     let leads: Vec<usize> = (0..body.len().min(LEAD_SEARCH))
         .filter(|&i| is_lead(&body[i], &title_key))
+        .take(LEADS_AFTER_SIDEBAR)
         .collect();
     let opens_with_place = |i: &usize| dateline_prefix(&body[*i]).is_some_and(&names_place);
     // A labelled sidebar ("Analysis:", then a byline) sometimes comes before
@@ -38,10 +42,7 @@ pub fn summarize(
         .filter(|i| !opens_with_place(i))
         .and_then(|&first| {
             let labelled = body[..first].iter().any(|p| is_label(p));
-            leads
-                .iter()
-                .take(8)
-                .find(|i| labelled && opens_with_place(i))
+            leads.iter().find(|i| labelled && opens_with_place(i))
         });
     let lead = after_sidebar
         .or(leads.first())
@@ -52,7 +53,7 @@ pub fn summarize(
 
 /// A short label such as `Analysis:` that heads a block of its own.
 fn is_label(paragraph: &str) -> bool {
-    paragraph.ends_with(':') && paragraph.split_whitespace().count() <= 3
+    paragraph.ends_with(':') && paragraph.split_whitespace().nth(3).is_none()
 }
 
 fn is_lead(paragraph: &str, title_key: &str) -> bool {
@@ -72,10 +73,14 @@ fn is_lead(paragraph: &str, title_key: &str) -> bool {
 /// A line that is only a dateline, such as `GENEVA, Switzerland, 13 May 2015 --`.
 pub fn is_standalone_dateline(line: &str) -> bool {
     let t = line.trim();
-    t.chars().count() <= 160
-        && (t.ends_with("--") || t.ends_with('—') || t.ends_with('–') || t.ends_with(" -"))
+    // The length last: counting characters reads the whole paragraph.
+    (t.ends_with("--") || t.ends_with('—') || t.ends_with('–') || t.ends_with(" -"))
         && t.chars().next().is_some_and(char::is_uppercase)
+        && t.chars().count() <= 160
 }
+
+/// What ends a dateline that opens a paragraph.
+const DATELINE_SEPARATORS: [&str; 5] = [" – ", " — ", " -- ", " - ", ": "];
 
 /// The dateline that opens a paragraph (`Kathmandu – `, `Misrata, Libya - `,
 /// `Kenya: `), without its separator.
@@ -85,17 +90,25 @@ pub fn dateline_prefix(paragraph: &str) -> Option<&str> {
         .nth(90)
         .map_or(paragraph.len(), |(i, _)| i);
     let head = &paragraph[..head_end];
-    let (at, sep_len) = [" – ", " — ", " -- ", " - ", ": "]
-        .iter()
-        .filter_map(|sep| head.find(sep).map(|i| (i, sep.len())))
-        .min_by_key(|&(i, _)| i)?;
+    // The first separator in the head, found in one pass: each opens with
+    // a space or a colon, and no two can start at the same place.
+    let (at, sep_len) = head
+        .bytes()
+        .enumerate()
+        .filter(|&(_, b)| b == b' ' || b == b':')
+        .find_map(|(i, _)| {
+            DATELINE_SEPARATORS
+                .iter()
+                .find(|sep| head[i..].starts_with(**sep))
+                .map(|sep| (i, sep.len()))
+        })?;
     let prefix = paragraph[..at].trim();
     let rest = &paragraph[at + sep_len..];
     let words = prefix.split_whitespace().count();
     let starts_upper = prefix.chars().next().is_some_and(char::is_uppercase);
     let has_date_or_list =
         prefix.contains(',') || prefix.contains('/') || prefix.chars().any(|c| c.is_ascii_digit());
-    let sentence_after = rest.split_whitespace().count() >= 8;
+    let sentence_after = rest.split_whitespace().nth(7).is_some();
     let place_like = prefix.split_whitespace().all(|w| {
         !w.starts_with(char::is_lowercase)
             || [

@@ -190,7 +190,7 @@ fn find_title(lines: &[String]) -> (Option<String>, usize) {
                 && !is_meta_line(l)
                 && !is_list_item(l)
                 && !is_prose(l)
-                && l.split_whitespace().count() >= 2
+                && l.split_whitespace().nth(1).is_some()
         });
     match headline {
         Some((_, line)) => (Some(line.to_owned()), lead),
@@ -227,7 +227,7 @@ fn first_title(lines: &[String]) -> (Option<String>, usize) {
         if is_list_item(line) {
             continue;
         }
-        if line.split_whitespace().count() >= 3 {
+        if line.split_whitespace().nth(2).is_some() {
             return (Some(line.to_owned()), i + 1);
         }
         short = Some((i, line));
@@ -389,7 +389,7 @@ pub(crate) fn drop_title_echoes(blocks: &mut Vec<String>, title: &str) -> Option
                 .trim_end_matches([':', '-', '–', '—', '|'])
                 .trim();
             if !head.is_empty()
-                && head.split_whitespace().count() <= 5
+                && head.split_whitespace().nth(5).is_none()
                 && head.len() + title.len() + 4 >= block.len()
             {
                 prefix = Some(head.to_owned());

@@ -84,7 +84,7 @@ fn titles_agree(a: &str, b: &str) -> bool {
     } else {
         (&b, &a)
     };
-    short.split_whitespace().count() >= 3 && long.contains(short.as_str())
+    short.split_whitespace().nth(2).is_some() && long.contains(short.as_str())
 }
 
 fn title_key(text: &str) -> String {
@@ -135,7 +135,7 @@ fn looks_like_site_name(part: &str, headline: &str) -> bool {
     (1..=5).contains(&words)
         && part.chars().count() <= 50
         && part.chars().count() < headline.chars().count()
-        && headline.split_whitespace().count() >= 2
+        && headline.split_whitespace().nth(1).is_some()
 }
 
 fn strip_suffix_ci<'a>(text: &'a str, suffix: &str) -> Option<&'a str> {
