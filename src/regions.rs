@@ -297,8 +297,8 @@ impl Taxonomy {
 /// The words a name can open with, which most words of a text are not.
 ///
 /// Every word of a text is looked up here, so the lookup is one bit of a
-/// table that stays in the processor's cache, indexed by the
-/// word's [`word_key`]. Two words may share a bit: a word taken for an
+/// table that stays in the processor's cache, indexed by the word's
+/// [`word_key`]. Two words may share a bit: a word taken for an
 /// opener by mistake costs one anchored search of the automaton, which
 /// finds no name starting there (a name's first word is a whole word, so
 /// it cannot match the start of a longer one as a mention).
@@ -356,6 +356,9 @@ fn keyed_words(text: &str) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
         let start = at;
         let mut hash = 0u64;
         loop {
+            // ASCII letters and digits in a tight loop of their own (most
+            // of a text): with the general step alone, finding mentions
+            // took 60 % more instructions (callgrind, txt fixtures).
             while let Some(&b) = bytes.get(at).filter(|b| b.is_ascii_alphanumeric()) {
                 hash = mix_word_byte(hash, b);
                 at += 1;
