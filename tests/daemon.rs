@@ -597,6 +597,45 @@ fn refused_files_gauge_counts_the_files_refused_now_also_after_a_restart() {
     assert_eq!(published, 2.0, "releases per region after a restart");
 }
 
+/// A 304, to a GET or a HEAD, carries no `Content-Length` (a `0` would not
+/// be the length of the 200 it stands for, RFC 9110 §8.6) and leaves its
+/// keep-alive connection ready for the next request.
+#[test]
+fn a_304_names_no_length_and_keeps_its_connection() {
+    let dir = Dir::new("revalidate");
+    two_releases(&dir);
+    let d = Daemon::start(&dir, &[]);
+    d.wait_until("both releases", || d.ids().len() == 2);
+    let gzip = d.request("GET", "/feeds/all.atom", &[("Accept-Encoding", "gzip")]);
+    let etag = gzip.header("etag").expect("etag").to_owned();
+    let addr = &d.addr;
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    for method in ["GET", "HEAD"] {
+        let ask = format!(
+            "{method} /feeds/all.atom HTTP/1.1\r\nHost: {addr}\r\nAccept-Encoding: gzip\r\nIf-None-Match: {etag}\r\n\r\n"
+        );
+        stream.write_all(ask.as_bytes()).expect("send");
+        let unchanged = read_one(&mut stream);
+        assert_eq!(unchanged.status, 304, "{method}");
+        assert_eq!(unchanged.header("content-length"), None, "{method}");
+        assert_eq!(unchanged.header("etag"), Some(etag.as_str()), "{method}");
+        assert_eq!(
+            unchanged.header("cache-control"),
+            gzip.header("cache-control"),
+            "{method}"
+        );
+        assert!(unchanged.body.is_empty(), "{method}");
+    }
+    let ask = format!("GET /feeds/all.atom HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    stream.write_all(ask.as_bytes()).expect("send");
+    let plain = read_one(&mut stream);
+    assert_eq!(plain.status, 200);
+    assert_eq!(plain.body, d.get("/feeds/all.atom").body);
+}
+
 /// Reads one response with a `Content-Length` from a keep-alive stream.
 fn read_one(stream: &mut std::net::TcpStream) -> util::Response {
     let mut raw = Vec::new();

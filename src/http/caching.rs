@@ -36,7 +36,7 @@ pub fn respond(body: &Body, request: &HeaderMap, cache_control: &HeaderValue) ->
         headers(body, coding, unchanged, cache_control)
     };
     let mut response = if unchanged {
-        let mut response = Response::new(axum::body::Body::empty());
+        let mut response = Response::new(axum::body::Body::new(NoContent));
         *response.status_mut() = StatusCode::NOT_MODIFIED;
         response
     } else {
@@ -44,6 +44,30 @@ pub fn respond(body: &Body, request: &HeaderMap, cache_control: &HeaderValue) ->
     };
     *response.headers_mut() = headers;
     response
+}
+
+/// The body of a 304. axum gives every response whose body knows its exact
+/// size a `Content-Length`, and hyper passes the field on in answer to a
+/// HEAD: an empty body's `0`, which is not the length of the 200 the 304
+/// stands for (RFC 9110 §8.6 forbids that; a client or cache taking it for
+/// the representation's length would think the feed empty). This body is
+/// over before it starts but names no size, so no 304 carries the field.
+struct NoContent;
+
+impl http_body::Body for NoContent {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Ready(None)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        true
+    }
 }
 
 /// The headers of a body's answers, made on first use; see [`respond`].
