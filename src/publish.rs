@@ -350,13 +350,12 @@ impl Published {
 
     /// The unqueried feed of `region` (a slug or `all`), rendered the first
     /// time it is asked for.
-    pub fn feed(&self, region: &str, format: FeedFormat) -> Option<Arc<Body>> {
+    pub fn feed(&self, region: &str, format: FeedFormat) -> Option<&Arc<Body>> {
         let cached = self.cached(region, format)?;
         Some(
             cached
                 .body
-                .get_or_init(|| self.render_unqueried(region, format))
-                .clone(),
+                .get_or_init(|| self.render_unqueried(region, format)),
         )
     }
 
@@ -499,10 +498,13 @@ mod tests {
         let bodies = Arc::new(crate::store::Bodies::in_memory());
         let snapshot = Arc::new(Snapshot::new(0, crate::snapshot::Index::default(), bodies));
         let published = Published::render(config, snapshot);
-        let early = published.feed("all", FeedFormat::Atom).expect("all.atom");
+        let early = published
+            .feed("all", FeedFormat::Atom)
+            .expect("all.atom")
+            .clone();
         published.warm_while(|| true);
         let after = published.feed("all", FeedFormat::Atom).expect("all.atom");
-        assert!(Arc::ptr_eq(&early, &after), "a rendered body is kept");
+        assert!(Arc::ptr_eq(&early, after), "a rendered body is kept");
         for formats in published.feeds.values() {
             for (format, cached) in formats {
                 assert!(cached.body.get().is_some(), "{format:?} warmed");

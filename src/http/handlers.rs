@@ -54,7 +54,7 @@ pub async fn feed(
     let config = &published.config;
     let default_query =
         query.limit == config.feed_entries && query.since.is_none() && query.country.is_none();
-    let body = match published.feed(region, format) {
+    let body = match published.feed(region, format).cloned() {
         Some(body) if default_query => body,
         _ => {
             let cache_control = published.cache_control.clone();

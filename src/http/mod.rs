@@ -102,7 +102,7 @@ fn unqueried_feed(
     let published = published.load();
     let body = published.feed(region, format)?;
     Some(caching::respond(
-        &body,
+        body,
         request.headers(),
         &published.cache_control,
     ))
