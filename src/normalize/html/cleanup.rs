@@ -23,23 +23,22 @@ static MAILTO: LazyLock<Regex> = LazyLock::new(|| pattern(r"(?i)\bmailto:\s*"));
 /// Plain text as it reads: whitespace collapsed, invisible characters gone,
 /// entities a CMS escaped twice decoded, stray markup and `mailto:` removed.
 pub(super) fn clean_text(raw: &str) -> String {
-    let visible: String = raw
-        .chars()
-        .filter(|c| !matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}'))
-        .collect();
+    let visible = without_invisible(raw);
     let decoded = if visible.contains('&') && ENTITY.is_match(&visible) {
-        ENTITY
-            .replace_all(&visible, |caps: &regex::Captures<'_>| {
-                html_escape::decode_html_entities(&caps[0]).into_owned()
-            })
-            .into_owned()
+        Cow::Owned(
+            ENTITY
+                .replace_all(&visible, |caps: &regex::Captures<'_>| {
+                    html_escape::decode_html_entities(&caps[0]).into_owned()
+                })
+                .into_owned(),
+        )
     } else {
         visible
     };
     let untagged = if decoded.contains('<') {
         LEFTOVER_TAG.replace_all(&decoded, " ")
     } else {
-        Cow::Borrowed(decoded.as_str())
+        Cow::Borrowed(decoded.as_ref())
     };
     let unlinked = if untagged.contains(':') {
         MAILTO.replace_all(&untagged, "")
@@ -49,8 +48,30 @@ pub(super) fn clean_text(raw: &str) -> String {
     collapse_whitespace(&unlinked)
 }
 
+/// `raw` without zero-width spaces, word joiners, byte order marks and soft
+/// hyphens. Each is encoded with a lead byte of C2, E2 or EF, so text
+/// without those bytes (most of it, even with dashes and quotes about) is
+/// not copied.
+fn without_invisible(raw: &str) -> Cow<'_, str> {
+    let invisible = |c: char| matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}');
+    let may_hold_one = raw.bytes().any(|b| matches!(b, 0xC2 | 0xE2 | 0xEF));
+    if !may_hold_one || !raw.contains(invisible) {
+        return Cow::Borrowed(raw);
+    }
+    Cow::Owned(raw.chars().filter(|&c| !invisible(c)).collect())
+}
+
+/// The words of `text` with one space between each: built in one string,
+/// without a list of the words first.
 pub(super) fn collapse_whitespace(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// Text of an inline element such as a heading, with `<br>` and nested
@@ -90,6 +111,16 @@ mod tests {
             draft.blocks.last().map(String::as_str),
             Some("Cafés and shops – 40 % closed; R&D <centre> été")
         );
+    }
+
+    #[test]
+    fn invisible_characters_go_and_visible_ones_stay() {
+        assert_eq!(
+            clean_text("Soft\u{AD}ware\u{200B} for \u{FEFF}camps\u{2060} – “now”"),
+            "Software for camps – “now”"
+        );
+        assert_eq!(clean_text("  plain \t ASCII\n text "), "plain ASCII text");
+        assert_eq!(clean_text("\u{A0}non\u{A0}breaking\u{A0}"), "non breaking");
     }
 
     #[test]
