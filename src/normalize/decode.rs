@@ -9,31 +9,48 @@ use super::Refusal;
 /// Decodes a release file. Refuses binary data (NUL bytes outside UTF-16).
 pub fn decode(bytes: &[u8]) -> Result<String, Refusal> {
     let text = if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
-        encoding
-            .decode_without_bom_handling(&bytes[bom_len..])
-            .0
-            .into_owned()
-    } else if let Some(encoding) = sniff_utf16(bytes) {
-        encoding.decode_without_bom_handling(bytes).0.into_owned()
-    } else if bytes.contains(&0) {
-        return Err(Refusal::Binary);
-    } else if let Ok(s) = std::str::from_utf8(bytes) {
-        s.to_owned()
-    } else {
-        let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-        detector.feed(bytes, true);
-        let encoding = detector.guess(None, chardetng::Utf8Detection::Deny);
-        let encoding = if encoding == UTF_8 {
-            encoding_rs::WINDOWS_1252
-        } else {
+        without_nul(
             encoding
-        };
-        encoding.decode_without_bom_handling(bytes).0.into_owned()
-    };
-    if text.contains('\0') {
+                .decode_without_bom_handling(&bytes[bom_len..])
+                .0
+                .into_owned(),
+        )?
+    } else if !bytes.contains(&0) {
+        // Most files: no NUL, so neither UTF-16 nor binary, and a text
+        // decoded from them holds no NUL either.
+        match std::str::from_utf8(bytes) {
+            Ok(s) => s.to_owned(),
+            Err(_) => decode_legacy(bytes),
+        }
+    } else if let Some(encoding) = sniff_utf16(bytes) {
+        without_nul(encoding.decode_without_bom_handling(bytes).0.into_owned())?
+    } else {
         return Err(Refusal::Binary);
-    }
+    };
     Ok(clean_text(text))
+}
+
+/// Text in the encoding chardetng guesses for bytes that are not UTF-8.
+fn decode_legacy(bytes: &[u8]) -> String {
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    let encoding = detector.guess(None, chardetng::Utf8Detection::Deny);
+    let encoding = if encoding == UTF_8 {
+        encoding_rs::WINDOWS_1252
+    } else {
+        encoding
+    };
+    encoding.decode_without_bom_handling(bytes).0.into_owned()
+}
+
+/// `text`, unless it holds a NUL: binary data behind a byte-order mark, or
+/// UTF-16 that encodes NULs.
+fn without_nul(text: String) -> Result<String, Refusal> {
+    if text.contains('\0') {
+        Err(Refusal::Binary)
+    } else {
+        Ok(text)
+    }
 }
 
 /// UTF-16 without a byte-order mark: text in it has a NUL in almost every
@@ -189,6 +206,22 @@ mod tests {
         assert_eq!(
             decode(b"PK\x03\x04\x00\x00binary").expect_err("binary"),
             Refusal::Binary
+        );
+    }
+
+    #[test]
+    fn a_nul_decoded_from_utf16_or_behind_a_bom_means_binary() {
+        let utf16le =
+            |text: &str| -> Vec<u8> { text.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+        let with_bom = [&[0xFF, 0xFE][..], &utf16le("Title\0\nBody text")].concat();
+        assert_eq!(decode(&with_bom).expect_err("binary"), Refusal::Binary);
+        let without_bom = utf16le("A release title\nIts body\0 goes on");
+        assert_eq!(decode(&without_bom).expect_err("binary"), Refusal::Binary);
+        let utf8_bom = b"\xEF\xBB\xBFTitle\x00 body";
+        assert_eq!(decode(utf8_bom).expect_err("binary"), Refusal::Binary);
+        assert_eq!(
+            decode(&utf16le("A release title\nIts body goes on")).expect("text"),
+            "A release title\nIts body goes on"
         );
     }
 
