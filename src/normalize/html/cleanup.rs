@@ -49,13 +49,10 @@ pub(super) fn clean_text(raw: &str) -> String {
 }
 
 /// `raw` without zero-width spaces, word joiners, byte order marks and soft
-/// hyphens. Each is encoded with a lead byte of C2, E2 or EF, so text
-/// without those bytes (most of it, even with dashes and quotes about) is
-/// not copied.
+/// hyphens; a text holding none of them (most) is not copied.
 fn without_invisible(raw: &str) -> Cow<'_, str> {
     let invisible = |c: char| matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}');
-    let may_hold_one = raw.bytes().any(|b| matches!(b, 0xC2 | 0xE2 | 0xEF));
-    if !may_hold_one || !raw.contains(invisible) {
+    if !raw.contains(invisible) {
         return Cow::Borrowed(raw);
     }
     Cow::Owned(raw.chars().filter(|&c| !invisible(c)).collect())
