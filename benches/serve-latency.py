@@ -87,6 +87,34 @@ class Poller:
             self.conn.close()
 
 
+def commit_buckets(host, port):
+    """Cumulative counts of pressfeed's store-commit histogram by upper
+    bound in seconds, from /metrics ({} when it cannot be read)."""
+    prefix = "pressfeed_store_commit_seconds_bucket{le=\""
+    try:
+        conn = http.client.HTTPConnection(host, port, timeout=10)
+        conn.request("GET", "/metrics")
+        text = conn.getresponse().read().decode("utf-8", "replace")
+        conn.close()
+    except (OSError, http.client.HTTPException):
+        return {}
+    buckets = {}
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            bound, count = line[len(prefix):].split("\"}")
+            buckets[float(bound)] = int(float(count))
+    return buckets
+
+
+def slow_commits(before, after, over):
+    """(commits, commits slower than `over` seconds) between two readings."""
+    if not after:
+        return None
+    total = max(after.values()) - max(before.values(), default=0)
+    fast = max((c - before.get(b, 0) for b, c in after.items() if b <= over), default=0)
+    return total, total - fast
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--url", required=True, help="server base URL, e.g. http://127.0.0.1:8080")
@@ -115,6 +143,7 @@ def main():
         print(f"  [{args.label}] error: {args.url}{args.path} does not answer 200 (statuses {poller.statuses}, errors {poller.errors})", flush=True)
         return 1
 
+    commits_before = commit_buckets(host, port)
     deltas = []
     polls = []
     timed_out = 0
@@ -146,6 +175,7 @@ def main():
                 timed_out += 1
                 break
     poller.close()
+    commits = slow_commits(commits_before, commit_buckets(host, port), 0.05)
 
     done = len(deltas) + timed_out
     other = {s: c for s, c in poller.statuses.items() if s != 200}
@@ -160,6 +190,8 @@ def main():
         )
     else:
         print(f"  [{args.label}] no file seen in the feed", flush=True)
+    if commits is not None:
+        print(f"  [{args.label}] store commits meanwhile: {commits[0]}, of which {commits[1]} over 50 ms", flush=True)
     if timed_out:
         print(f"  [{args.label}] warning: {timed_out} file(s) not in {args.path} within {args.per_file_timeout:.0f} s", flush=True)
     if other or poller.errors:

@@ -578,18 +578,24 @@ if [[ "$LATENCY_FILES" -gt 0 ]]; then
 fi
 
 # ---------------------------------------------------------------- 8. health
+histogram() { # metric title: one line of per-bucket counts from $OUT/metrics
+    awk -v m="pressfeed_$1_bucket" -v title="$2" 'index($0, m) == 1 {
+            le = $0; sub(/.*le="/, "", le); sub(/".*/, "", le); c = $NF
+            label = (le == "+Inf") ? ">" last : "<=" le * 1000 "ms"
+            if (le != "+Inf") last = le * 1000 "ms"
+            out = out sprintf(" %s:%d", label, c - prev); prev = c }
+         END { if (out != "") print "    " title out }' "$OUT/metrics"
+}
+
 log ""
 log "== pressfeed's own view =="
 if curl -s --max-time 10 "$PF/metrics" >"$OUT/metrics"; then
     awk '/^pressfeed_http_requests_total/ { sub(/^pressfeed_http_requests_total/, ""); printf "    requests %s %s\n", $1, $2 }' "$OUT/metrics"
     grep -E '^pressfeed_(rescans_total|snapshot_version) ' "$OUT/metrics" | sed 's/^/    /'
-    # Ingest time per batch (normalize + store, before the feeds are re-rendered).
-    awk '/^pressfeed_ingest_latency_seconds_bucket/ {
-            le = $0; sub(/.*le="/, "", le); sub(/".*/, "", le); c = $NF
-            label = (le == "+Inf") ? ">" last : "<=" le * 1000 "ms"
-            if (le != "+Inf") last = le * 1000 "ms"
-            out = out sprintf(" %s:%d", label, c - prev); prev = c }
-         END { if (out != "") print "    ingest time per batch (normalize+store; the first scan included):" out }' "$OUT/metrics"
+    # Ingest time per batch (normalize + store, before the feeds are re-rendered),
+    # and the part of it spent in the store's commit (the disk's flush).
+    histogram "ingest_latency_seconds" "ingest time per batch (normalize+store; the first scan included):"
+    histogram "store_commit_seconds" "of which the store's commit (write and disk flush):"
     odd=$(awk '/^pressfeed_http_requests_total/ && /route="feed"/ && !/status="(200|304)"/ { s += $2 } END { print s + 0 }' "$OUT/metrics")
     [[ "$odd" -gt 0 ]] && warn "pressfeed answered $odd feed request(s) with a status other than 200/304"
 else

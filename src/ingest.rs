@@ -891,7 +891,7 @@ impl Ingest {
         for change in tail.iter() {
             writing.apply(change)?;
         }
-        writing.commit()?;
+        commit_timed(writing, &self.metrics)?;
         refusals.extend(refusals_in(pending, &normalized));
         changes.append(&mut normalized);
         changes.append(tail);
@@ -945,8 +945,11 @@ impl Ingest {
         let written = normalized.iter().filter_map(written_key);
         tail.extend(self.state_changes(changes, written));
         // `tail` stays whole until stored: a failure puts its lines back.
-        self.store
-            .apply(changes.iter().chain(&normalized).chain(tail.iter()))?;
+        let mut writing = self.store.begin()?;
+        for change in changes.iter().chain(&normalized).chain(tail.iter()) {
+            writing.apply(change)?;
+        }
+        commit_timed(writing, &self.metrics)?;
         changes.append(&mut normalized);
         changes.append(tail);
         Ok(true)
@@ -1569,6 +1572,25 @@ fn written_key(change: &Change) -> Option<&str> {
         }
         _ => None,
     }
+}
+
+/// A commit over this long is worth a line in the log: the disk stalled,
+/// and every release of the batch waited for it.
+const SLOW_COMMIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Commits a batch and records how long the store and the disk took.
+fn commit_timed(writing: store::Writing<'_>, metrics: &Metrics) -> Result<(), StoreError> {
+    let started = Instant::now();
+    writing.commit()?;
+    let took = started.elapsed();
+    metrics.store_commit.observe(took.as_secs_f64());
+    if took >= SLOW_COMMIT {
+        tracing::warn!(
+            seconds = took.as_secs_f64(),
+            "the store's commit was slow (disk flush)"
+        );
+    }
+    Ok(())
 }
 
 fn short_of_files(doing: &str, error: &std::io::Error) -> Report {

@@ -597,6 +597,28 @@ fn refused_files_gauge_counts_the_files_refused_now_also_after_a_restart() {
     assert_eq!(published, 2.0, "releases per region after a restart");
 }
 
+#[test]
+fn each_stored_batch_is_timed_in_the_commit_histogram() {
+    let dir = Dir::new("commithist");
+    two_releases(&dir);
+    let d = Daemon::start(&dir, &[]);
+    let commits = "pressfeed_store_commit_seconds_count";
+    let batches = "pressfeed_ingest_latency_seconds_count";
+    let before = metric(&d, commits).expect("the commit histogram is exported");
+    assert!(before >= 1.0, "the first scan was committed: {before}");
+    let batches_before = metric(&d, batches).expect("ingest histogram");
+
+    dir.put("chile.txt", &release("Port Reopens After Week of Repairs", "Valparaiso", "The container terminal resumed work on Thursday after crews finished repairs to two cranes."));
+    // Both are counted once the batch is stored: the commit first, the
+    // whole batch just after it.
+    d.wait_until("the new batch in both histograms", || {
+        metric(&d, commits).is_some_and(|n| n > before)
+            && metric(&d, batches).is_some_and(|n| n > batches_before)
+    });
+    let sum = metric(&d, "pressfeed_store_commit_seconds_sum").expect("sum");
+    assert!(sum > 0.0, "commits take some time: {sum}");
+}
+
 /// A 304, to a GET or a HEAD, carries no `Content-Length` (a `0` would not
 /// be the length of the 200 it stands for, RFC 9110 §8.6) and leaves its
 /// keep-alive connection ready for the next request.
