@@ -508,8 +508,8 @@ log "    load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 # ---------------------------------------------------------------- 6. table
 log ""
 log "== throughput (req/s) and wrk p99 latency (ms)$([[ $ROUNDS -gt 1 ]] && echo ", medians of $ROUNDS rounds") =="
-printf '%-26s | %10s | %10s | %6s | %11s | %7s | %7s | %6s | %6s | %7s | %7s | %9s\n' "case" "pressfeed" "nginx" "ratio" "rounds" "pf p99" "ng p99" "pf us" "ng us" "pf all" "ng all" "other CPU"
-printf '%s\n' "---------------------------+------------+------------+--------+-------------+---------+---------+--------+--------+---------+---------+----------"
+printf '%-26s | %10s | %10s | %6s | %11s | %5s | %7s | %7s | %6s | %6s | %7s | %7s | %9s\n' "case" "pressfeed" "nginx" "ratio" "rounds" "ahead" "pf p99" "ng p99" "pf us" "ng us" "pf all" "ng all" "other CPU"
+printf '%s\n' "---------------------------+------------+------------+--------+-------------+-------+---------+---------+--------+--------+---------+---------+----------"
 MAX_OTHER=0
 for feed in "${FEEDS[@]}"; do
     for c in "${CASES[@]}"; do
@@ -521,18 +521,19 @@ for feed in "${FEEDS[@]}"; do
             ratio=$(paired_ratios "$c" "$feed" | median)
             ratio=$(awk -v r="$ratio" 'BEGIN { if (r != "") printf "%.2f", r; else print "-" }')
             spread=$(paired_ratios "$c" "$feed" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { if (NR) printf "%.2f-%.2f", lo, hi; else print "-" }')
+            ahead=$(paired_ratios "$c" "$feed" | awk '$1 > 1 { n++ } END { printf "%d/%d", n, NR }')
             other="$other/${OTHER[$kn]:-?}%"
         else
-            ng_rps="n/a"; ng_p99="n/a"; ng_us="n/a"; ng_all="n/a"; ratio="n/a"; spread="n/a"; other="$other%/n/a"
+            ng_rps="n/a"; ng_p99="n/a"; ng_us="n/a"; ng_all="n/a"; ratio="n/a"; spread="n/a"; ahead="n/a"; other="$other%/n/a"
         fi
         for o in ${OTHER[$kp]:-0} ${OTHER[$kn]:-0}; do [[ "$o" =~ ^[0-9]+$ && "$o" -gt "$MAX_OTHER" ]] && MAX_OTHER=$o; done
-        printf '%-26s | %10s | %10s | %6s | %11s | %7s | %7s | %6s | %6s | %7s | %7s | %9s\n' "$feed $c" "$pf_rps" "$ng_rps" "$ratio" "$spread" "${P99[$kp]}" "$ng_p99" "${CPU[$kp]:--}" "$ng_us" "${MACHINE[$kp]:--}" "$ng_all" "$other"
+        printf '%-26s | %10s | %10s | %6s | %11s | %5s | %7s | %7s | %6s | %6s | %7s | %7s | %9s\n' "$feed $c" "$pf_rps" "$ng_rps" "$ratio" "$spread" "$ahead" "${P99[$kp]}" "$ng_p99" "${CPU[$kp]:--}" "$ng_us" "${MACHINE[$kp]:--}" "$ng_all" "$other"
         [[ -n "${NOTE[$kp]:-}" ]] && printf '%-26s   pressfeed: %s\n' "" "${NOTE[$kp]}"
         [[ -n "${NOTE[$kn]:-}" ]] && printf '%-26s   nginx: %s\n' "" "${NOTE[$kn]}"
     done
 done
 log "(ratio = median over the rounds of pressfeed/nginx within each round, rounds = the lowest"
-log " and highest of those; req/s columns are each server's median; 304 = If-None-Match with each server's own identity ETag;"
+log " and highest of those, ahead = the rounds pressfeed won; req/s columns are each server's median; 304 = If-None-Match with each server's own identity ETag;"
 log " us = the server's own CPU time (user + system, from /proc) per request, in microseconds;"
 log " all = the whole machine's CPU time per request, wrk and loopback networking included;"
 log " other CPU = share of the machine used by processes other than the two servers and wrk"
