@@ -121,6 +121,8 @@ struct RawCountry {
     name_fr: Option<String>,
     #[serde(default)]
     words_es_fr: Vec<String>,
+    #[serde(default)]
+    datelines: Vec<String>,
 }
 
 impl RawCountry {
@@ -171,6 +173,8 @@ pub struct Taxonomy {
     by_code: HashMap<String, usize>,
     patterns: Vec<Pattern>,
     exact: HashMap<String, usize>,
+    /// Abbreviations that name a place in a dateline only (`N.M.`).
+    dateline_only: HashMap<String, usize>,
     matcher: AhoCorasick,
     openers: Option<Openers>,
     digest: u64,
@@ -243,6 +247,16 @@ impl Taxonomy {
     /// The country whose name, alias or place is exactly `name` (any case).
     pub fn lookup_exact(&self, name: &str) -> Option<usize> {
         self.exact.get(&fold(name.trim())).copied()
+    }
+
+    /// As [`Taxonomy::lookup_exact`], for one part of a dateline, where the
+    /// abbreviations of `datelines` (`Calif.`, `N.M.`) count too.
+    pub fn lookup_dateline(&self, part: &str) -> Option<usize> {
+        let key = fold(part.trim());
+        self.exact
+            .get(&key)
+            .or_else(|| self.dateline_only.get(&key))
+            .copied()
     }
 
     /// Every country named in `text`, whole words only, longest name first.
@@ -446,6 +460,7 @@ fn build(raw: RawTaxonomy) -> Result<Taxonomy, String> {
     let mut owner: HashMap<String, usize> = HashMap::new();
     let mut patterns = Vec::new();
     let mut exact = HashMap::new();
+    let mut dateline_only = HashMap::new();
     let mut spellings = std::collections::HashSet::new();
     for (index, c) in raw.country.iter().enumerate() {
         let code = c.code.to_ascii_uppercase();
@@ -488,6 +503,20 @@ fn build(raw: RawTaxonomy) -> Result<Taxonomy, String> {
                 case: case_rule(name),
             });
         }
+        for abbreviation in &c.datelines {
+            let key = fold(abbreviation.trim());
+            if key.is_empty() {
+                return Err(format!("country {code} has an empty dateline abbreviation"));
+            }
+            if let Some(&other) = owner.get(&key).filter(|&&other| other != index) {
+                return Err(format!(
+                    "the name {abbreviation:?} is claimed by both {} and {code}",
+                    raw.country[other].code.to_ascii_uppercase()
+                ));
+            }
+            owner.insert(key.clone(), index);
+            dateline_only.insert(key, index);
+        }
         countries.push(Country {
             code,
             name: c.name.clone(),
@@ -507,6 +536,7 @@ fn build(raw: RawTaxonomy) -> Result<Taxonomy, String> {
         by_code,
         patterns,
         exact,
+        dateline_only,
         openers,
         matcher,
         digest: 0,
@@ -615,6 +645,24 @@ aliases = ["US"]
         let t = small();
         assert!(t.mentions("lima beans").is_empty());
         assert_eq!(t.mentions("los migrantes peruanos y el peruano").len(), 1);
+    }
+
+    #[test]
+    fn dateline_abbreviations_count_in_datelines_only() {
+        let text = SMALL.replace(
+            "aliases = [\"US\"]",
+            "aliases = [\"US\"]\ndatelines = [\"N.M.\", \"Calif.\"]",
+        );
+        let t = Taxonomy::parse(&text, "t").expect("valid taxonomy");
+        let us = t.country_index("US");
+        assert_eq!(t.lookup_dateline(" N.M. "), us);
+        assert_eq!(t.lookup_dateline("calif."), us);
+        assert_eq!(t.lookup_dateline("Lima"), t.country_index("PE"));
+        assert_eq!(t.lookup_exact("N.M."), None);
+        assert!(
+            t.mentions("Sales in Calif. rose, as did those in N.M.")
+                .is_empty()
+        );
     }
 
     #[test]

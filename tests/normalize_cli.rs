@@ -57,6 +57,10 @@ const PARAGRAPH_COUNTS: &[(&str, usize)] = &[
     ("txt/meridian-honduras-returnees.txt", 5),
     ("encodings/crlf.txt", 3),
     ("encodings/cr-only.txt", 3),
+    // The contact block above the title and the `###` end mark are not body.
+    ("txt/government-contact-first.txt", 3),
+    // The deck stays a paragraph; the contact block and `-30-` do not.
+    ("md/deck-press-contact.md", 3),
 ];
 
 /// Front matter that must reach the record: path, start of `published`

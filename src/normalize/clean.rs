@@ -21,6 +21,18 @@ static TAG: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+#[allow(clippy::expect_used)]
+static END_MARK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[-–—#*=\s]*(?:ends?|fin|fim)[-–—#*=\s]*$|^\s*[-–—]\s*30\s*[-–—]\s*$|^\s*#(?:\s*#){2,}\s*$")
+        .expect("static regex")
+});
+
+/// A line that marks the end of a release for editors (`ENDS`, `-30-`,
+/// `###`): never part of the text.
+pub fn is_end_mark(line: &str) -> bool {
+    END_MARK.is_match(line)
+}
+
 /// Cleans one paragraph or line of release text.
 pub fn inline(text: &str) -> String {
     let mut s: std::borrow::Cow<'_, str> = text.into();
@@ -130,6 +142,29 @@ pub fn truncate_words(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn editors_end_marks_are_known_and_text_is_not() {
+        for mark in [
+            "ENDS",
+            "- Ends -",
+            "-30-",
+            "– 30 –",
+            "###",
+            "# # #",
+            "***End***",
+        ] {
+            assert!(is_end_mark(mark), "{mark}");
+        }
+        for text in [
+            "30",
+            "Ends of the earth",
+            "#1 in sales",
+            "-30 degrees-ish weather",
+        ] {
+            assert!(!is_end_mark(text), "{text}");
+        }
+    }
 
     #[test]
     fn scraped_mailto_leftover_becomes_the_address() {

@@ -47,7 +47,7 @@ static LEADING_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Words that mark organisations, roles and labels, never a person's name.
-const NOT_NAME_WORDS: [&str; 72] = [
+const NOT_NAME_WORDS: &[&str] = &[
     "iom",
     "un",
     "unhcr",
@@ -120,6 +120,17 @@ const NOT_NAME_WORDS: [&str; 72] = [
     "migrant",
     "migrants",
     "refugee",
+    "secretary",
+    "manager",
+    "spokesman",
+    "spokeswoman",
+    "adviser",
+    "advisor",
+    "specialist",
+    "executive",
+    "president",
+    "senior",
+    "assistant",
 ];
 /// Words that make a line an office or organisation.
 const ORGANISATION_WORDS: [&str; 22] = [
@@ -154,6 +165,14 @@ const NAME_PARTICLES: [&str; 16] = [
 /// Does this line open a contact block?
 pub fn is_contact_header(line: &str) -> bool {
     HEADER.is_match(line.trim())
+}
+
+/// Does this line hold an email address or a phone number?
+pub fn has_contact_detail(line: &str) -> bool {
+    EMAIL.is_match(line)
+        || PHONE
+            .find_iter(line)
+            .any(|m| m.as_str().chars().filter(char::is_ascii_digit).count() >= 7)
 }
 
 /// Splits the body at the contact block (never at the very first paragraph)
@@ -198,14 +217,41 @@ fn segments(line: &str) -> Vec<String> {
         .flat_map(|p| p.split(" and "));
     for piece in pieces {
         let mut last = 0;
-        for m in INLINE_LABEL.find_iter(piece) {
-            out.push(piece[last..m.start()].trim().to_owned());
-            last = m.start();
+        for at in item_starts(piece) {
+            out.push(piece[last..at].trim().to_owned());
+            last = at;
         }
         out.push(piece[last..].trim().to_owned());
     }
     out.retain(|s| !s.is_empty());
     out
+}
+
+/// Where a new item starts inside one piece of a line: at each inline label,
+/// and at each email or phone number that follows other text, as in a block
+/// whose lines were run together (`Eva de Vries +31 10 555 0100 eva@x.nl`).
+fn item_starts(piece: &str) -> Vec<usize> {
+    let labels = INLINE_LABEL.find_iter(piece).map(|m| m.start());
+    let emails = EMAIL.find_iter(piece).map(|m| m.start());
+    let phones = PHONE
+        .find_iter(piece)
+        .filter(|m| m.as_str().chars().filter(char::is_ascii_digit).count() >= 7)
+        .map(|m| m.start());
+    let mut starts: Vec<usize> = labels.chain(emails).chain(phones).collect();
+    starts.sort_unstable();
+    starts.dedup();
+    // A label just before its value keeps it: "Tel: +1 555 0100" is one item.
+    let mut kept: Vec<usize> = Vec::with_capacity(starts.len());
+    for at in starts {
+        let after_label = kept
+            .last()
+            .is_some_and(|&l| LABEL.find(&piece[l..at]).is_some_and(|m| m.end() == at - l));
+        if !after_label {
+            kept.push(at);
+        }
+    }
+    kept.retain(|&at| at > 0);
+    kept
 }
 
 fn read_segment(segment: &str, contact: &mut Contact) {
@@ -261,7 +307,11 @@ fn record(value: String, all: &mut Vec<String>, person: Option<&mut Option<Strin
 /// "please contact" or a title such as "Ms".
 fn person_name(text: &str) -> Option<String> {
     let text = LEADING_PHRASE.replace(text, "");
-    let text = text.trim().trim_end_matches(['.', ':', ')']);
+    // What the lead-in leaves: "Media contact: Jane Doe" gives ": Jane Doe".
+    let text = text
+        .trim_start_matches([':', '-', '–', '—', ',', ' '])
+        .trim()
+        .trim_end_matches(['.', ':', ')']);
     let words: Vec<&str> = text.split_whitespace().collect();
     if !(2..=5).contains(&words.len()) {
         return None;
@@ -389,5 +439,33 @@ mod tests {
         assert_eq!(c.people[1].email.as_deref(), Some("potieno@example.org"));
         assert_eq!(c.phones, ["+254 20 444 0000"]);
         assert_eq!(c.office.as_deref(), Some("IOM Nairobi"));
+    }
+
+    #[test]
+    fn a_block_run_into_one_line_still_names_the_person() {
+        // What a Markdown paragraph of short lines becomes.
+        let c = parse(&lines(&[
+            "Press contact Eva de Vries +31 10 555 0100 press@havenbedrijf.example",
+        ]));
+        assert_eq!(c.people.len(), 1, "{c:?}");
+        assert_eq!(c.people[0].name, "Eva de Vries");
+        assert_eq!(c.people[0].phone.as_deref(), Some("+31 10 555 0100"));
+        assert_eq!(
+            c.people[0].email.as_deref(),
+            Some("press@havenbedrijf.example")
+        );
+    }
+
+    #[test]
+    fn a_labelled_lead_in_leaves_the_name() {
+        let c = parse(&lines(&[
+            "Media contact: Peter Mwangi, peter@freshlink.example",
+        ]));
+        assert_eq!(c.people.len(), 1, "{c:?}");
+        assert_eq!(c.people[0].name, "Peter Mwangi");
+        assert_eq!(
+            c.people[0].email.as_deref(),
+            Some("peter@freshlink.example")
+        );
     }
 }

@@ -296,21 +296,29 @@ fn global(reason: &str, confidence: f32) -> Located {
 }
 
 /// The dateline of the first paragraph, or a dateline paragraph of its own.
+/// A deck under the title is passed over for the dated paragraph after it.
 fn lead_dateline(paragraphs: &[String]) -> Option<&str> {
-    let first = paragraphs
+    let at = paragraphs
         .iter()
         .take(3)
-        .find(|p| p.split_whitespace().nth(2).is_some())?;
+        .position(|p| p.split_whitespace().nth(2).is_some())?;
+    let first = &paragraphs[at];
     if super::summary::is_standalone_dateline(first) {
         return Some(first.trim_end_matches(['-', '–', '—', ' ']));
     }
-    super::summary::dateline_prefix(first)
+    let after_deck = || {
+        paragraphs
+            .get(at + 1)
+            .filter(|_| super::summary::is_deck(first))
+            .and_then(|next| super::summary::dateline_prefix(next))
+    };
+    super::summary::dateline_prefix(first).or_else(after_deck)
 }
 
 /// Does a dateline name a place the taxonomy knows?
 pub fn names_place(dateline: &str, taxonomy: &Taxonomy) -> bool {
     dateline.split([',', '/', ';', '(', ')', '|']).any(|part| {
-        taxonomy.lookup_exact(part).is_some()
+        taxonomy.lookup_dateline(part).is_some()
             || taxonomy
                 .mentions(part)
                 .iter()
@@ -326,7 +334,7 @@ fn dateline_country(dateline: &str, taxonomy: &Taxonomy, hq: &Headquarters) -> O
         if part.is_empty() || hq.is_seat(part, taxonomy) {
             continue;
         }
-        if let Some(country) = taxonomy.lookup_exact(part) {
+        if let Some(country) = taxonomy.lookup_dateline(part) {
             return Some(country);
         }
         let place = taxonomy

@@ -196,7 +196,7 @@ fn finish(draft: Draft, source: &Source<'_>, rules: &Rules) -> Result<Release, R
     let mut blocks: Vec<String> = blocks
         .iter()
         .map(|b| clean::inline(b))
-        .filter(|b| !b.is_empty())
+        .filter(|b| !b.is_empty() && !clean::is_end_mark(b))
         .collect();
     let stated = front
         .title

@@ -44,7 +44,18 @@ pub fn summarize(
             let labelled = body[..first].iter().any(|p| is_label(p));
             leads.iter().find(|i| labelled && opens_with_place(i))
         });
+    // A deck under the title (a line of its own with no full stop) comes
+    // before the dated opening it sums up; the opening is the lead.
+    let after_deck = match leads.as_slice() {
+        [first, next, ..]
+            if *next == first + 1 && is_deck(&body[*first]) && opens_with_place(next) =>
+        {
+            Some(next)
+        }
+        _ => None,
+    };
     let lead = after_sidebar
+        .or(after_deck)
         .or(leads.first())
         .map(|&i| &body[i])
         .or_else(|| body.iter().find(|p| line_key(p) != title_key));
@@ -68,6 +79,21 @@ fn is_lead(paragraph: &str, title_key: &str) -> bool {
         || super::contact::is_contact_header(paragraph)
         || (paragraph.len() <= title_key.len() * 2 + 8 && line_key(paragraph) == title_key);
     !disqualified
+}
+
+/// Most words a deck (the one-line subtitle under a release's title) has.
+const MOST_DECK_WORDS: usize = 30;
+
+/// A deck: a short line that does not end as a sentence does, such as
+/// `New system handles 1,200 items an hour` between a title and a dated
+/// opening paragraph.
+pub fn is_deck(paragraph: &str) -> bool {
+    let t = paragraph.trim_end();
+    let ends_like_sentence = t.ends_with(['.', '!', '?', '…', ':', ';', '"', '”', '’', '\'', ')']);
+    !ends_like_sentence
+        && t.split_whitespace().nth(MOST_DECK_WORDS).is_none()
+        && dateline_prefix(t).is_none()
+        && !is_standalone_dateline(t)
 }
 
 /// A line that is only a dateline, such as `GENEVA, Switzerland, 13 May 2015 --`.
@@ -122,8 +148,22 @@ pub fn dateline_prefix(paragraph: &str) -> Option<&str> {
         && !prefix.is_empty()
         && (words <= 4 || (has_date_or_list && words <= 12))
         && sentence_after
-        && !prefix.ends_with('.'))
+        && (!prefix.ends_with('.') || ends_with_abbreviation(prefix)))
     .then_some(prefix)
+}
+
+/// Longest abbreviation a dateline may end with (`Calif.`, `N.M.`, `W.Va.`).
+const LONGEST_DATELINE_ABBREVIATION: usize = 6;
+
+/// `SANTA FE, N.M.`: the full stop ends an abbreviation after a comma, not
+/// a sentence.
+fn ends_with_abbreviation(prefix: &str) -> bool {
+    prefix.rsplit_once(',').is_some_and(|(_, last)| {
+        let last = last.trim();
+        last.chars().count() <= LONGEST_DATELINE_ABBREVIATION
+            && last.chars().next().is_some_and(char::is_uppercase)
+            && !last.contains(' ')
+    })
 }
 
 /// Cuts a paragraph to at most `max` characters: after the last whole
@@ -203,6 +243,62 @@ mod tests {
         ]);
         assert!(
             summarize(&body, "Barge arrives", 400, |_| true).starts_with("Juba – The first barge")
+        );
+    }
+
+    #[test]
+    fn a_deck_gives_way_to_the_dated_opening() {
+        let body = paras(&[
+            "New terminal handles twice the cargo and opens in May",
+            "LAGOS, March 3, 2026 /Newswire/ -- The port authority opened a second container terminal on Tuesday.",
+        ]);
+        assert!(
+            summarize(&body, "Port opens terminal", 400, |_| true).starts_with("LAGOS, March 3")
+        );
+        // Without a dated opening after it, the first paragraph stays the lead.
+        let plain = paras(&[
+            "The port authority opened a second container terminal on Tuesday",
+            "It doubles the cargo the port can handle.",
+        ]);
+        assert!(
+            summarize(&plain, "Port opens terminal", 400, |_| true)
+                .starts_with("The port authority")
+        );
+    }
+
+    #[test]
+    fn decks_are_short_lines_that_do_not_end_as_sentences() {
+        assert!(is_deck(
+            "New terminal handles twice the cargo and opens in May"
+        ));
+        assert!(!is_deck("The terminal opened on Tuesday."));
+        assert!(!is_deck(
+            "LAGOS – The port authority opened a second terminal on Tuesday"
+        ));
+        let long = "word ".repeat(40);
+        assert!(!is_deck(&long));
+    }
+
+    #[test]
+    fn a_dateline_may_end_with_a_state_abbreviation() {
+        assert_eq!(
+            dateline_prefix(
+                "SANTA FE, N.M. — The governor announced grants for rural internet on Tuesday."
+            ),
+            Some("SANTA FE, N.M.")
+        );
+        assert_eq!(
+            dateline_prefix(
+                "BOISE, Ida. - The state opened two new parks in the north on Friday morning."
+            ),
+            Some("BOISE, Ida.")
+        );
+        // A sentence that ends before a dash is not a dateline.
+        assert_eq!(
+            dateline_prefix(
+                "Rains Fell Hard. – The river rose two metres overnight in the valley towns."
+            ),
+            None
         );
     }
 

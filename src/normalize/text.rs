@@ -56,10 +56,6 @@ static WEB_CHROME: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
-#[allow(clippy::expect_used)]
-static END_MARK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^[-–—#*=\s]*(?:ends?|fin|fim)[-–—#*=\s]*$").expect("static regex")
-});
 
 /// Parses scraped text into a draft.
 pub(crate) fn parse(text: &str, folder: &str, rules: &Rules, learned: &LearnedTemplates) -> Draft {
@@ -97,23 +93,63 @@ fn parse_lines(text: &str, is_template: impl Fn(&str, &str) -> bool) -> Draft {
     if let Some(first) = lines.iter_mut().find(|l| !l.trim().is_empty()) {
         front.date = take_date_prefix(first);
     }
+    let leading_contact = take_leading_contact(&mut lines);
     let (title, body_start) = find_title(&lines);
     let body: Vec<&str> = lines[body_start..]
         .iter()
         .map(|l| l.as_str())
         .map(|l| {
-            if is_date_line(l.trim()) || END_MARK.is_match(l) {
+            if is_date_line(l.trim()) || super::clean::is_end_mark(l) {
                 ""
             } else {
                 l
             }
         })
         .collect();
+    // Moved to the end, where the contact block is looked for.
+    let mut blocks = paragraphs(&body);
+    blocks.extend(leading_contact);
     Draft {
         title,
-        blocks: paragraphs(&body),
+        blocks,
         front,
     }
+}
+
+/// Lines a contact block above the title may have.
+const MOST_LEADING_CONTACT_LINES: usize = 8;
+
+/// Takes a contact block that comes before the title, as government and
+/// agency releases print it (`Contact: Jane Doe` and a phone line under
+/// `FOR IMMEDIATE RELEASE`), out of the lines: it is neither the title nor
+/// the body. Only a block with an email or a phone number counts, so that
+/// a "Contact us" menu item stays where it is.
+fn take_leading_contact(lines: &mut [String]) -> Vec<String> {
+    let header = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .take(TITLE_SEARCH_LINES)
+        .take_while(|(_, l)| !is_prose(l.trim()))
+        .find(|(_, l)| super::contact::is_contact_header(l))
+        .map(|(i, _)| i);
+    let Some(start) = header else {
+        return Vec::new();
+    };
+    let end = (start..lines.len())
+        .take(MOST_LEADING_CONTACT_LINES)
+        .find(|&i| lines[i].trim().is_empty())
+        .unwrap_or_else(|| (start + MOST_LEADING_CONTACT_LINES).min(lines.len()));
+    if !lines[start..end]
+        .iter()
+        .any(|l| super::contact::has_contact_detail(l))
+    {
+        return Vec::new();
+    }
+    lines[start..end]
+        .iter_mut()
+        .map(|l| std::mem::take(l).trim().to_owned())
+        .collect()
 }
 
 /// Lines that are a scraped menu by their shape alone, so that even a
@@ -407,6 +443,38 @@ mod tests {
 
     fn draft(text: &str) -> Draft {
         parse_lines(text, |l, _| l.trim() == "Menu" || l.trim() == "-")
+    }
+
+    #[test]
+    fn a_contact_block_above_the_title_is_moved_to_the_end() {
+        let d = draft(
+            "FOR IMMEDIATE RELEASE\nMarch 3, 2026\n\nContact: Ruth Okafor, Communications\n+1 555 010 2030 | rokafor@example.org\n\nCity Opens Three Cooling Centres Ahead of Heat Wave\n\nThe city opened three cooling centres on Monday as forecasters warned of a week of record heat.\n\nThe centres stay open until ten each night.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("City Opens Three Cooling Centres Ahead of Heat Wave")
+        );
+        assert!(d.blocks[0].starts_with("The city opened"), "{:?}", d.blocks);
+        assert_eq!(
+            d.blocks[d.blocks.len() - 2..],
+            [
+                "Contact: Ruth Okafor, Communications",
+                "+1 555 010 2030 | rokafor@example.org"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_contact_menu_item_above_the_title_stays() {
+        // No email and no phone: a menu entry, not a contact block.
+        let d = draft(
+            "Contact us\nCity Opens Three Cooling Centres Ahead of Heat Wave\n\nThe city opened three cooling centres on Monday as forecasters warned of a week of record heat.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("City Opens Three Cooling Centres Ahead of Heat Wave")
+        );
+        assert_eq!(d.blocks.len(), 1, "{:?}", d.blocks);
     }
 
     #[test]
