@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 /// The folders of `tests/data/` whose files must all normalize.
-const GOOD_FOLDERS: &[&str] = &["txt", "md", "encodings", "regions"];
+const GOOD_FOLDERS: &[&str] = &["txt", "md", "html", "encodings", "regions"];
 
 /// The navigation block of the invented site ("Meridian Migrant Aid") that
 /// opens `txt/meridian-*.txt`. Nothing in the configuration knows it: it must
@@ -122,13 +122,18 @@ fn parse_expected(line: &str) -> Expected {
     }
 }
 
-/// Every release fixture (`.txt`, `.md`) under the good folders, sorted.
+/// Every release fixture (`.txt`, `.md`, `.html`) under the good folders, sorted.
 fn good_fixtures() -> Vec<PathBuf> {
     let mut files = Vec::new();
     for folder in GOOD_FOLDERS {
         collect_files(&data_dir().join(folder), &mut files);
     }
-    files.retain(|p| matches!(p.extension().and_then(OsStr::to_str), Some("txt" | "md")));
+    files.retain(|p| {
+        matches!(
+            p.extension().and_then(OsStr::to_str),
+            Some("txt" | "md" | "html")
+        )
+    });
     files.sort();
     files
 }

@@ -307,9 +307,14 @@ fn record(value: String, all: &mut Vec<String>, person: Option<&mut Option<Strin
 /// "please contact" or a title such as "Ms".
 fn person_name(text: &str) -> Option<String> {
     let text = LEADING_PHRASE.replace(text, "");
-    // What the lead-in leaves: "Media contact: Jane Doe" gives ": Jane Doe".
+    // What the lead-in leaves of a label: "Media contact: Jane Doe" gives
+    // ": Jane Doe", "Contact presse : Jane Doe" gives " presse : Jane Doe".
+    let text = match text.split_once(':') {
+        Some((label, rest)) if label.split_whitespace().nth(2).is_none() => rest,
+        _ => &text,
+    };
     let text = text
-        .trim_start_matches([':', '-', '–', '—', ',', ' '])
+        .trim_start_matches(['-', '–', '—', ',', ' '])
         .trim()
         .trim_end_matches(['.', ':', ')']);
     let words: Vec<&str> = text.split_whitespace().collect();
@@ -467,5 +472,11 @@ mod tests {
             c.people[0].email.as_deref(),
             Some("peter@freshlink.example")
         );
+        let c = parse(&lines(&[
+            "Contact presse : Théo Lefèvre, tél. +221 33 555 42 10, courriel : tlefevre@example.org",
+        ]));
+        assert_eq!(c.people.len(), 1, "{c:?}");
+        assert_eq!(c.people[0].name, "Théo Lefèvre");
+        assert_eq!(c.people[0].email.as_deref(), Some("tlefevre@example.org"));
     }
 }

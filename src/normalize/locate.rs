@@ -156,10 +156,13 @@ fn infer(evidence: &Evidence<'_>, rules: &Rules) -> Located {
     let hq = Headquarters::new(rules);
     let mut tally = Tally::default();
 
-    let dateline = evidence
-        .title_prefix
-        .or_else(|| lead_dateline(evidence.paragraphs))
-        .and_then(|d| dateline_country(d, taxonomy, &hq).map(|c| (c, d.to_owned())));
+    let candidates = match evidence.title_prefix {
+        Some(prefix) => vec![prefix],
+        None => lead_datelines(evidence.paragraphs),
+    };
+    let dateline = candidates
+        .into_iter()
+        .find_map(|d| dateline_country(d, taxonomy, &hq).map(|c| (c, d.to_owned())));
     if let Some((country, text)) = &dateline {
         tally.add(*country, DATELINE, 0);
         tally.dateline = Some((*country, text.clone()));
@@ -296,23 +299,33 @@ fn global(reason: &str, confidence: f32) -> Located {
 }
 
 /// The dateline of the first paragraph, or a dateline paragraph of its own.
-/// A deck under the title is passed over for the dated paragraph after it.
-fn lead_dateline(paragraphs: &[String]) -> Option<&str> {
-    let at = paragraphs
+/// The datelines the opening may have, in order: that of the first
+/// paragraph, or a dateline paragraph of its own. A deck under the title
+/// is passed over, and so is a line of a place and a date, which may be a
+/// date only (`Tuesday, March 3, 2026`).
+fn lead_datelines(paragraphs: &[String]) -> Vec<&str> {
+    let mut found = Vec::new();
+    for p in paragraphs
         .iter()
         .take(3)
-        .position(|p| p.split_whitespace().nth(2).is_some())?;
-    let first = &paragraphs[at];
-    if super::summary::is_standalone_dateline(first) {
-        return Some(first.trim_end_matches(['-', '–', '—', ' ']));
+        .filter(|p| p.split_whitespace().nth(2).is_some())
+    {
+        if super::summary::is_standalone_dateline(p) {
+            found.push(p.trim_end_matches(['-', '–', '—', ' ']));
+            break;
+        }
+        if super::summary::is_place_and_date(p) {
+            found.push(p.trim());
+            continue;
+        }
+        if let Some(dateline) = super::summary::dateline_prefix(p) {
+            found.push(dateline);
+        }
+        if !super::summary::is_deck(p) {
+            break;
+        }
     }
-    let after_deck = || {
-        paragraphs
-            .get(at + 1)
-            .filter(|_| super::summary::is_deck(first))
-            .and_then(|next| super::summary::dateline_prefix(next))
-    };
-    super::summary::dateline_prefix(first).or_else(after_deck)
+    found
 }
 
 /// Does a dateline name a place the taxonomy knows?

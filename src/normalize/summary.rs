@@ -45,13 +45,10 @@ pub fn summarize(
             leads.iter().find(|i| labelled && opens_with_place(i))
         });
     // A deck under the title (a line of its own with no full stop) comes
-    // before the dated opening it sums up; the opening is the lead.
+    // before the dated opening it sums up (a date line may sit between
+    // them; it is no lead); the opening is the lead.
     let after_deck = match leads.as_slice() {
-        [first, next, ..]
-            if *next == first + 1 && is_deck(&body[*first]) && opens_with_place(next) =>
-        {
-            Some(next)
-        }
+        [first, next, ..] if is_deck(&body[*first]) && opens_with_place(next) => Some(next),
         _ => None,
     };
     let lead = after_sidebar
@@ -96,6 +93,24 @@ pub fn is_deck(paragraph: &str) -> bool {
         && !is_standalone_dateline(t)
 }
 
+/// A line of a place and a date only, such as `Brussels, 3 March 2026`,
+/// standing as the dateline above the opening paragraph.
+pub fn is_place_and_date(line: &str) -> bool {
+    let t = line.trim();
+    let Some((place, date)) = t.split_once(',') else {
+        return false;
+    };
+    let has_year = date
+        .split(|c: char| !c.is_ascii_digit())
+        .any(|run| run.len() == 4);
+    t.chars().count() <= 60
+        && has_year
+        && date.split_whitespace().nth(4).is_none()
+        && place.chars().next().is_some_and(char::is_uppercase)
+        && place.split_whitespace().nth(3).is_none()
+        && !t.ends_with(['.', '!', '?'])
+}
+
 /// A line that is only a dateline, such as `GENEVA, Switzerland, 13 May 2015 --`.
 pub fn is_standalone_dateline(line: &str) -> bool {
     let t = line.trim();
@@ -109,8 +124,36 @@ pub fn is_standalone_dateline(line: &str) -> bool {
 const DATELINE_SEPARATORS: [&str; 5] = [" – ", " — ", " -- ", " - ", ": "];
 
 /// The dateline that opens a paragraph (`Kathmandu – `, `Misrata, Libya - `,
-/// `Kenya: `), without its separator.
+/// `Kenya: `, `3 March 2026, Nairobi – `, `Dhaka, 3 March 2026. `), without
+/// its separator.
 pub fn dateline_prefix(paragraph: &str) -> Option<&str> {
+    separated_dateline(paragraph).or_else(|| dated_sentence_start(paragraph))
+}
+
+/// `Dhaka, 3 March 2026. The board…`: a place and a date closed by a full
+/// stop. Only after a year, so that `Dr. Jane Doe` is never a dateline.
+fn dated_sentence_start(paragraph: &str) -> Option<&str> {
+    let head_end = paragraph
+        .char_indices()
+        .nth(60)
+        .map_or(paragraph.len(), |(i, _)| i);
+    let at = paragraph[..head_end].find(". ")?;
+    let prefix = paragraph[..at].trim();
+    let ends_with_year = prefix.len() >= 4
+        && prefix.is_char_boundary(prefix.len() - 4)
+        && prefix[prefix.len() - 4..]
+            .bytes()
+            .all(|b| b.is_ascii_digit());
+    let rest = &paragraph[at + 2..];
+    (ends_with_year
+        && prefix.contains(',')
+        && prefix.chars().next().is_some_and(char::is_uppercase)
+        && prefix.split_whitespace().nth(8).is_none()
+        && rest.split_whitespace().nth(7).is_some())
+    .then_some(prefix)
+}
+
+fn separated_dateline(paragraph: &str) -> Option<&str> {
     let head_end = paragraph
         .char_indices()
         .nth(90)
@@ -131,9 +174,13 @@ pub fn dateline_prefix(paragraph: &str) -> Option<&str> {
     let prefix = paragraph[..at].trim();
     let rest = &paragraph[at + sep_len..];
     let words = prefix.split_whitespace().count();
-    let starts_upper = prefix.chars().next().is_some_and(char::is_uppercase);
     let has_date_or_list =
         prefix.contains(',') || prefix.contains('/') || prefix.chars().any(|c| c.is_ascii_digit());
+    // `3 March 2026, Nairobi`: a date may come first.
+    let starts_upper = prefix
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_uppercase() || (c.is_ascii_digit() && prefix.contains(',')));
     let sentence_after = rest.split_whitespace().nth(7).is_some();
     let place_like = prefix.split_whitespace().all(|w| {
         !w.starts_with(char::is_lowercase)
@@ -255,6 +302,15 @@ mod tests {
         assert!(
             summarize(&body, "Port opens terminal", 400, |_| true).starts_with("LAGOS, March 3")
         );
+        // A date line between them is no lead either.
+        let dated = paras(&[
+            "New terminal handles twice the cargo and opens in May",
+            "March 3, 2026",
+            "LAGOS, March 3, 2026 /Newswire/ -- The port authority opened a second container terminal on Tuesday.",
+        ]);
+        assert!(
+            summarize(&dated, "Port opens terminal", 400, |_| true).starts_with("LAGOS, March 3")
+        );
         // Without a dated opening after it, the first paragraph stays the lead.
         let plain = paras(&[
             "The port authority opened a second container terminal on Tuesday",
@@ -277,6 +333,34 @@ mod tests {
         ));
         let long = "word ".repeat(40);
         assert!(!is_deck(&long));
+    }
+
+    #[test]
+    fn datelines_with_the_date_first_or_closed_by_a_full_stop() {
+        assert_eq!(
+            dateline_prefix(
+                "3 March 2026, Nairobi – The water board approved a drought plan for farms."
+            ),
+            Some("3 March 2026, Nairobi")
+        );
+        assert_eq!(
+            dateline_prefix(
+                "Dhaka, 3 March 2026. The water board approved a drought plan for farms on Tuesday."
+            ),
+            Some("Dhaka, 3 March 2026")
+        );
+        assert_eq!(
+            dateline_prefix(
+                "Dr. Jane Doe, who leads the board, said the plan would help farmers this year."
+            ),
+            None
+        );
+        assert!(is_place_and_date("Brussels, 3 March 2026"));
+        assert!(is_place_and_date("GENEVA, March 3, 2026"));
+        assert!(!is_place_and_date(
+            "Brussels, the capital, hosted the talks in 2026."
+        ));
+        assert!(!is_place_and_date("In 2026, the board met twice"));
     }
 
     #[test]

@@ -84,7 +84,26 @@ fn titles_agree(a: &str, b: &str) -> bool {
     } else {
         (&b, &a)
     };
-    short.split_whitespace().nth(2).is_some() && long.contains(short.as_str())
+    short.split_whitespace().nth(2).is_some()
+        && (long.contains(short.as_str()) || mostly_within(short, long))
+}
+
+/// Share of a shorter title's words the longer must hold for the two to be
+/// one headline said twice: social titles shorten the headline
+/// (`Maker Opens Plant in Chile` for `Maker Opens Panel Plant in Northern
+/// Chile`).
+const SHARED_WORDS: f64 = 0.8;
+
+fn mostly_within(short: &str, long: &str) -> bool {
+    let words = |t: &str| -> Vec<String> {
+        t.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let (short, long) = (words(short), words(long));
+    let held = short.iter().filter(|w| long.contains(w)).count();
+    short.len() >= 3 && held as f64 >= short.len() as f64 * SHARED_WORDS
 }
 
 fn title_key(text: &str) -> String {
@@ -194,6 +213,20 @@ mod tests {
         assert_eq!(
             parse(&html).title.as_deref(),
             Some("Kenya: Rains flood Dadaab camps")
+        );
+    }
+
+    #[test]
+    fn title_is_the_h1_when_og_title_shortens_it() {
+        let html = page(
+            r#"<meta property="og:title" content="Rains flood camps in Dadaab">"#,
+            &format!(
+                "<article><h1>Heavy rains flood three camps in Dadaab as rivers rise</h1>{PROSE}</article>"
+            ),
+        );
+        assert_eq!(
+            parse(&html).title.as_deref(),
+            Some("Heavy rains flood three camps in Dadaab as rivers rise")
         );
     }
 
