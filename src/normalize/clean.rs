@@ -30,8 +30,12 @@ static END_MARK: LazyLock<Regex> = LazyLock::new(|| {
 /// A line that marks the end of a release for editors (`ENDS`, `-30-`,
 /// `###`): never part of the text.
 pub fn is_end_mark(line: &str) -> bool {
-    END_MARK.is_match(line)
+    // Marks are a few characters; most lines are long paragraphs.
+    line.len() <= LONGEST_END_MARK && END_MARK.is_match(line)
 }
+
+/// Bytes of the longest end mark worth testing (`*** ENDS ***` and the like).
+const LONGEST_END_MARK: usize = 40;
 
 /// Cleans one paragraph or line of release text.
 pub fn inline(text: &str) -> String {

@@ -231,10 +231,15 @@ fn segments(line: &str) -> Vec<String> {
 /// and at each email or phone number that follows other text, as in a block
 /// whose lines were run together (`Eva de Vries +31 10 555 0100 eva@x.nl`).
 fn item_starts(piece: &str) -> Vec<usize> {
+    // Most pieces are a name or a role: no search for what cannot be there.
+    let may_have_email = piece.contains('@');
+    let may_have_phone = piece.bytes().filter(u8::is_ascii_digit).nth(6).is_some();
     let labels = INLINE_LABEL.find_iter(piece).map(|m| m.start());
-    let emails = EMAIL.find_iter(piece).map(|m| m.start());
+    let emails = EMAIL
+        .find_iter(if may_have_email { piece } else { "" })
+        .map(|m| m.start());
     let phones = PHONE
-        .find_iter(piece)
+        .find_iter(if may_have_phone { piece } else { "" })
         .filter(|m| m.as_str().chars().filter(char::is_ascii_digit).count() >= 7)
         .map(|m| m.start());
     let mut starts: Vec<usize> = labels.chain(emails).chain(phones).collect();

@@ -93,22 +93,28 @@ pub fn is_deck(paragraph: &str) -> bool {
         && !is_standalone_dateline(t)
 }
 
+/// Longest line of a place and a date, in characters.
+const PLACE_AND_DATE_CHARS: usize = 60;
+
 /// A line of a place and a date only, such as `Brussels, 3 March 2026`,
 /// standing as the dateline above the opening paragraph.
 pub fn is_place_and_date(line: &str) -> bool {
     let t = line.trim();
+    // The cheap tests first: this runs on opening paragraphs, which are far
+    // longer and end as sentences.
+    if t.len() > PLACE_AND_DATE_CHARS * 4 || t.ends_with(['.', '!', '?']) {
+        return false;
+    }
     let Some((place, date)) = t.split_once(',') else {
         return false;
     };
-    let has_year = date
-        .split(|c: char| !c.is_ascii_digit())
-        .any(|run| run.len() == 4);
-    t.chars().count() <= 60
-        && has_year
-        && date.split_whitespace().nth(4).is_none()
+    place.split_whitespace().nth(3).is_none()
         && place.chars().next().is_some_and(char::is_uppercase)
-        && place.split_whitespace().nth(3).is_none()
-        && !t.ends_with(['.', '!', '?'])
+        && date.split_whitespace().nth(4).is_none()
+        && t.chars().count() <= PLACE_AND_DATE_CHARS
+        && date
+            .split(|c: char| !c.is_ascii_digit())
+            .any(|run| run.len() == 4)
 }
 
 /// A line that is only a dateline, such as `GENEVA, Switzerland, 13 May 2015 --`.
@@ -130,23 +136,29 @@ pub fn dateline_prefix(paragraph: &str) -> Option<&str> {
     separated_dateline(paragraph).or_else(|| dated_sentence_start(paragraph))
 }
 
+/// How far into a paragraph a dateline closed by a full stop may end.
+const DATED_HEAD_BYTES: usize = 80;
+
 /// `Dhaka, 3 March 2026. The board…`: a place and a date closed by a full
 /// stop. Only after a year, so that `Dr. Jane Doe` is never a dateline.
 fn dated_sentence_start(paragraph: &str) -> Option<&str> {
-    let head_end = paragraph
-        .char_indices()
-        .nth(60)
-        .map_or(paragraph.len(), |(i, _)| i);
-    let at = paragraph[..head_end].find(". ")?;
+    // This runs on every short line: full stops are found by `memchr`, and
+    // only the first one followed by a space is looked at.
+    let mut head_end = paragraph.len().min(DATED_HEAD_BYTES);
+    while !paragraph.is_char_boundary(head_end) {
+        head_end -= 1;
+    }
+    let bytes = paragraph.as_bytes();
+    let (at, _) = paragraph[..head_end]
+        .match_indices('.')
+        .find(|&(i, _)| bytes.get(i + 1) == Some(&b' '))?;
+    if at < 4 || !bytes[at - 4..at].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    // The full stop follows an ASCII digit: `at` is a char boundary.
     let prefix = paragraph[..at].trim();
-    let ends_with_year = prefix.len() >= 4
-        && prefix.is_char_boundary(prefix.len() - 4)
-        && prefix[prefix.len() - 4..]
-            .bytes()
-            .all(|b| b.is_ascii_digit());
     let rest = &paragraph[at + 2..];
-    (ends_with_year
-        && prefix.contains(',')
+    (prefix.contains(',')
         && prefix.chars().next().is_some_and(char::is_uppercase)
         && prefix.split_whitespace().nth(8).is_none()
         && rest.split_whitespace().nth(7).is_some())
