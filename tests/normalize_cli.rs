@@ -61,6 +61,8 @@ const PARAGRAPH_COUNTS: &[(&str, usize)] = &[
     ("txt/government-contact-first.txt", 3),
     // The deck stays a paragraph; the contact block and `-30-` do not.
     ("md/deck-press-contact.md", 3),
+    // ENDS and the contact paragraph after it are not body.
+    ("txt/expert-statement-ends.txt", 3),
 ];
 
 /// Front matter that must reach the record: path, start of `published`

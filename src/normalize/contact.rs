@@ -13,6 +13,7 @@ static HEADER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)^\W*(?:
             for\s+(?:more|further|additional)\s+(?:information|details|info)(?:\s*$|\s*[:,.]|\s+(?:please\s+)?contact|\s+(?:contact|reach|call|email|write)\b)
+          | for\s+(?:more|further|additional)\s+(?:information|details|info)\s+and\s+[^.:]{0,40}?\bcontact\b
           | (?:media|press|news)\s+(?:contacts?|inquiries|enquiries|queries|relations)\b
           | contacts?\s*(?::|$|for\s+(?:media|press|journalists))
           | (?:please\s+)?contact\s+(?:us|the\s+press\s+office)\b
@@ -120,17 +121,6 @@ const NOT_NAME_WORDS: &[&str] = &[
     "migrant",
     "migrants",
     "refugee",
-    "secretary",
-    "manager",
-    "spokesman",
-    "spokeswoman",
-    "adviser",
-    "advisor",
-    "specialist",
-    "executive",
-    "president",
-    "senior",
-    "assistant",
 ];
 /// Words that make a line an office or organisation.
 const ORGANISATION_WORDS: [&str; 22] = [
@@ -156,6 +146,26 @@ const ORGANISATION_WORDS: [&str; 22] = [
     "federation",
     "association",
     "institute",
+];
+/// Words that open a person's role, which may follow the name on its line.
+const ROLE_WORDS: &[&str] = &[
+    "head",
+    "director",
+    "officer",
+    "manager",
+    "spokesperson",
+    "spokesman",
+    "spokeswoman",
+    "secretary",
+    "chief",
+    "coordinator",
+    "adviser",
+    "advisor",
+    "specialist",
+    "executive",
+    "president",
+    "senior",
+    "assistant",
 ];
 const NAME_PARTICLES: [&str; 16] = [
     "de", "da", "del", "della", "van", "von", "der", "den", "al", "el", "bin", "la", "le", "du",
@@ -275,6 +285,11 @@ fn read_segment(segment: &str, contact: &mut Contact) {
     let phones: Vec<String> = PHONE
         .find_iter(&unlabelled)
         .map(|m| m.as_str().trim())
+        // "(+41 22 917 0000 / …)": the bracket opens the aside, not the number.
+        .map(|p| match p.strip_prefix('(') {
+            Some(rest) if !rest.contains(')') => rest,
+            _ => p,
+        })
         .filter(|p| p.chars().filter(char::is_ascii_digit).count() >= 7)
         .map(super::clean::collapse)
         .collect();
@@ -321,8 +336,16 @@ fn person_name(text: &str) -> Option<String> {
     let text = text
         .trim_start_matches(['-', '–', '—', ',', ' '])
         .trim()
-        .trim_end_matches(['.', ':', ')']);
-    let words: Vec<&str> = text.split_whitespace().collect();
+        .trim_end_matches(['.', ':', ')', '(', '/', ' ']);
+    let mut words: Vec<&str> = text.split_whitespace().collect();
+    // "Jane Doe Head of Communications": a name run into the role after it.
+    if let Some(role) = words
+        .iter()
+        .position(|w| ROLE_WORDS.contains(&w.to_lowercase().as_str()))
+        .filter(|&at| at >= 2)
+    {
+        words.truncate(role);
+    }
     if !(2..=5).contains(&words.len()) {
         return None;
     }
@@ -336,6 +359,7 @@ fn person_name(text: &str) -> Option<String> {
             && w.chars()
                 .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.'))
             && !NOT_NAME_WORDS.contains(&lower.trim_end_matches('.'))
+            && !ROLE_WORDS.contains(&lower.trim_end_matches('.'))
             && !(w.len() > 1 && w.chars().all(char::is_uppercase))
     };
     let capitalised = words
@@ -483,5 +507,29 @@ mod tests {
         assert_eq!(c.people.len(), 1, "{c:?}");
         assert_eq!(c.people[0].name, "Théo Lefèvre");
         assert_eq!(c.people[0].email.as_deref(), Some("tlefevre@example.org"));
+    }
+
+    #[test]
+    fn a_name_run_into_its_role_or_wrapped_in_brackets() {
+        let c = parse(&lines(&[
+            "Contact",
+            "Kwame Mensah Head of Communications kmensah@vantor.example",
+        ]));
+        assert_eq!(c.people.len(), 1, "{c:?}");
+        assert_eq!(c.people[0].name, "Kwame Mensah");
+        assert_eq!(c.people[0].email.as_deref(), Some("kmensah@vantor.example"));
+        let header = "For more information and media requests, please contact: Lucia Ramos (+41 22 917 0000 / lramos@example.org)";
+        assert!(is_contact_header(header));
+        let c = parse(&lines(&[header]));
+        assert_eq!(c.people.len(), 1, "{c:?}");
+        assert_eq!(c.people[0].name, "Lucia Ramos");
+        assert_eq!(c.people[0].phone.as_deref(), Some("+41 22 917 0000"));
+        assert_eq!(c.people[0].email.as_deref(), Some("lramos@example.org"));
+        // An office is no person, whatever follows it.
+        assert!(
+            parse(&lines(&["Contact", "United Nations Office Geneva"]))
+                .people
+                .is_empty()
+        );
     }
 }

@@ -27,6 +27,8 @@ const LEAD_RATIO: f32 = 1.3;
 const EVEN: f32 = 1.05;
 /// Weight left to a country named as a donor.
 const DONOR_FACTOR: f32 = 0.25;
+/// Weight left to a country named as the neighbour across a border.
+const NEIGHBOUR_FACTOR: f32 = 0.5;
 
 /// What the normalizer knows that bears on location.
 #[derive(Debug, Clone, Copy)]
@@ -381,6 +383,9 @@ fn count_mentions(
         if is_donor(&text[m.end..]) {
             factor *= DONOR_FACTOR;
         }
+        if is_neighbour(&text[..m.start]) {
+            factor *= NEIGHBOUR_FACTOR;
+        }
         tally.add(m.country, weight * factor, place);
     }
 }
@@ -412,6 +417,29 @@ fn is_donor(after: &str) -> bool {
         next
     };
     VERBS.contains(&next.as_str())
+}
+
+/// "near the border with Mexico": the country across the border is where
+/// the release is not.
+fn is_neighbour(before: &str) -> bool {
+    const LEAD_INS: [&str; 6] = [
+        "border with",
+        "borders with",
+        "bordering",
+        "frontier with",
+        "neighbouring",
+        "neighboring",
+    ];
+    // Only the last few words matter; look at no more than their bytes.
+    let mut start = before.len().saturating_sub(24);
+    while !before.is_char_boundary(start) {
+        start -= 1;
+    }
+    let tail = before[start..]
+        .trim_end_matches(|c: char| c.is_whitespace() || c == ',')
+        .trim_end_matches(" the")
+        .to_lowercase();
+    LEAD_INS.iter().any(|l| tail.ends_with(l))
 }
 
 /// The publisher's own places: mentioning them says where the release was
@@ -449,5 +477,32 @@ impl<'a> Headquarters<'a> {
                         .name
                         .eq_ignore_ascii_case(text.trim())
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_country_across_the_border_is_a_neighbour() {
+        for before in [
+            "a centre near the border with ",
+            "camps along the Borders with the ",
+            "families from neighbouring ",
+            "the frontier with ",
+        ] {
+            assert!(is_neighbour(before), "{before}");
+        }
+        for before in ["the authorities of ", "returned home to ", ""] {
+            assert!(!is_neighbour(before), "{before}");
+        }
+    }
+
+    #[test]
+    fn donors_are_named_before_their_verb() {
+        assert!(is_donor(" has pledged USD 2 million"));
+        assert!(is_donor(" funds the project"));
+        assert!(!is_donor(" hosts 300,000 refugees"));
     }
 }
