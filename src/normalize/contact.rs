@@ -121,9 +121,25 @@ const NOT_NAME_WORDS: &[&str] = &[
     "migrant",
     "migrants",
     "refugee",
+    // Spanish and French offices and roles.
+    "oficina",
+    "comunicación",
+    "comunicaciones",
+    "prensa",
+    "ministerio",
+    "departamento",
+    "agencia",
+    "portavoz",
+    "presse",
+    "ministère",
+    "agence",
+    "direction",
+    "chargé",
+    "chargée",
+    "responsable",
 ];
 /// Words that make a line an office or organisation.
-const ORGANISATION_WORDS: [&str; 22] = [
+const ORGANISATION_WORDS: &[&str] = &[
     "office",
     "mission",
     "bureau",
@@ -146,6 +162,10 @@ const ORGANISATION_WORDS: [&str; 22] = [
     "federation",
     "association",
     "institute",
+    "ministerio",
+    "agencia",
+    "ministère",
+    "agence",
 ];
 /// Words that open a person's role, which may follow the name on its line.
 const ROLE_WORDS: &[&str] = &[
@@ -531,5 +551,18 @@ mod tests {
                 .people
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn a_spanish_office_line_is_the_office_not_a_person() {
+        let c = parse(&lines(&[
+            "Para más información:",
+            "María Quispe, Oficina de Comunicaciones",
+            "mquispe@example.org",
+        ]));
+        let names: Vec<_> = c.people.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["María Quispe"]);
+        assert_eq!(c.people[0].email.as_deref(), Some("mquispe@example.org"));
+        assert_eq!(c.office.as_deref(), Some("Oficina de Comunicaciones"));
     }
 }
