@@ -300,7 +300,6 @@ fn global(reason: &str, confidence: f32) -> Located {
     }
 }
 
-/// The dateline of the first paragraph, or a dateline paragraph of its own.
 /// The datelines the opening may have, in order: that of the first
 /// paragraph, or a dateline paragraph of its own. A deck under the title
 /// is passed over, and so is a line of a place and a date, which may be a
@@ -437,9 +436,12 @@ fn is_neighbour(before: &str) -> bool {
     }
     let tail = before[start..]
         .trim_end_matches(|c: char| c.is_whitespace() || c == ',')
-        .trim_end_matches(" the")
-        .to_lowercase();
-    LEAD_INS.iter().any(|l| tail.ends_with(l))
+        .trim_end_matches(" the");
+    LEAD_INS.iter().any(|l| {
+        tail.len() >= l.len()
+            && tail.is_char_boundary(tail.len() - l.len())
+            && tail[tail.len() - l.len()..].eq_ignore_ascii_case(l)
+    })
 }
 
 /// The publisher's own places: mentioning them says where the release was
