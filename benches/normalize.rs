@@ -20,6 +20,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const FILES: usize = 4000;
 /// A line longer than this (in bytes) is taken for a body paragraph.
 const PROSE_LINE: usize = 150;
+/// A line at least this long (in bytes) is part of a hard-wrapped paragraph.
+const WRAPPED_LINE: usize = 60;
 /// Size of a typical release.
 const TYPICAL_BYTES: usize = 5000;
 const PLACES: [&str; 8] = [
@@ -116,15 +118,25 @@ fn scale(samples: &[String], n: usize, format: Format) -> Vec<Vec<u8>> {
                 (at, paragraphs.iter().map(|p| format!("<p>{p}</p>\n")).collect::<String>())
             } else {
                 // After the first line of prose (the lead, in the samples),
-                // in the sample's own paragraph style.
-                let at = sample
-                    .split_inclusive('\n')
-                    .scan(0, |end, line| {
+                // or after the first paragraph of a hard-wrapped sample, in
+                // the sample's own paragraph style.
+                let lines = || {
+                    sample.split_inclusive('\n').scan(0, |end, line| {
                         *end += line.len();
-                        Some((*end, line.len()))
+                        Some((*end, line))
                     })
-                    .find(|&(_, len)| len > PROSE_LINE)
-                    .map_or(sample.len(), |(end, _)| end);
+                };
+                let wrapped_lead_end = || {
+                    lines()
+                        .skip_while(|(_, line)| line.len() < WRAPPED_LINE)
+                        .find(|(_, line)| line.trim().is_empty())
+                        .map(|(end, _)| end)
+                };
+                let at = lines()
+                    .find(|(_, line)| line.len() > PROSE_LINE)
+                    .map(|(end, _)| end)
+                    .or_else(wrapped_lead_end)
+                    .unwrap_or(sample.len());
                 let blank = if sample.contains("\n\n") { "\n" } else { "" };
                 let block = paragraphs.iter().map(|p| format!("{blank}{p}\n")).collect();
                 (at, block)

@@ -361,7 +361,7 @@ fn person_name(text: &str) -> Option<String> {
     // "Jane Doe Head of Communications": a name run into the role after it.
     if let Some(role) = words
         .iter()
-        .position(|w| ROLE_WORDS.contains(&w.to_lowercase().as_str()))
+        .position(|w| ROLE_WORDS.iter().any(|r| w.eq_ignore_ascii_case(r)))
         .filter(|&at| at >= 2)
     {
         words.truncate(role);

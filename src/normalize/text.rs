@@ -125,17 +125,21 @@ const MOST_LEADING_CONTACT_LINES: usize = 8;
 /// the body. Only a block with an email or a phone number counts, so that
 /// a "Contact us" menu item stays where it is.
 fn take_leading_contact(lines: &mut [String]) -> Vec<String> {
+    // The header first, by a cheap length test and then the pattern: most
+    // files have none up there, and then no line is looked at again.
     let header = lines
         .iter()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .take(TITLE_SEARCH_LINES)
-        .take_while(|(_, l)| !is_prose(l.trim()))
-        .find(|(_, l)| super::contact::is_contact_header(l))
+        .find(|(_, l)| l.len() <= LONGEST_TITLE_LINE && super::contact::is_contact_header(l))
         .map(|(i, _)| i);
     let Some(start) = header else {
         return Vec::new();
     };
+    if lines[..start].iter().any(|l| is_prose(l.trim())) {
+        return Vec::new();
+    }
     let end = (start..lines.len())
         .take(MOST_LEADING_CONTACT_LINES)
         .find(|&i| lines[i].trim().is_empty())
