@@ -63,6 +63,8 @@ const PARAGRAPH_COUNTS: &[(&str, usize)] = &[
     ("md/deck-press-contact.md", 3),
     // ENDS and the contact paragraph after it are not body.
     ("txt/expert-statement-ends.txt", 3),
+    // The page's date paragraph is not body.
+    ("html/newswire-deck-chile.html", 6),
 ];
 
 /// Front matter that must reach the record: path, start of `published`

@@ -196,7 +196,9 @@ fn finish(draft: Draft, source: &Source<'_>, rules: &Rules) -> Result<Release, R
     let mut blocks: Vec<String> = blocks
         .iter()
         .map(|b| clean::inline(b))
-        .filter(|b| !b.is_empty() && !clean::is_end_mark(b))
+        // Scraped .txt loses these lines itself; pages and Markdown keep
+        // them as paragraphs of their own.
+        .filter(|b| !b.is_empty() && !clean::is_end_mark(b) && !text::is_date_line(b))
         .collect();
     let stated = front
         .title

@@ -300,7 +300,8 @@ fn is_breadcrumb(line: &str) -> bool {
     separators >= 2 && line.chars().count() < 200
 }
 
-fn is_date_line(line: &str) -> bool {
+/// A line that is a date and nothing else (`2 April 2026`, `2026-04-02`).
+pub(crate) fn is_date_line(line: &str) -> bool {
     line.len() <= 60 && DATE_LINE.is_match(line)
 }
 
