@@ -65,6 +65,12 @@ const PARAGRAPH_COUNTS: &[(&str, usize)] = &[
     ("txt/expert-statement-ends.txt", 3),
     // The page's date paragraph is not body.
     ("html/newswire-deck-chile.html", 6),
+    // Menu, trail, date and share bar of a site seen once are not body.
+    ("txt/university-menu-once.txt", 4),
+    // Hard-wrapped paragraphs joined; fields and counters dropped.
+    ("txt/ministry-fields-hard-wrapped.txt", 3),
+    // A Portuguese date paragraph is not body either.
+    ("html/logo-h1-headline-h2.html", 3),
 ];
 
 /// Front matter that must reach the record: path, start of `published`

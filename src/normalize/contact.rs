@@ -22,6 +22,8 @@ static HEADER: LazyLock<Regex> = LazyLock::new(|| {
           | contactos?\s*(?::|$|de\s+prensa)
           | pour\s+(?:plus\s+(?:d['’]\s*)?|de\s+plus\s+amples\s+)informations?
           | contacts?\s+presse
+          | (?:press|media|news)\s+office\s*(?::|$)
+          | contatos?\s*(?::|$|(?:para\s+(?:a\s+)?|de\s+)imprensa)
         )",
     )
     .expect("static regex")
@@ -348,9 +350,10 @@ fn record(value: String, all: &mut Vec<String>, person: Option<&mut Option<Strin
 fn person_name(text: &str) -> Option<String> {
     let text = LEADING_PHRASE.replace(text, "");
     // What the lead-in leaves of a label: "Media contact: Jane Doe" gives
-    // ": Jane Doe", "Contact presse : Jane Doe" gives " presse : Jane Doe".
+    // ": Jane Doe", "Contact presse : Jane Doe" gives " presse : Jane Doe";
+    // "Contato para imprensa: Jane Doe" is a label of three words.
     let text = match text.split_once(':') {
-        Some((label, rest)) if label.split_whitespace().nth(2).is_none() => rest,
+        Some((label, rest)) if label.split_whitespace().nth(3).is_none() => rest,
         _ => &text,
     };
     let text = text

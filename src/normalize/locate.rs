@@ -343,7 +343,24 @@ pub fn names_place(dateline: &str, taxonomy: &Taxonomy) -> bool {
 /// The first place of a dateline that names a country and is not the
 /// publisher's own seat (`Geneva/N’Djamena` → Chad).
 fn dateline_country(dateline: &str, taxonomy: &Taxonomy, hq: &Headquarters) -> Option<usize> {
-    for part in dateline.split([',', '/', ';', '(', ')', '|']) {
+    let parts = || {
+        dateline
+            .split([',', '/', ';', '(', ')', '|'])
+            .map(str::trim)
+    };
+    // A country named outright outranks a place that shares a name with
+    // one elsewhere (`FLORIDA, Uruguay`, `HYDERABAD, Sindh, Pakistan`).
+    let named = parts()
+        .filter(|p| !hq.is_seat(p, taxonomy))
+        .find_map(|part| {
+            let m = taxonomy.mentions(part).into_iter().next()?;
+            (m.kind == NameKind::Country && m.start == 0 && m.end == part.len())
+                .then_some(m.country)
+        });
+    if named.is_some() {
+        return named;
+    }
+    for part in parts() {
         let part = part.trim();
         if part.is_empty() || hq.is_seat(part, taxonomy) {
             continue;

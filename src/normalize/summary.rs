@@ -201,6 +201,7 @@ fn separated_dateline(paragraph: &str) -> Option<&str> {
                 "do", "da",
             ]
             .contains(&w)
+            || (has_date_or_list && LOWERCASE_MONTHS.contains(&w.trim_end_matches([',', '.'])))
     });
     (starts_upper
         && place_like
@@ -210,6 +211,46 @@ fn separated_dateline(paragraph: &str) -> Option<&str> {
         && (!prefix.ends_with('.') || ends_with_abbreviation(prefix)))
     .then_some(prefix)
 }
+
+/// Months as Spanish, French and Portuguese write them, in lower case, so
+/// that `Manaus (AM), 21 de fevereiro de 2025 –` is a dateline.
+const LOWERCASE_MONTHS: [&str; 35] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "setiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+    "janeiro",
+    "fevereiro",
+    "março",
+    "maio",
+    "junho",
+    "julho",
+    "setembro",
+    "outubro",
+    "novembro",
+    "dezembro",
+];
 
 /// Longest abbreviation a dateline may end with (`Calif.`, `N.M.`, `W.Va.`).
 const LONGEST_DATELINE_ABBREVIATION: usize = 6;

@@ -23,7 +23,7 @@ static DATE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
 });
 #[allow(clippy::expect_used)]
 static DATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    let month = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)[a-z]*\.?";
+    let month = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro)[a-z]*\.?";
     Regex::new(&format!(
         r"(?i)^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:de\s+)?{month},?\s+(?:de\s+)?\d{{4}}|{month}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}})(?:\s*[-–|,]?\s*\d{{1,2}}:\d{{2}}.*)?$"
     ))
@@ -65,10 +65,44 @@ pub(crate) fn parse(text: &str, folder: &str, rules: &Rules, learned: &LearnedTe
     });
     // When learned lines swallow a whole file (several copies of one release
     // in a folder), they are not navigation: read the file without them.
-    if with_learned.title.is_none() && with_learned.blocks.is_empty() {
-        return parse_lines(text, |line, key| template::is_configured(line, key, rules));
-    }
-    with_learned
+    let mut draft = if with_learned.title.is_none() && with_learned.blocks.is_empty() {
+        parse_lines(text, |line, key| template::is_configured(line, key, rules))
+    } else {
+        with_learned
+    };
+    draft.front.country = stated_country(text, &rules.taxonomy);
+    draft
+}
+
+/// Lines at the top of a page searched for a `Country:` field.
+const FIELD_SEARCH_LINES: usize = 80;
+
+#[allow(clippy::expect_used)]
+static COUNTRY_FIELD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:country|pays|país|país\s+beneficiario|pays\s+bénéficiaire)\s*:?\s*(.*)$")
+        .expect("static regex")
+});
+
+/// A country the page states in a field of its own (`Country: Djibouti`,
+/// or `Country` on one line and the name on the next), as project and
+/// country pages do: what the page says outranks what its text mentions.
+fn stated_country(text: &str, taxonomy: &crate::regions::Taxonomy) -> Option<String> {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(FIELD_SEARCH_LINES)
+        .collect();
+    lines.iter().enumerate().find_map(|(i, line)| {
+        let value = COUNTRY_FIELD.captures(line)?.get(1)?.as_str().trim();
+        let value = if value.is_empty() {
+            lines.get(i + 1)?
+        } else {
+            value
+        };
+        let country = taxonomy.lookup_exact(value)?;
+        Some(taxonomy.countries()[country].code.clone())
+    })
 }
 
 /// `is_template` gets each line with its [`line_key`].
@@ -94,7 +128,7 @@ fn parse_lines(text: &str, is_template: impl Fn(&str, &str) -> bool) -> Draft {
         front.date = take_date_prefix(first);
     }
     let leading_contact = take_leading_contact(&mut lines);
-    let (title, body_start) = find_title(&lines);
+    let (title, body_start) = find_title(&mut lines);
     let body: Vec<&str> = lines[body_start..]
         .iter()
         .map(|l| l.as_str())
@@ -201,49 +235,211 @@ fn parse_day(day: &str) -> Option<DateTime<FixedOffset>> {
 
 /// Finds the title line; returns it and the index where the body starts.
 ///
-/// Usually the first headline-like line. But when unlearned navigation
-/// comes first, the release's own opening — a dateline paragraph — sits
-/// further down behind a run of short menu lines; then the title is the
-/// line just above that opening.
-fn find_title(lines: &[String]) -> (Option<String>, usize) {
+/// Usually the first headline-like line. But a page of a site seen once
+/// keeps its navigation, and then the first such line is a menu entry, a
+/// site name or a label: the title is then the best headline among the
+/// lines just above the release's opening paragraph.
+fn find_title(lines: &mut [String]) -> (Option<String>, usize) {
     let first = first_title(lines);
-    let (Some(_), start) = &first else {
+    let Some(lead) = opening_line(lines) else {
         return first;
     };
-    let Some(lead) = dateline_lead(lines, *start) else {
+    let Some((at, score)) = best_title_above(lines, lead) else {
         return first;
     };
-    let between: Vec<&str> = lines[*start..lead]
-        .iter()
-        .map(|l| l.trim())
-        .filter(|l| !l.is_empty() && !is_meta_line(l))
-        .collect();
-    let short = between.iter().filter(|l| l.chars().count() < 80).count();
-    if between.len() < 2 || short * 2 <= between.len() {
-        return first;
+    if let (Some(_), start) = &first {
+        let picked = start - 1;
+        if picked == at {
+            return first;
+        }
+        // A title far above the opening (a project page's fact sheet in
+        // between) stays when it reads as well as the nearer candidate.
+        let far_above = picked < lead && !in_title_window(lines, picked, lead);
+        if far_above && title_score(lines, picked).is_some_and(|s| s + TITLE_MARGIN >= score) {
+            return first;
+        }
     }
-    let headline = (*start..lead)
-        .rev()
-        .map(|i| (i, lines[i].trim()))
-        .find(|(_, l)| {
-            !l.is_empty()
-                && !is_meta_line(l)
-                && !is_list_item(l)
-                && !is_prose(l)
-                && l.split_whitespace().nth(1).is_some()
-        });
-    match headline {
-        Some((_, line)) => (Some(line.to_owned()), lead),
-        None => first,
-    }
+    clear_between_title_and_opening(lines, at, lead);
+    (Some(lines[at].trim().to_owned()), at + 1)
 }
 
-/// The first paragraph at or after `start` that opens with a dateline.
-fn dateline_lead(lines: &[String], start: usize) -> Option<usize> {
-    (start..lines.len().min(start + 60)).find(|&i| {
+/// Non-empty lines above the opening paragraph where its title is looked for.
+const TITLE_WINDOW_LINES: usize = 10;
+/// Lines searched for the opening paragraph.
+const OPENING_SEARCH_LINES: usize = 80;
+/// Fewest words of a sentence that opens the body without a dateline.
+const OPENING_WORDS: usize = 20;
+/// Words past which a headline reads no better for being longer.
+const TITLE_WORDS_CAP: i32 = 12;
+/// How much worse than the nearest candidate a distant first headline may
+/// score and still be the title.
+const TITLE_MARGIN: i32 = 2;
+/// Most words of a headline; more is running text.
+const MOST_TITLE_WORDS: usize = 30;
+/// Fewest words of a deck kept between the title and the opening.
+const DECK_WORDS: usize = 6;
+
+#[allow(clippy::expect_used)]
+static LABEL_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    // `Views: 1,284`, `Category: News`: a page's fields, never a headline.
+    Regex::new(
+        r"(?i)^(?:type|category|categories|categoría|catégorie|tags?|topics?|themes?|views|hits|posted(?:\s+on)?|published(?:\s+on)?|(?:date\s+)?published|date|last\s+updated|updated|region|country|countries|location|language|text\s+size|reading\s+time|read\s+time|author|filed\s+under|fecha|país|pays|région|lieu|thème)\s*:",
+    )
+    .expect("static regex")
+});
+
+/// The release's opening paragraph: a dated opening (perhaps hard-wrapped),
+/// a line too long for a headline, or a long sentence. Cookie notices,
+/// which read like prose, are passed over.
+fn opening_line(lines: &[String]) -> Option<usize> {
+    (0..lines.len().min(OPENING_SEARCH_LINES)).find(|&i| {
         let line = lines[i].trim();
-        super::summary::dateline_prefix(line).is_some() && is_prose(line)
+        if line.is_empty() || is_cookie_notice(line) {
+            return false;
+        }
+        if is_prose(line) {
+            return true;
+        }
+        let next = lines.get(i + 1).map_or("", |l| l.trim());
+        let runs_on = next.starts_with(char::is_lowercase);
+        // A dated opening hard-wrapped onto the next line.
+        if runs_on && super::summary::dateline_prefix(&format!("{line} {next}")).is_some() {
+            return true;
+        }
+        line.split_whitespace().nth(OPENING_WORDS - 1).is_some()
+            && (runs_on || line.ends_with(['.', '!', '?', '"', '”']))
+            && !is_list_item(line)
     })
+}
+
+fn is_cookie_notice(line: &str) -> bool {
+    line.to_lowercase().contains("cookie")
+}
+
+/// Is line `i` among the last [`TITLE_WINDOW_LINES`] non-empty lines above `lead`?
+fn in_title_window(lines: &[String], i: usize, lead: usize) -> bool {
+    let non_empty_between = lines[i..lead]
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    non_empty_between <= TITLE_WINDOW_LINES
+}
+
+/// The best headline among the lines just above the opening, with its score.
+fn best_title_above(lines: &[String], lead: usize) -> Option<(usize, i32)> {
+    (0..lead)
+        .rev()
+        .filter(|&i| !lines[i].trim().is_empty())
+        .take(TITLE_WINDOW_LINES)
+        .filter_map(|i| Some((i, title_score(lines, i)?)))
+        // The higher score; of equals, the line nearer the top.
+        .fold(None, |best: Option<(usize, i32)>, (i, s)| match best {
+            Some((_, b)) if b > s => best,
+            _ => Some((i, s)),
+        })
+}
+
+/// How much line `i` reads like a headline, or `None` when it cannot be
+/// one: a field, a date, a breadcrumb, a share bar, a menu of links.
+fn title_score(lines: &[String], i: usize) -> Option<i32> {
+    let line = lines[i].trim();
+    let words = word_count(line);
+    if !(3..=MOST_TITLE_WORDS).contains(&words)
+        || line.chars().count() > LONGEST_TITLE_LINE
+        || is_meta_line(line)
+        || is_list_item(line)
+        || LABEL_LINE.is_match(line)
+        || is_trail(line)
+        || is_cookie_notice(line)
+        || line.ends_with(':')
+    {
+        return None;
+    }
+    let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+    if parts.len() >= 3
+        || parts.len() == 2
+            && parts
+                .iter()
+                .any(|p| is_date_line(p) || SOURCE_LINE.is_match(p) || LABEL_LINE.is_match(p))
+    {
+        return None;
+    }
+    let mut score = i32::try_from(words)
+        .unwrap_or(TITLE_WORDS_CAP)
+        .min(TITLE_WORDS_CAP);
+    if parts.len() == 2 {
+        // `Site | Tagline`: a page header, seldom a headline.
+        score -= 6;
+    }
+    if line.ends_with('.') {
+        score -= 6;
+    }
+    let above = previous_line(lines, i);
+    let below = lines.get(i + 1).map_or("", |l| l.trim());
+    // A short line beside other short ones is a menu entry.
+    if words <= 5 && (is_short_label(above) || is_short_label(below)) {
+        score -= 4;
+    }
+    // A line right under a headline is its deck.
+    if word_count(above) >= 5 && title_score_plain(above) {
+        score -= 5;
+    }
+    Some(score)
+}
+
+/// The headline test of [`title_score`] without the neighbours, for the
+/// line above a candidate.
+fn title_score_plain(line: &str) -> bool {
+    !is_meta_line(line)
+        && !is_list_item(line)
+        && !LABEL_LINE.is_match(line)
+        && !is_trail(line)
+        && !line.contains('|')
+        && !line.ends_with(['.', ':'])
+        && line.chars().count() <= LONGEST_TITLE_LINE
+}
+
+/// The nearest non-empty line above `i`: scraped pages often put a blank
+/// line between a headline and its deck.
+fn previous_line(lines: &[String], i: usize) -> &str {
+    lines[..i]
+        .iter()
+        .rev()
+        .map(|l| l.trim())
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+}
+
+fn is_short_label(line: &str) -> bool {
+    !line.is_empty() && word_count(line) <= 3
+}
+
+/// Words with a letter in them.
+fn word_count(line: &str) -> usize {
+    line.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphabetic))
+        .count()
+}
+
+/// A path of sections: `Media Centre > Press Statements`,
+/// `Home / News / Press releases`.
+fn is_trail(line: &str) -> bool {
+    line.chars().count() < 120
+        && (line.contains(" > ")
+            || line.contains('›')
+            || line.contains('»')
+            || line.matches(" / ").count() >= 2)
+}
+
+/// Blanks what lies between a title found above the opening and the
+/// opening — dates, share bars, bylines — except a deck.
+fn clear_between_title_and_opening(lines: &mut [String], at: usize, lead: usize) {
+    for line in &mut lines[at + 1..lead] {
+        let t = line.trim();
+        if !(word_count(t) >= DECK_WORDS && title_score_plain(t)) {
+            line.clear();
+        }
+    }
 }
 
 fn first_title(lines: &[String]) -> (Option<String>, usize) {
@@ -657,6 +853,87 @@ mod tests {
         );
         assert_eq!(d.title.as_deref(), Some("New Clinic Opens for Returnees"));
         assert_eq!(d.blocks.len(), 1, "{:#?}", d.blocks);
+    }
+
+    #[test]
+    fn a_site_seen_once_gives_the_title_just_above_the_opening() {
+        let d = draft(
+            "Skip to main content\nAgency for Coastal Towns\nAbout us\nWhere we work\nStories from the field\nDonate\nEnglish | Français | Español\n\nHome / Newsroom / Press releases\n\nSea Walls Finished Before Storm Season in Three Fishing Towns\nPress release | 4 June 2025\nShare this\nFacebook\nEmail\n\nCHITTAGONG, Bangladesh – Builders finished raising the sea walls of three fishing towns on Monday, a month before the storm season.\n\nThe walls now stand two metres higher.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Sea Walls Finished Before Storm Season in Three Fishing Towns")
+        );
+        assert!(d.blocks[0].starts_with("CHITTAGONG"), "{:#?}", d.blocks);
+        assert_eq!(d.blocks.len(), 2, "{:#?}", d.blocks);
+    }
+
+    #[test]
+    fn page_fields_trails_and_cookie_notices_are_not_titles() {
+        let d = draft(
+            "We use cookies to make this site work.\nWe would also like to set optional cookies that help us understand how you use the site.\nMINISTRY OF ROADS\nHome\nNews\nMedia Centre > Statements\nBRIDGE OVER THE TANA RIVER OPENS TO TRAFFIC\nPosted on: 04/03/2025\nCategory: Statements\nViews: 1,204\nGARISSA (MRS) — The new bridge over the Tana River opened to traffic on Tuesday, cutting the trip to the coast by two hours.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("BRIDGE OVER THE TANA RIVER OPENS TO TRAFFIC")
+        );
+        assert_eq!(d.blocks.len(), 1, "{:#?}", d.blocks);
+    }
+
+    #[test]
+    fn a_deck_stays_body_under_a_title_found_above_the_opening() {
+        let d = draft(
+            "Wire Service\nNews\nEnergy\nSend a Release\nSign In\nHarbour Wind Farm Starts Supplying the Island Grid\nTurbines can meet a third of the island's demand on windy days\nNews provided by\nHarbour Wind Ltd.\nMar 3, 2025, 09:00 ET\nShare this article\nPORTREE, Scotland, March 3, 2025 /Wire Service/ - Harbour Wind Ltd. today began supplying power to the island grid from its twelve-turbine farm.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Harbour Wind Farm Starts Supplying the Island Grid")
+        );
+        assert_eq!(
+            d.blocks[0],
+            "Turbines can meet a third of the island's demand on windy days"
+        );
+        assert!(d.blocks[1].starts_with("PORTREE"), "{:#?}", d.blocks);
+        assert_eq!(d.blocks.len(), 2, "{:#?}", d.blocks);
+    }
+
+    #[test]
+    fn a_hard_wrapped_dated_opening_anchors_the_title() {
+        let d = draft(
+            "Official Portal of the Ministry of Transport\nMinistry | Activities | Press Centre\nPress Centre / News / 2024\nViews: 2 417\nSecond Track Opens on the Northern Freight Line\nASTANA, 18 September 2024 — The ministry announced on Wednesday\nthe opening of a second track along the northern freight line,\ndoubling the number of trains it can carry.\nThe works took three years and employed\nabout seven thousand people in all.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Second Track Opens on the Northern Freight Line")
+        );
+        assert!(d.blocks[0].starts_with("ASTANA"), "{:#?}", d.blocks);
+    }
+
+    #[test]
+    fn a_distant_title_above_a_fact_sheet_stays_the_title() {
+        let d = draft(
+            "Water Points for Herders Along the Eastern Border\nStart Date\n2019\nEnd Date\n2021\nProject Type\nCommunity and Economic Development\nCoverage\nNational\nRegion Covered\nEast and Horn of Africa\nBudget\n200000\nThe project dug twelve wells along the routes herders take in the dry season, and trained committees to keep them working for years to come.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Water Points for Herders Along the Eastern Border")
+        );
+    }
+
+    #[test]
+    fn a_country_field_states_the_country() {
+        let taxonomy = crate::regions::Taxonomy::builtin().expect("built-in taxonomy");
+        let page = |text: &str| stated_country(text, &taxonomy);
+        assert_eq!(
+            page("Title Here\nRegion: Africa\nCountry: Djibouti\nBody.").as_deref(),
+            Some("DJ")
+        );
+        assert_eq!(
+            page("Title Here\nCountry\nColombia\nBody.").as_deref(),
+            Some("CO")
+        );
+        assert_eq!(page("Title Here\nCountries: Kenya, Uganda\nBody."), None);
+        assert_eq!(page("Country Music Festival Opens\nBody."), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use super::meta::PageMeta;
 use super::{MAX_CANDIDATES, selector};
 
 static H1: LazyLock<Selector> = LazyLock::new(|| selector("h1"));
+static H2: LazyLock<Selector> = LazyLock::new(|| selector("h2"));
 
 /// Title separators between a headline and a site name.
 const TITLE_SEPARATORS: &[&str] = &[" | ", " - ", " – ", " — ", " :: ", " · "];
@@ -26,20 +27,31 @@ pub(super) fn headline(page: &Html, root: ElementRef<'_>, meta: &PageMeta) -> Op
     let stripped_title = meta
         .title
         .as_deref()
-        .map(|t| strip_site_name(t, meta.site_name.as_deref()))
+        .map(|t| strip_site_names(t, meta.site_name.as_deref()))
         .filter(|t| !t.is_empty());
+    // The whole `<title>` only when no site name came off it: a logo `<h1>`
+    // would agree with the site name it holds.
+    let whole_title = meta
+        .title
+        .as_deref()
+        .filter(|t| stripped_title.as_deref() == Some(collapse_whitespace(t).as_str()));
     let stated = [
         meta.og_title.as_deref(),
         meta.twitter_title.as_deref(),
-        meta.title.as_deref(),
+        whole_title,
         stripped_title.as_deref(),
     ];
-    let h1s = headline_candidates(page, root);
-    if let Some(h1) = h1s
-        .iter()
-        .find(|h1| stated.iter().flatten().any(|s| titles_agree(h1, s)))
-    {
+    let agrees = |heading: &String| stated.iter().flatten().any(|s| titles_agree(heading, s));
+    let h1s = headline_candidates(page, root, &H1);
+    if let Some(h1) = h1s.iter().find(|h| agrees(h)) {
         return Some(h1.clone());
+    }
+    // Some sites keep `<h1>` for their logo and set the headline in `<h2>`.
+    if let Some(h2) = headline_candidates(page, root, &H2)
+        .into_iter()
+        .find(|h| agrees(h))
+    {
+        return Some(h2);
     }
     meta.og_title
         .clone()
@@ -49,14 +61,15 @@ pub(super) fn headline(page: &Html, root: ElementRef<'_>, meta: &PageMeta) -> Op
         .or_else(|| page.select(&H1).map(inline_text).find(|t| !t.is_empty()))
 }
 
-/// `<h1>` texts outside page chrome, those inside the article first.
-fn headline_candidates(page: &Html, root: ElementRef<'_>) -> Vec<String> {
+/// Heading texts (`<h1>` or `<h2>`) outside page chrome, those inside the
+/// article first.
+fn headline_candidates(page: &Html, root: ElementRef<'_>, heading: &Selector) -> Vec<String> {
     let in_root = root
-        .select(&H1)
+        .select(heading)
         .take(MAX_CANDIDATES)
         .filter(|h1| !in_page_chrome(*h1, root));
     let in_page = page
-        .select(&H1)
+        .select(heading)
         .take(MAX_CANDIDATES)
         .filter(|h1| !in_page_chrome(*h1, root));
     let mut texts: Vec<String> = Vec::new();
@@ -108,6 +121,31 @@ fn mostly_within(short: &str, long: &str) -> bool {
 
 fn title_key(text: &str) -> String {
     collapse_whitespace(&text.to_lowercase())
+}
+
+/// How many section names may come off a `<title>` after its site name
+/// (`Site :: News :: Headline`).
+const MOST_SECTION_STRIPS: usize = 2;
+
+/// `<title>` without its site name and the section names after it. Only
+/// pipe-like separators part sections: a dash inside a headline stays.
+fn strip_site_names(title: &str, site_name: Option<&str>) -> String {
+    let mut title = strip_site_name(title, site_name);
+    for _ in 0..MOST_SECTION_STRIPS {
+        let first_split = PREFIX_SEPARATORS
+            .iter()
+            .filter_map(|sep| title.find(sep).map(|i| (i, sep.len())))
+            .min_by_key(|(i, _)| *i);
+        let Some((i, len)) = first_split else {
+            break;
+        };
+        let (head, tail) = (&title[..i], &title[i + len..]);
+        if !looks_like_site_name(head, tail) {
+            break;
+        }
+        title = tail.trim().to_string();
+    }
+    title
 }
 
 /// `<title>` without the site name: the side equal to `og:site_name`, or else
@@ -202,6 +240,22 @@ mod tests {
             Some("Rains flood Dadaab camps, 12,400 people reached")
         );
         assert_eq!(draft.front.title, None);
+    }
+
+    #[test]
+    fn a_logo_h1_gives_way_to_the_h2_the_title_names() {
+        let html = page(
+            r#"<title>Delta Rebuild Trust :: News :: 300 homes rebuilt as families return to the old town</title>
+               <meta property="og:title" content="Rebuilding the old town one street at a time">"#,
+            &format!(
+                r#"<header><h1 class="logo">Delta Rebuild Trust</h1></header>
+                   <article><h2>300 homes rebuilt as families return to the old town</h2>{PROSE}</article>"#
+            ),
+        );
+        assert_eq!(
+            parse(&html).title.as_deref(),
+            Some("300 homes rebuilt as families return to the old town")
+        );
     }
 
     #[test]
