@@ -118,8 +118,10 @@ fn scale(samples: &[String], n: usize, format: Format) -> Vec<Vec<u8>> {
                 (at, paragraphs.iter().map(|p| format!("<p>{p}</p>\n")).collect::<String>())
             } else {
                 // After the first line of prose (the lead, in the samples),
-                // or after the first paragraph of a hard-wrapped sample, in
-                // the sample's own paragraph style.
+                // or after the first paragraph of a hard-wrapped sample (its
+                // first blank line, or its first line that ends a sentence,
+                // when no blank line parts its paragraphs), in the sample's
+                // own paragraph style.
                 let lines = || {
                     sample.split_inclusive('\n').scan(0, |end, line| {
                         *end += line.len();
@@ -129,7 +131,7 @@ fn scale(samples: &[String], n: usize, format: Format) -> Vec<Vec<u8>> {
                 let wrapped_lead_end = || {
                     lines()
                         .skip_while(|(_, line)| line.len() < WRAPPED_LINE)
-                        .find(|(_, line)| line.trim().is_empty())
+                        .find(|(_, line)| line.trim().is_empty() || line.trim_end().ends_with('.'))
                         .map(|(end, _)| end)
                 };
                 let at = lines()
