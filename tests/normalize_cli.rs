@@ -71,6 +71,8 @@ const PARAGRAPH_COUNTS: &[(&str, usize)] = &[
     ("txt/ministry-fields-hard-wrapped.txt", 3),
     // A Portuguese date paragraph is not body either.
     ("html/logo-h1-headline-h2.html", 3),
+    // A photo caption is not body.
+    ("txt/caption-under-headline.txt", 4),
 ];
 
 /// Front matter that must reach the record: path, start of `published`

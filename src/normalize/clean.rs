@@ -34,6 +34,31 @@ pub fn is_end_mark(line: &str) -> bool {
     line.len() <= LONGEST_END_MARK && END_MARK.is_match(line)
 }
 
+/// Labels that open a photo caption left in the text by a scrape.
+const CAPTION_LABELS: [&str; 8] = [
+    "photo:",
+    "photos:",
+    "photo credit",
+    "picture:",
+    "image:",
+    "caption:",
+    "foto:",
+    "crédit photo",
+];
+/// Bytes of the longest caption: a paragraph past it is text that happens
+/// to begin with one of the labels.
+const LONGEST_CAPTION: usize = 400;
+
+/// A photo caption (`Photo: A tanker fills jerrycans…`): never the lead,
+/// and not the release's text.
+pub fn is_caption(line: &str) -> bool {
+    line.len() <= LONGEST_CAPTION
+        && CAPTION_LABELS.iter().any(|label| {
+            line.get(..label.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(label))
+        })
+}
+
 /// Bytes of the longest end mark worth testing (`*** ENDS ***` and the like).
 const LONGEST_END_MARK: usize = 40;
 
@@ -146,6 +171,17 @@ pub fn truncate_words(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn photo_captions_are_known_and_text_is_not() {
+        assert!(is_caption("Photo: Volunteers load water onto a canoe."));
+        assert!(is_caption("PHOTO CREDIT: Jane Roe / Agency"));
+        assert!(is_caption("Foto: Brigadistas en Cusco."));
+        assert!(!is_caption(
+            "Photographers from the agency covered the floods."
+        ));
+        assert!(!is_caption(&format!("Photo: {}", "long text ".repeat(60))));
+    }
 
     #[test]
     fn editors_end_marks_are_known_and_text_is_not() {

@@ -360,23 +360,32 @@ fn dateline_country(dateline: &str, taxonomy: &Taxonomy, hq: &Headquarters) -> O
     if named.is_some() {
         return named;
     }
-    for part in parts() {
-        let part = part.trim();
-        if part.is_empty() || hq.is_seat(part, taxonomy) {
-            continue;
-        }
-        if let Some(country) = taxonomy.lookup_dateline(part) {
-            return Some(country);
-        }
-        let place = taxonomy
+    // `GENEVA / NEW YORK / NAIROBI`: offices in several countries sign a
+    // joint release, and none of them is where it is about.
+    let offices: HashSet<usize> = dateline
+        .split('/')
+        .map(str::trim)
+        .filter_map(|p| place_country(p, taxonomy, hq))
+        .collect();
+    if offices.len() >= 2 {
+        return None;
+    }
+    parts().find_map(|part| place_country(part, taxonomy, hq))
+}
+
+/// The country of one place of a dateline, unless it is the publisher's seat.
+fn place_country(part: &str, taxonomy: &Taxonomy, hq: &Headquarters) -> Option<usize> {
+    let part = part.trim();
+    if part.is_empty() || hq.is_seat(part, taxonomy) {
+        return None;
+    }
+    taxonomy.lookup_dateline(part).or_else(|| {
+        taxonomy
             .mentions(part)
             .into_iter()
-            .find(|m| m.kind != NameKind::Demonym && !hq.is_seat(&part[m.start..m.end], taxonomy));
-        if let Some(m) = place {
-            return Some(m.country);
-        }
-    }
-    None
+            .find(|m| m.kind != NameKind::Demonym && !hq.is_seat(&part[m.start..m.end], taxonomy))
+            .map(|m| m.country)
+    })
 }
 
 fn count_mentions(

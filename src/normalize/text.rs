@@ -77,32 +77,52 @@ pub(crate) fn parse(text: &str, folder: &str, rules: &Rules, learned: &LearnedTe
 /// Lines at the top of a page searched for a `Country:` field.
 const FIELD_SEARCH_LINES: usize = 80;
 
-#[allow(clippy::expect_used)]
-static COUNTRY_FIELD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:country|pays|país|país\s+beneficiario|pays\s+bénéficiaire)\s*:?\s*(.*)$")
-        .expect("static regex")
-});
+/// Labels of a page's country field, longest first so that the longer wins.
+const COUNTRY_LABELS: [&str; 5] = [
+    "pays bénéficiaire",
+    "país beneficiario",
+    "country",
+    "país",
+    "pays",
+];
 
 /// A country the page states in a field of its own (`Country: Djibouti`,
 /// or `Country` on one line and the name on the next), as project and
 /// country pages do: what the page says outranks what its text mentions.
 fn stated_country(text: &str, taxonomy: &crate::regions::Taxonomy) -> Option<String> {
-    let lines: Vec<&str> = text
+    let mut lines = text
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .take(FIELD_SEARCH_LINES)
-        .collect();
-    lines.iter().enumerate().find_map(|(i, line)| {
-        let value = COUNTRY_FIELD.captures(line)?.get(1)?.as_str().trim();
-        let value = if value.is_empty() {
-            lines.get(i + 1)?
-        } else {
-            value
+        .peekable();
+    while let Some(line) = lines.next() {
+        let Some(value) = country_field(line) else {
+            continue;
         };
-        let country = taxonomy.lookup_exact(value)?;
-        Some(taxonomy.countries()[country].code.clone())
-    })
+        let value = match value {
+            "" => lines.peek().copied().unwrap_or(""),
+            stated => stated,
+        };
+        if let Some(country) = taxonomy.lookup_exact(value) {
+            return Some(taxonomy.countries()[country].code.clone());
+        }
+    }
+    None
+}
+
+/// What follows a country label (`Country: Kenya` gives `Kenya`, `Country`
+/// alone gives ``), or `None` when the line is no such field.
+fn country_field(line: &str) -> Option<&str> {
+    let label = COUNTRY_LABELS.iter().find(|label| {
+        line.get(..label.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(label))
+    })?;
+    let rest = &line[label.len()..];
+    if !(rest.is_empty() || rest.starts_with([':', ' ', '\t'])) {
+        return None;
+    }
+    Some(rest.trim_start().trim_start_matches(':').trim())
 }
 
 /// `is_template` gets each line with its [`line_key`].
@@ -174,13 +194,19 @@ fn take_leading_contact(lines: &mut [String]) -> Vec<String> {
     if lines[..start].iter().any(|l| is_prose(l.trim())) {
         return Vec::new();
     }
+    // The block ends at a blank line, or where the release begins when no
+    // blank line parts them.
     let end = (start..lines.len())
         .take(MOST_LEADING_CONTACT_LINES)
-        .find(|&i| lines[i].trim().is_empty())
+        .find(|&i| {
+            let line = lines[i].trim();
+            line.is_empty() || (i > start && (is_prose(line) || is_sentence(line)))
+        })
         .unwrap_or_else(|| (start + MOST_LEADING_CONTACT_LINES).min(lines.len()));
+    // A date is no phone number.
     if !lines[start..end]
         .iter()
-        .any(|l| super::contact::has_contact_detail(l))
+        .any(|l| !is_date_line(l.trim()) && super::contact::has_contact_detail(l))
     {
         return Vec::new();
     }
@@ -283,7 +309,7 @@ const DECK_WORDS: usize = 6;
 static LABEL_LINE: LazyLock<Regex> = LazyLock::new(|| {
     // `Views: 1,284`, `Category: News`: a page's fields, never a headline.
     Regex::new(
-        r"(?i)^(?:type|category|categories|categoría|catégorie|tags?|topics?|themes?|views|hits|posted(?:\s+on)?|published(?:\s+on)?|(?:date\s+)?published|date|last\s+updated|updated|region|country|countries|location|language|text\s+size|reading\s+time|read\s+time|author|filed\s+under|fecha|país|pays|région|lieu|thème)\s*:",
+        r"(?i)^(?:type|category|categories|categoría|catégorie|tags?|topics?|themes?|views|hits|posted(?:\s+on)?|published(?:\s+on)?|(?:date\s+)?published|date|last\s+updated|updated|region|country|countries|location|language|text\s+size|reading\s+time|read\s+time|author|filed\s+under|fecha|país|pays|région|lieu|thème|photo|image|caption|foto)\s*:",
     )
     .expect("static regex")
 });
@@ -313,7 +339,7 @@ fn opening_line(lines: &[String]) -> Option<usize> {
 }
 
 fn is_cookie_notice(line: &str) -> bool {
-    line.to_lowercase().contains("cookie")
+    line.contains("ookie") || line.contains("OOKIE")
 }
 
 /// Is line `i` among the last [`TITLE_WINDOW_LINES`] non-empty lines above `lead`?
@@ -663,6 +689,19 @@ mod tests {
                 "+1 555 010 2030 | rokafor@example.org"
             ]
         );
+    }
+
+    #[test]
+    fn a_contact_menu_item_above_a_dated_title_stays() {
+        let d = draft(
+            "About us\nContact Us\nHome » News » Port Opens a Second Container Berth\nPort Opens a Second Container Berth\n2025-02-16\nAQABA – The port authority opened a second container berth on Sunday, doubling the number of ships it can load at once.\nThe berth took two years to build.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Port Opens a Second Container Berth")
+        );
+        assert!(d.blocks[0].starts_with("AQABA"), "{:#?}", d.blocks);
+        assert_eq!(d.blocks.len(), 2, "{:#?}", d.blocks);
     }
 
     #[test]

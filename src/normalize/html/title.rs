@@ -53,9 +53,19 @@ pub(super) fn headline(page: &Html, root: ElementRef<'_>, meta: &PageMeta) -> Op
     {
         return Some(h2);
     }
+    // An `<h1>` of the article that no stated title agrees with is still
+    // a better headline than a `<title>` that names a section and a site
+    // (`Press releases | Ministry of Agriculture`).
+    let article_h1 = root
+        .select(&H1)
+        .take(MAX_CANDIDATES)
+        .filter(|h1| !in_page_chrome(*h1, root))
+        .map(inline_text)
+        .find(|t| t.split_whitespace().nth(2).is_some());
     meta.og_title
         .clone()
         .or_else(|| meta.twitter_title.clone())
+        .or(article_h1)
         .or(stripped_title)
         .or_else(|| h1s.into_iter().next())
         .or_else(|| page.select(&H1).map(inline_text).find(|t| !t.is_empty()))
