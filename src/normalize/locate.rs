@@ -340,37 +340,48 @@ pub fn names_place(dateline: &str, taxonomy: &Taxonomy) -> bool {
     })
 }
 
-/// The first place of a dateline that names a country and is not the
-/// publisher's own seat (`Geneva/N’Djamena` → Chad).
+/// The country a dateline names: one named outright in any of its parts,
+/// else that of its first place that is not the publisher's own seat
+/// (`Geneva/N’Djamena` → Chad).
 fn dateline_country(dateline: &str, taxonomy: &Taxonomy, hq: &Headquarters) -> Option<usize> {
-    let parts = || {
-        dateline
-            .split([',', '/', ';', '(', ')', '|'])
-            .map(str::trim)
-    };
-    // A country named outright outranks a place that shares a name with
-    // one elsewhere (`FLORIDA, Uruguay`, `HYDERABAD, Sindh, Pakistan`).
-    let named = parts()
-        .filter(|p| !hq.is_seat(p, taxonomy))
-        .find_map(|part| {
-            let m = taxonomy.mentions(part).into_iter().next()?;
-            (m.kind == NameKind::Country && m.start == 0 && m.end == part.len())
-                .then_some(m.country)
-        });
-    if named.is_some() {
-        return named;
+    let mut first_place = None;
+    for part in dateline.split([',', '/', ';', '(', ')', '|']) {
+        let part = part.trim();
+        if part.is_empty() || hq.is_seat(part, taxonomy) {
+            continue;
+        }
+        let mentions = taxonomy.mentions(part);
+        // A country named outright outranks a place that shares a name
+        // with one elsewhere (`FLORIDA, Uruguay`).
+        if let Some(m) = mentions
+            .first()
+            .filter(|m| m.kind == NameKind::Country && m.start == 0 && m.end == part.len())
+        {
+            return Some(m.country);
+        }
+        if first_place.is_none() {
+            first_place = taxonomy.lookup_dateline(part).or_else(|| {
+                mentions
+                    .iter()
+                    .find(|m| {
+                        m.kind != NameKind::Demonym && !hq.is_seat(&part[m.start..m.end], taxonomy)
+                    })
+                    .map(|m| m.country)
+            });
+        }
     }
     // `GENEVA / NEW YORK / NAIROBI`: offices in several countries sign a
     // joint release, and none of them is where it is about.
-    let offices: HashSet<usize> = dateline
-        .split('/')
-        .map(str::trim)
-        .filter_map(|p| place_country(p, taxonomy, hq))
-        .collect();
-    if offices.len() >= 2 {
-        return None;
+    if first_place.is_some() && dateline.contains('/') {
+        let offices: HashSet<usize> = dateline
+            .split('/')
+            .filter_map(|p| place_country(p, taxonomy, hq))
+            .collect();
+        if offices.len() >= 2 {
+            return None;
+        }
     }
-    parts().find_map(|part| place_country(part, taxonomy, hq))
+    first_place
 }
 
 /// The country of one place of a dateline, unless it is the publisher's seat.
