@@ -196,14 +196,15 @@ fn finish(draft: Draft, source: &Source<'_>, rules: &Rules) -> Result<Release, R
     let mut blocks: Vec<String> = blocks
         .iter()
         .map(|b| clean::inline(b))
-        // End marks, dates and photo captions are not the release's text:
-        // scraped .txt loses the first two itself, but pages and Markdown
-        // keep all three as paragraphs of their own.
+        // End marks, dates, photo captions and publishing notes are not the
+        // release's text: scraped .txt loses the first two itself, but pages
+        // and Markdown keep them all as paragraphs of their own.
         .filter(|b| {
             !b.is_empty()
                 && !clean::is_end_mark(b)
                 && !text::is_date_line(b)
                 && !clean::is_caption(b)
+                && !text::is_byline(b)
         })
         .collect();
     let stated = front

@@ -147,8 +147,10 @@ fn parse_lines(text: &str, is_template: impl Fn(&str, &str) -> bool) -> Draft {
     if let Some(first) = lines.iter_mut().find(|l| !l.trim().is_empty()) {
         front.date = take_date_prefix(first);
     }
+    let subject = take_email_envelope(&mut lines);
     let leading_contact = take_leading_contact(&mut lines);
     let (title, body_start) = find_title(&mut lines);
+    let title = title.or(subject);
     let body: Vec<&str> = lines[body_start..]
         .iter()
         .map(|l| l.as_str())
@@ -167,6 +169,84 @@ fn parse_lines(text: &str, is_template: impl Fn(&str, &str) -> bool) -> Draft {
         title,
         blocks,
         front,
+    }
+}
+
+#[allow(clippy::expect_used)]
+static EMAIL_HEADER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:from|to|cc|bcc|date|sent|subject|reply-to)\s*:\s*(.*)$")
+        .expect("static regex")
+});
+#[allow(clippy::expect_used)]
+static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:(?:with\s+)?(?:kind|best|warm|many)?\s*(?:regards|wishes|thanks)|sincerely|thank\s+you|best|cheers)\s*,?$")
+        .expect("static regex")
+});
+/// Lines a cover note (`Dear colleagues, … Kind regards,`) may have.
+const MOST_COVER_NOTE_LINES: usize = 15;
+
+/// Takes the envelope of a release sent by e-mail out of the lines: the
+/// header lines (`Subject:`, `From:`, `Date:` …) and a cover note to the
+/// editors under them. Returns the subject, the title when the release
+/// gives none of its own.
+fn take_email_envelope(lines: &mut [String]) -> Option<String> {
+    let start = lines.iter().position(|l| !l.trim().is_empty())?;
+    let headers = lines[start..]
+        .iter()
+        .take_while(|l| EMAIL_HEADER.is_match(l.trim()))
+        .count();
+    let has_subject = lines[start..start + headers]
+        .iter()
+        .any(|l| l.trim_start().to_ascii_lowercase().starts_with("subject"));
+    if headers < 2 || !has_subject {
+        return None;
+    }
+    let subject = lines[start..start + headers].iter().find_map(|l| {
+        let value = EMAIL_HEADER.captures(l.trim())?.get(1)?.as_str();
+        let is_subject = l.trim_start().to_ascii_lowercase().starts_with("subject");
+        is_subject.then(|| {
+            let mut value = value.trim();
+            for prefix in ["fwd:", "fw:", "press release:", "news release:"] {
+                if value.len() >= prefix.len() && value[..prefix.len()].eq_ignore_ascii_case(prefix)
+                {
+                    value = value[prefix.len()..].trim();
+                }
+            }
+            value.to_owned()
+        })
+    });
+    for line in &mut lines[start..start + headers] {
+        line.clear();
+    }
+    take_cover_note(&mut lines[start + headers..]);
+    subject.filter(|s| !s.is_empty())
+}
+
+/// Blanks a note to the editors that opens with a greeting and ends with a
+/// sign-off and the sender's name.
+fn take_cover_note(lines: &mut [String]) {
+    let Some(start) = lines.iter().position(|l| !l.trim().is_empty()) else {
+        return;
+    };
+    let greeting = lines[start].trim();
+    let greets = ["dear ", "hello", "hi ", "good morning", "good afternoon"]
+        .iter()
+        .any(|g| greeting.to_lowercase().starts_with(g));
+    if !greets || !greeting.ends_with([',', ':']) {
+        return;
+    }
+    let Some(sign_off) = (start..lines.len().min(start + MOST_COVER_NOTE_LINES))
+        .find(|&i| SIGN_OFF.is_match(lines[i].trim()))
+    else {
+        return;
+    };
+    // The sender's name under the sign-off.
+    let name = (sign_off + 1..lines.len())
+        .find(|&i| !lines[i].trim().is_empty())
+        .filter(|&i| word_count(lines[i].trim()) <= 4);
+    let end = name.unwrap_or(sign_off);
+    for line in &mut lines[start..=end] {
+        line.clear();
     }
 }
 
@@ -522,6 +602,20 @@ fn is_breadcrumb(line: &str) -> bool {
     separators >= 2 && line.chars().count() < 200
 }
 
+#[allow(clippy::expect_used)]
+static READING_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b\d+\s*min(?:ute)?s?\.?\s+read\b|reading\s+time\s*:").expect("static regex")
+});
+/// Longest line taken for a byline or a page's publishing note.
+const LONGEST_BYLINE: usize = 100;
+
+/// A publishing note or byline standing as a paragraph (`Published 12
+/// November 2025 · 4 min read`, `Posted: 3 May 2025`): not the release's
+/// text.
+pub(crate) fn is_byline(line: &str) -> bool {
+    line.len() <= LONGEST_BYLINE && (SOURCE_LINE.is_match(line) || READING_TIME.is_match(line))
+}
+
 /// A line that is a date and nothing else (`2 April 2026`, `2026-04-02`).
 pub(crate) fn is_date_line(line: &str) -> bool {
     line.len() <= 60 && DATE_LINE.is_match(line)
@@ -689,6 +783,37 @@ mod tests {
                 "+1 555 010 2030 | rokafor@example.org"
             ]
         );
+    }
+
+    #[test]
+    fn an_emailed_release_loses_its_envelope_and_cover_note() {
+        let d = draft(
+            "Subject: PRESS RELEASE: Ferry service resumes\nFrom: Press Desk <press@ferry.example>\nTo: news@paper.example\nDate: Tue, 11 Mar 2025 09:14:22 +0000\n\nDear colleagues,\n\nPlease find the release below for immediate use.\n\nKind regards,\nAma\n\nIsland Ferry Service Resumes After Six Months of Repairs\n\nTAKORADI, 11 March 2025 – The island ferry returned to service on Monday after six months in dry dock, the operator said.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Island Ferry Service Resumes After Six Months of Repairs")
+        );
+        assert_eq!(d.blocks.len(), 1, "{:#?}", d.blocks);
+        assert!(d.blocks[0].starts_with("TAKORADI"));
+    }
+
+    #[test]
+    fn an_emailed_release_without_a_headline_takes_its_subject() {
+        let d = draft(
+            "Subject: Fwd: Ferry service resumes on Monday\nFrom: press@ferry.example\n\nTAKORADI, 11 March 2025 – The island ferry returned to service on Monday after six months in dry dock, the operator said.\n",
+        );
+        assert_eq!(d.title.as_deref(), Some("Ferry service resumes on Monday"));
+    }
+
+    #[test]
+    fn publishing_notes_are_bylines_and_text_is_not() {
+        assert!(is_byline("Published 12 November 2025 · 4 min read"));
+        assert!(is_byline("Posted: 3 May 2025"));
+        assert!(is_byline("Reading time: 3 minutes"));
+        assert!(!is_byline(
+            "By 2030 the board plans to read every meter remotely."
+        ));
     }
 
     #[test]
