@@ -20,6 +20,8 @@ static JSON_LD: LazyLock<Selector> =
     LazyLock::new(|| selector(r#"script[type="application/ld+json"]"#));
 static JSON_LD_PUBLISHED: LazyLock<Regex> =
     LazyLock::new(|| pattern(r#""datePublished"\s*:\s*"([^"]+)""#));
+static JSON_LD_HEADLINE: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r#""headline"\s*:\s*"((?:[^"\\]|\\.)*)""#));
 
 /// What the page's `<meta>` tags and `<title>` say, first value of each kind.
 #[derive(Default)]
@@ -27,6 +29,8 @@ pub(super) struct PageMeta {
     pub(super) title: Option<String>,
     pub(super) og_title: Option<String>,
     pub(super) twitter_title: Option<String>,
+    /// `headline` of the page's JSON-LD (`NewsArticle` and the like).
+    pub(super) ld_headline: Option<String>,
     pub(super) site_name: Option<String>,
     published_time: Option<String>,
     date: Option<String>,
@@ -59,6 +63,10 @@ impl PageMeta {
             })
             .map(inline_text)
             .filter(|t| !t.is_empty());
+        meta.ld_headline = page
+            .select(&JSON_LD)
+            .take(MAX_CANDIDATES)
+            .find_map(|script| json_ld_headline(&script.inner_html()));
         meta.item_published = page.select(&ITEMPROP_PUBLISHED).find_map(|el| {
             let value = el.value();
             value
@@ -93,6 +101,14 @@ impl PageMeta {
     pub(super) fn author(&self) -> Option<String> {
         self.authors.iter().find(|a| is_plain_name(a)).cloned()
     }
+}
+
+/// The `headline` a JSON-LD block states, its escapes decoded.
+fn json_ld_headline(json: &str) -> Option<String> {
+    let raw = JSON_LD_HEADLINE.captures(json)?.get(1)?.as_str();
+    let text: String = serde_json::from_str(&format!("\"{raw}\"")).ok()?;
+    let text = clean_text(&text);
+    (!text.is_empty()).then_some(text)
 }
 
 fn is_plain_name(text: &str) -> bool {

@@ -20,9 +20,10 @@ const TITLE_SEPARATORS: &[&str] = &[" | ", " - ", " – ", " — ", " :: ", " ·
 /// because headlines use them ("Sudan – Agency scales up aid").
 const PREFIX_SEPARATORS: &[&str] = &[" | ", " :: ", " · "];
 
-/// The page's headline: an `<h1>` that agrees with `og:title` or `<title>`;
-/// else `og:title` or `twitter:title`; else `<title>` without the site name;
-/// else the first `<h1>`.
+/// The page's headline: an `<h1>` (else an `<h2>`) that agrees with what
+/// the page states as its title; else `og:title`, `twitter:title` or the JSON-LD `headline`; else the
+/// article's `<h1>`; else `<title>` without the site name; else the first
+/// `<h1>`.
 pub(super) fn headline(page: &Html, root: ElementRef<'_>, meta: &PageMeta) -> Option<String> {
     let stripped_title = meta
         .title
@@ -38,6 +39,7 @@ pub(super) fn headline(page: &Html, root: ElementRef<'_>, meta: &PageMeta) -> Op
     let stated = [
         meta.og_title.as_deref(),
         meta.twitter_title.as_deref(),
+        meta.ld_headline.as_deref(),
         whole_title,
         stripped_title.as_deref(),
     ];
@@ -65,6 +67,7 @@ pub(super) fn headline(page: &Html, root: ElementRef<'_>, meta: &PageMeta) -> Op
     meta.og_title
         .clone()
         .or_else(|| meta.twitter_title.clone())
+        .or_else(|| meta.ld_headline.clone())
         .or(article_h1)
         .or(stripped_title)
         .or_else(|| h1s.into_iter().next())
@@ -250,6 +253,23 @@ mod tests {
             Some("Rains flood Dadaab camps, 12,400 people reached")
         );
         assert_eq!(draft.front.title, None);
+    }
+
+    #[test]
+    fn a_headline_stated_only_in_json_ld_is_the_title() {
+        let html = page(
+            r#"<title>Newsroom</title>
+               <script type="application/ld+json">{"@type": "NewsArticle",
+                 "headline": "Mobile Clinics Reach 46 Villages in the \"Western\" Highlands"}</script>"#,
+            &format!(
+                r#"<header><h1 class="logo">Highland Health Network</h1></header>
+                   <article><div class="headline">Mobile Clinics Reach 46 Villages in the "Western" Highlands</div>{PROSE}</article>"#
+            ),
+        );
+        assert_eq!(
+            parse(&html).title.as_deref(),
+            Some("Mobile Clinics Reach 46 Villages in the \"Western\" Highlands")
+        );
     }
 
     #[test]
