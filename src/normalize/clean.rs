@@ -53,10 +53,17 @@ const LONGEST_CAPTION: usize = 400;
 /// and not the release's text.
 pub fn is_caption(line: &str) -> bool {
     line.len() <= LONGEST_CAPTION
-        && CAPTION_LABELS.iter().any(|label| {
-            line.get(..label.len())
-                .is_some_and(|head| head.eq_ignore_ascii_case(label))
-        })
+        && CAPTION_LABELS
+            .iter()
+            .any(|label| strip_prefix_ignore_case(line, label).is_some())
+}
+
+/// `text` without `prefix`, compared ignoring ASCII case; `None` when
+/// `text` does not open with it.
+pub fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
 }
 
 /// Bytes of the longest end mark worth testing (`*** ENDS ***` and the like).

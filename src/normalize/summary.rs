@@ -213,8 +213,9 @@ fn separated_dateline(paragraph: &str) -> Option<&str> {
 }
 
 /// Months as Spanish, French and Portuguese write them, in lower case, so
-/// that `Manaus (AM), 21 de fevereiro de 2025 –` is a dateline.
-const LOWERCASE_MONTHS: [&str; 35] = [
+/// that `Manaus (AM), 21 de fevereiro de 2025 –` is a dateline (and
+/// `21 de fevereiro de 2025` a date line).
+pub(crate) const LOWERCASE_MONTHS: [&str; 35] = [
     "enero",
     "febrero",
     "marzo",

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use regex::Regex;
 
+use super::clean::strip_prefix_ignore_case;
 use super::template::{self, LearnedTemplates, line_key};
 use super::{Draft, FrontMatter};
 use crate::config::Rules;
@@ -23,7 +24,10 @@ static DATE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
 });
 #[allow(clippy::expect_used)]
 static DATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    let month = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro)[a-z]*\.?";
+    let month = format!(
+        r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|{})[a-z]*\.?",
+        super::summary::LOWERCASE_MONTHS.join("|")
+    );
     Regex::new(&format!(
         r"(?i)^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:de\s+)?{month},?\s+(?:de\s+)?\d{{4}}|{month}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}})(?:\s*[-–|,]?\s*\d{{1,2}}:\d{{2}}.*)?$"
     ))
@@ -114,11 +118,9 @@ fn stated_country(text: &str, taxonomy: &crate::regions::Taxonomy) -> Option<Str
 /// What follows a country label (`Country: Kenya` gives `Kenya`, `Country`
 /// alone gives ``), or `None` when the line is no such field.
 fn country_field(line: &str) -> Option<&str> {
-    let label = COUNTRY_LABELS.iter().find(|label| {
-        line.get(..label.len())
-            .is_some_and(|head| head.eq_ignore_ascii_case(label))
-    })?;
-    let rest = &line[label.len()..];
+    let rest = COUNTRY_LABELS
+        .iter()
+        .find_map(|label| strip_prefix_ignore_case(line, label))?;
     if !(rest.is_empty() || rest.starts_with([':', ' ', '\t'])) {
         return None;
     }
@@ -174,7 +176,7 @@ fn parse_lines(text: &str, is_template: impl Fn(&str, &str) -> bool) -> Draft {
 
 #[allow(clippy::expect_used)]
 static EMAIL_HEADER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:from|to|cc|bcc|date|sent|subject|reply-to)\s*:\s*(.*)$")
+    Regex::new(r"(?i)^(from|to|cc|bcc|date|sent|subject|reply-to)\s*:\s*(.*)$")
         .expect("static regex")
 });
 #[allow(clippy::expect_used)]
@@ -195,26 +197,22 @@ fn take_email_envelope(lines: &mut [String]) -> Option<String> {
         .iter()
         .take_while(|l| EMAIL_HEADER.is_match(l.trim()))
         .count();
-    let has_subject = lines[start..start + headers]
-        .iter()
-        .any(|l| l.trim_start().to_ascii_lowercase().starts_with("subject"));
-    if headers < 2 || !has_subject {
-        return None;
-    }
     let subject = lines[start..start + headers].iter().find_map(|l| {
-        let value = EMAIL_HEADER.captures(l.trim())?.get(1)?.as_str();
-        let is_subject = l.trim_start().to_ascii_lowercase().starts_with("subject");
+        let header = EMAIL_HEADER.captures(l.trim())?;
+        let is_subject = header.get(1)?.as_str().eq_ignore_ascii_case("subject");
         is_subject.then(|| {
-            let mut value = value.trim();
+            let mut value = header.get(2).map_or("", |v| v.as_str()).trim();
             for prefix in ["fwd:", "fw:", "press release:", "news release:"] {
-                if value.len() >= prefix.len() && value[..prefix.len()].eq_ignore_ascii_case(prefix)
-                {
-                    value = value[prefix.len()..].trim();
+                if let Some(rest) = strip_prefix_ignore_case(value, prefix) {
+                    value = rest.trim();
                 }
             }
             value.to_owned()
         })
     });
+    if headers < 2 || subject.is_none() {
+        return None;
+    }
     for line in &mut lines[start..start + headers] {
         line.clear();
     }
@@ -231,7 +229,7 @@ fn take_cover_note(lines: &mut [String]) {
     let greeting = lines[start].trim();
     let greets = ["dear ", "hello", "hi ", "good morning", "good afternoon"]
         .iter()
-        .any(|g| greeting.to_lowercase().starts_with(g));
+        .any(|g| strip_prefix_ignore_case(greeting, g).is_some());
     if !greets || !greeting.ends_with([',', ':']) {
         return;
     }
@@ -451,13 +449,8 @@ fn title_score(lines: &[String], i: usize) -> Option<i32> {
     let line = lines[i].trim();
     let words = word_count(line);
     if !(3..=MOST_TITLE_WORDS).contains(&words)
-        || line.chars().count() > LONGEST_TITLE_LINE
-        || is_meta_line(line)
-        || is_list_item(line)
-        || LABEL_LINE.is_match(line)
-        || is_trail(line)
+        || !has_headline_shape(line)
         || is_cookie_notice(line)
-        || line.ends_with(':')
     {
         return None;
     }
@@ -493,16 +486,21 @@ fn title_score(lines: &[String], i: usize) -> Option<i32> {
     Some(score)
 }
 
-/// The headline test of [`title_score`] without the neighbours, for the
-/// line above a candidate.
-fn title_score_plain(line: &str) -> bool {
-    !is_meta_line(line)
+/// What no headline can be: a field, a date, a byline, a trail, a list
+/// item, a label, a line too long.
+fn has_headline_shape(line: &str) -> bool {
+    !line.ends_with(':')
+        && line.chars().count() <= LONGEST_TITLE_LINE
+        && !is_meta_line(line)
         && !is_list_item(line)
         && !LABEL_LINE.is_match(line)
         && !is_trail(line)
-        && !line.contains('|')
-        && !line.ends_with(['.', ':'])
-        && line.chars().count() <= LONGEST_TITLE_LINE
+}
+
+/// A headline with nothing that marks it down (no `|`, no full stop), for
+/// the line above a candidate and the deck under a title.
+fn title_score_plain(line: &str) -> bool {
+    has_headline_shape(line) && !line.contains('|') && !line.ends_with('.')
 }
 
 /// The nearest non-empty line above `i`: scraped pages often put a blank

@@ -10,6 +10,7 @@ use super::chrome::in_page_chrome;
 use super::cleanup::{collapse_whitespace, inline_text};
 use super::meta::PageMeta;
 use super::{MAX_CANDIDATES, selector};
+use crate::normalize::clean::strip_prefix_ignore_case;
 
 static H1: LazyLock<Selector> = LazyLock::new(|| selector("h1"));
 static H2: LazyLock<Selector> = LazyLock::new(|| selector("h2"));
@@ -171,7 +172,7 @@ fn strip_site_name(title: &str, site_name: Option<&str>) -> String {
             if let Some(rest) = strip_suffix_ci(&title, &format!("{separator}{site}")) {
                 return rest.trim().to_string();
             }
-            if let Some(rest) = strip_prefix_ci(&title, &format!("{site}{separator}")) {
+            if let Some(rest) = strip_prefix_ignore_case(&title, &format!("{site}{separator}")) {
                 return rest.trim().to_string();
             }
         }
@@ -212,12 +213,6 @@ fn strip_suffix_ci<'a>(text: &'a str, suffix: &str) -> Option<&'a str> {
     let cut = text.len().checked_sub(suffix.len())?;
     let tail = text.get(cut..)?;
     tail.eq_ignore_ascii_case(suffix).then(|| &text[..cut])
-}
-
-fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &text[prefix.len()..])
 }
 
 /// Drops a first block that only repeats the headline.
