@@ -194,7 +194,8 @@ fn decide(tally: &Tally, taxonomy: &Taxonomy) -> Located {
     };
     // A single weak mention is no focus, but the same country named in two
     // places of the lead is.
-    let strong_enough = score >= FOCUS_THRESHOLD || (score >= 2.0 && tally.spread(top) >= 2);
+    let strong_enough =
+        score >= FOCUS_THRESHOLD || (score >= 2.0 && (tally.spread(top) >= 2 || ranked.len() == 1));
     if !strong_enough {
         let code = &taxonomy.countries()[top].code;
         return global(
@@ -416,7 +417,7 @@ fn count_mentions(
         } else {
             1.0
         };
-        if is_donor(&text[m.end..]) {
+        if is_donor(&text[m.end..]) || is_funder(&text[..m.start], &text[m.end..]) {
             factor *= DONOR_FACTOR;
         }
         if is_neighbour(&text[..m.start]) {
@@ -453,6 +454,48 @@ fn is_donor(after: &str) -> bool {
         next
     };
     VERBS.contains(&next.as_str())
+}
+
+/// "funded by Japan", "with support from the Government of Norway",
+/// "funding … from the United States Government": the country that pays.
+fn is_funder(before: &str, after: &str) -> bool {
+    const LEAD_INS: [&str; 12] = [
+        "funded by",
+        "financed by",
+        "sponsored by",
+        "donated by",
+        "funding from",
+        "financing from",
+        "support from",
+        "support of",
+        "contribution from",
+        "contributions from",
+        "grant from",
+        "donation from",
+    ];
+    let tail = last_words(before);
+    let tail = tail
+        .trim_end_matches(" the people of")
+        .trim_end_matches(" the government of")
+        .trim_end_matches(" the")
+        .trim_end_matches(" generous");
+    let named_government = after
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("government")
+        && (tail.ends_with(" from") || tail.ends_with(" by"));
+    named_government || LEAD_INS.iter().any(|l| tail.ends_with(l))
+}
+
+/// The last few words of `before`, lower-cased, without trailing spaces
+/// and commas.
+fn last_words(before: &str) -> String {
+    let mut start = before.len().saturating_sub(40);
+    while !before.is_char_boundary(start) {
+        start -= 1;
+    }
+    let tail = before[start..].trim_end_matches(|c: char| c.is_whitespace() || c == ',');
+    format!(" {}", tail.to_lowercase())
 }
 
 /// "near the border with Mexico": the country across the border is where
@@ -543,5 +586,10 @@ mod tests {
         assert!(is_donor(" has pledged USD 2 million"));
         assert!(is_donor(" funds the project"));
         assert!(!is_donor(" hosts 300,000 refugees"));
+        assert!(is_funder("a project funded by the Government of ", ""));
+        assert!(is_funder("with generous support from ", " and the EU"));
+        assert!(is_funder("new funding from the ", " Government Office"));
+        assert!(!is_funder("shelters in ", " were repaired"));
+        assert!(!is_funder("an agreement signed by ", " and the agency"));
     }
 }
