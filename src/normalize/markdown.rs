@@ -121,6 +121,10 @@ fn front_matter(pairs: Vec<(String, String)>) -> FrontMatter {
         }
         match key.as_str() {
             "title" => front.title = Some(value),
+            // Some generators name it `headline`; a `title` wins.
+            "headline" => {
+                front.title.get_or_insert(value);
+            }
             "date" => front.date = parse_date(&value),
             "region" => front.region = Some(value.to_ascii_lowercase()),
             "country" => front.country = Some(value.to_ascii_uppercase()),
@@ -209,6 +213,14 @@ mod tests {
             Some("2024-03-05T00:00:00+00:00")
         );
         assert_eq!(d.blocks, ["Body paragraph."]);
+    }
+
+    #[test]
+    fn a_headline_key_is_the_title_unless_a_title_is_given() {
+        let d = parse("+++\nheadline = \"Port reopens\"\n+++\n\nBody paragraph.\n");
+        assert_eq!(d.front.title.as_deref(), Some("Port reopens"));
+        let d = parse("---\ntitle: Port reopens\nheadline: Port reopens after storm\n---\nBody.\n");
+        assert_eq!(d.front.title.as_deref(), Some("Port reopens"));
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub fn summarize(
     // before the dated opening it sums up (a date line may sit between
     // them; it is no lead); the opening is the lead.
     let after_deck = match leads.as_slice() {
-        [first, next, ..] if is_deck(&body[*first]) && opens_with_place(next) => Some(next),
+        [first, next, ..] if is_standfirst(&body[*first]) && opens_with_place(next) => Some(next),
         _ => None,
     };
     let lead = after_sidebar
@@ -91,6 +91,18 @@ pub fn is_deck(paragraph: &str) -> bool {
         && t.split_whitespace().nth(MOST_DECK_WORDS).is_none()
         && dateline_prefix(t).is_none()
         && !is_standalone_dateline(t)
+}
+
+/// A deck, or one short sentence that sums the release up above its
+/// opening (Markdown's `> …` under the headline, a page's standfirst): a
+/// release opens with its dateline, so a sentence above it is not the lead.
+fn is_standfirst(paragraph: &str) -> bool {
+    let t = paragraph.trim_end();
+    is_deck(t)
+        || (t.split_whitespace().nth(MOST_DECK_WORDS).is_none()
+            && t.ends_with('.')
+            && !t[..t.len() - 1].contains(". ")
+            && dateline_prefix(t).is_none())
 }
 
 /// Longest line of a place and a date, in characters.
@@ -364,6 +376,15 @@ mod tests {
         ]);
         assert!(
             summarize(&dated, "Port opens terminal", 400, |_| true).starts_with("LAGOS, March 3")
+        );
+        // So does a one-sentence standfirst.
+        let standfirst = paras(&[
+            "A second terminal doubles the cargo the port can handle.",
+            "LAGOS, March 3, 2026 /Newswire/ -- The port authority opened a second container terminal on Tuesday.",
+        ]);
+        assert!(
+            summarize(&standfirst, "Port opens terminal", 400, |_| true)
+                .starts_with("LAGOS, March 3")
         );
         // Without a dated opening after it, the first paragraph stays the lead.
         let plain = paras(&[

@@ -40,7 +40,8 @@ static SOURCE_LINE: LazyLock<Regex> = LazyLock::new(|| {
             (?:source|posted|published|by|author|fuente|auteur|publié\s+le|publicado)\s*:
           | (?:for\s+immediate\s+release|embargoed\b.*|(?:joint\s+)?(?:press|news|media)\s+(?:release|statement|advisory|briefing\s+notes?)
             |communiqué(?:\s+de\s+presse)?|comunicado(?:\s+de\s+prensa)?|nota\s+de\s+prensa)\s*[:.]?\s*$
-          | (?:published|posted|last\s+updated|updated|publié|publicado)\b.{0,40}\d{4}\s*$
+          | (?:published|posted|last\s+updated|updated|publié|publicado)\b.{0,40}\d{4}
+            (?:\s*(?:in|under|by|·|\||,)\s+[^.!?]{1,40})?\s*$
         )",
     )
     .expect("static regex")
@@ -176,7 +177,7 @@ fn parse_lines(text: &str, is_template: impl Fn(&str, &str) -> bool) -> Draft {
 
 #[allow(clippy::expect_used)]
 static EMAIL_HEADER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(from|to|cc|bcc|date|sent|subject|reply-to)\s*:\s*(.*)$")
+    Regex::new(r"(?i)^(from|to|cc|bcc|date|sent|subject|reply-to|mime-version|content-type|content-transfer-encoding|message-id|importance|organi[sz]ation|x-[a-z-]+)\s*:\s*(.*)$")
         .expect("static regex")
 });
 #[allow(clippy::expect_used)]
@@ -344,7 +345,10 @@ fn parse_day(day: &str) -> Option<DateTime<FixedOffset>> {
 /// site name or a label: the title is then the best headline among the
 /// lines just above the release's opening paragraph.
 fn find_title(lines: &mut [String]) -> (Option<String>, usize) {
-    let first = first_title(lines);
+    let first = match first_title(lines) {
+        (Some(title), start) => (Some(join_wrapped_title(title, lines, start)), start),
+        none => none,
+    };
     let Some(lead) = opening_line(lines) else {
         return first;
     };
@@ -363,8 +367,53 @@ fn find_title(lines: &mut [String]) -> (Option<String>, usize) {
             return first;
         }
     }
+    let title = join_wrapped_title(lines[at].trim().to_owned(), lines, at + 1);
     clear_between_title_and_opening(lines, at, lead);
-    (Some(lines[at].trim().to_owned()), at + 1)
+    (Some(title), at + 1)
+}
+
+/// A headline hard-wrapped like the text under it (copied from a PDF) goes
+/// on over the next lines when its first line is full to the wrap width:
+/// the next word would not have fit. `body_start` is the line after the
+/// title; the lines joined to the title are blanked.
+fn join_wrapped_title(mut title: String, lines: &mut [String], body_start: usize) -> String {
+    let text: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let Some(width) = wrap_width(&text) else {
+        return title;
+    };
+    let upper = is_upper_case(&title);
+    let mut last = title.chars().count();
+    let mut at = body_start;
+    while at < lines.len() && at < body_start + MOST_TITLE_CONTINUATIONS {
+        let next = lines[at].trim();
+        let first_word = next
+            .split_whitespace()
+            .next()
+            .map_or(0, |w| w.chars().count());
+        let ends_block = lines.get(at + 1).is_none_or(|l| l.trim().is_empty());
+        let continues = !next.is_empty()
+            && ends_block
+            && last + 1 + first_word > width
+            && title_score_plain(next)
+            && !is_prose(next)
+            && is_upper_case(next) == upper;
+        if !continues {
+            break;
+        }
+        title.push(' ');
+        title.push_str(next);
+        last = next.chars().count();
+        lines[at].clear();
+        at += 1;
+    }
+    title
+}
+
+/// Lines a hard-wrapped headline may go on over.
+const MOST_TITLE_CONTINUATIONS: usize = 2;
+
+fn is_upper_case(line: &str) -> bool {
+    line.chars().any(char::is_alphabetic) && !line.chars().any(char::is_lowercase)
 }
 
 /// Non-empty lines above the opening paragraph where its title is looked for.
@@ -611,7 +660,35 @@ const LONGEST_BYLINE: usize = 100;
 /// November 2025 · 4 min read`, `Posted: 3 May 2025`): not the release's
 /// text.
 pub(crate) fn is_byline(line: &str) -> bool {
-    line.len() <= LONGEST_BYLINE && (SOURCE_LINE.is_match(line) || READING_TIME.is_match(line))
+    line.len() <= LONGEST_BYLINE
+        && (SOURCE_LINE.is_match(line)
+            || READING_TIME.is_match(line)
+            || is_signed_and_dated(line)
+            || is_dated_note(line))
+}
+
+/// Fields of a page strung on one line, one of them a date:
+/// `Press release · Embassy of Ireland · 27 February 2025`,
+/// `Released: | 12 June 2025, 07:20`.
+fn is_dated_note(line: &str) -> bool {
+    let mut parts = line
+        .split(['·', '|', '•'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    let is_dated = |part: &str| {
+        is_date_line(part)
+            || part
+                .split_once(':')
+                .is_some_and(|(label, value)| word_count(label) <= 3 && is_date_line(value.trim()))
+    };
+    line.contains(['·', '|', '•']) && parts.clone().count() >= 2 && parts.any(is_dated)
+}
+
+/// `By Juliana Costa | 5 August 2025`: an author and a date.
+fn is_signed_and_dated(line: &str) -> bool {
+    super::clean::strip_prefix_ignore_case(line, "by ")
+        .and_then(|rest| rest.rsplit_once(['|', '·', '•']))
+        .is_some_and(|(_, date)| is_date_line(date.trim()))
 }
 
 /// A line that is a date and nothing else (`2 April 2026`, `2026-04-02`).
@@ -784,9 +861,26 @@ mod tests {
     }
 
     #[test]
+    fn a_headline_wrapped_like_the_text_goes_on_over_the_next_line() {
+        let body = "HARARE, 2 May 2025 – Grain silos in three districts were\nrepaired before the harvest, the cooperative union said on\nFriday, and will store the maize of about 9,000 households\nuntil prices recover later in the season.\n\nThe union said the work was paid for by its members, who\nput aside part of last year's earnings for it.\n";
+        let wrapped = format!(
+            "Farmers' Union Repairs Grain Silos in Three Districts Before\nHarvest\n\n{body}"
+        );
+        assert_eq!(
+            draft(&wrapped).title.as_deref(),
+            Some("Farmers' Union Repairs Grain Silos in Three Districts Before Harvest")
+        );
+        // A short headline is whole; the line under it is its deck.
+        let deck = format!("Union Repairs Silos\nStorage for 9,000 households\n\n{body}");
+        let d = draft(&deck);
+        assert_eq!(d.title.as_deref(), Some("Union Repairs Silos"));
+        assert_eq!(d.blocks[0], "Storage for 9,000 households");
+    }
+
+    #[test]
     fn an_emailed_release_loses_its_envelope_and_cover_note() {
         let d = draft(
-            "Subject: PRESS RELEASE: Ferry service resumes\nFrom: Press Desk <press@ferry.example>\nTo: news@paper.example\nDate: Tue, 11 Mar 2025 09:14:22 +0000\n\nDear colleagues,\n\nPlease find the release below for immediate use.\n\nKind regards,\nAma\n\nIsland Ferry Service Resumes After Six Months of Repairs\n\nTAKORADI, 11 March 2025 – The island ferry returned to service on Monday after six months in dry dock, the operator said.\n",
+            "Subject: PRESS RELEASE: Ferry service resumes\nFrom: Press Desk <press@ferry.example>\nTo: news@paper.example\nDate: Tue, 11 Mar 2025 09:14:22 +0000\nMIME-Version: 1.0\nContent-Type: text/plain; charset=\"UTF-8\"\n\nDear colleagues,\n\nPlease find the release below for immediate use.\n\nKind regards,\nAma\n\nIsland Ferry Service Resumes After Six Months of Repairs\n\nTAKORADI, 11 March 2025 – The island ferry returned to service on Monday after six months in dry dock, the operator said.\n",
         );
         assert_eq!(
             d.title.as_deref(),
@@ -809,6 +903,17 @@ mod tests {
         assert!(is_byline("Published 12 November 2025 · 4 min read"));
         assert!(is_byline("Posted: 3 May 2025"));
         assert!(is_byline("Reading time: 3 minutes"));
+        assert!(is_byline("Posted on 19 June 2025 in Guatemala"));
+        assert!(is_byline("By Juliana Costa | 5 August 2025"));
+        assert!(is_byline(
+            "Press release · Embassy of Ireland, Hanoi · 27 February 2025"
+        ));
+        assert!(is_byline(
+            "Release date: 2025-10-07 · Tag: v5.0.0 · Channel: stable"
+        ));
+        assert!(is_byline("Released: | 12 June 2025, 07:20 EAT"));
+        assert!(!is_byline("Revenue | Profit | Margin"));
+        assert!(is_byline("Published 4 March 2025 by Press Office"));
         assert!(!is_byline(
             "By 2030 the board plans to read every meter remotely."
         ));

@@ -59,6 +59,9 @@ const CHROME_WORD_PREFIXES: &[&str] = &[
     "comment",
     "toolbar",
     "print",
+    // Photo captions outside a <figure> (`<p class="caption">`,
+    // `wp-caption-text`).
+    "caption",
 ];
 /// Class or id words marking page chrome when they are the whole word.
 const CHROME_WORDS: &[&str] = &["nav", "ad", "ads", "tags", "hidden", "sronly"];
@@ -358,11 +361,13 @@ mod tests {
                 r#"<article>{PROSE}
                 <figure><img src="a.jpg"><figcaption>Photo: HRC/Jane Roe</figcaption></figure>
                 <figure><blockquote><p>We will not leave these families behind.</p></blockquote></figure>
+                <img src="b.jpg"><p class="image-caption">A nurse weighs a child at the clinic.</p>
                 </article>"#
             ),
         );
         let text = joined(&parse(&html));
         assert!(!text.contains("Photo: HRC"));
+        assert!(!text.contains("A nurse weighs"));
         assert!(text.contains("We will not leave these families behind."));
     }
 }

@@ -221,11 +221,18 @@ impl BlockWriter {
             .filter(|line| !line.is_empty())
             .collect();
         let paragraph = self.open_blocks.last().is_some_and(|name| name == "p");
-        let texts = if is_line_per_item(&lines) {
+        let mut texts = if is_line_per_item(&lines) {
             lines
         } else {
             vec![lines.join(" ")]
         };
+        // List items read as in Markdown and text releases, so that a list
+        // of highlights is never taken for the opening paragraph.
+        if self.open_blocks.iter().any(|name| name == "li") {
+            for text in &mut texts {
+                text.insert_str(0, "- ");
+            }
+        }
         self.blocks.extend(
             texts
                 .into_iter()
@@ -299,8 +306,8 @@ mod tests {
             &draft.blocks[3..],
             [
                 "What the coalition provides",
-                "Water",
-                "Shelter kits",
+                "- Water",
+                "- Shelter kits",
                 "Next steps",
                 "Teams return next week."
             ]
