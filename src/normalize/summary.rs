@@ -47,10 +47,13 @@ pub fn summarize(
     // A deck under the title (a line of its own with no full stop) comes
     // before the dated opening it sums up (a date line may sit between
     // them; it is no lead); the opening is the lead.
-    let after_deck = match leads.as_slice() {
-        [first, next, ..] if is_standfirst(&body[*first]) && opens_with_place(next) => Some(next),
-        _ => None,
-    };
+    let after_deck = leads
+        .iter()
+        .take(MOST_DECKS + 1)
+        .position(|i| !is_standfirst(&body[*i]))
+        .filter(|&n| n > 0)
+        .map(|n| &leads[n])
+        .filter(|i| opens_with_place(i));
     let lead = after_sidebar
         .or(after_deck)
         .or(leads.first())
@@ -59,9 +62,19 @@ pub fn summarize(
     lead.map(|p| cut(p, max)).unwrap_or_default()
 }
 
+/// Decks or standfirst lines that may stand above the dated opening.
+const MOST_DECKS: usize = 2;
+
 /// A short label such as `Analysis:` that heads a block of its own.
 fn is_label(paragraph: &str) -> bool {
     paragraph.ends_with(':') && paragraph.split_whitespace().nth(3).is_none()
+}
+
+/// A row of a page's table of fields: `Stations attending: | Athi River`.
+fn is_field_row(paragraph: &str) -> bool {
+    paragraph
+        .split_once(" | ")
+        .is_some_and(|(label, _)| label.ends_with(':') && label.split_whitespace().nth(4).is_none())
 }
 
 fn is_lead(paragraph: &str, title_key: &str) -> bool {
@@ -74,6 +87,7 @@ fn is_lead(paragraph: &str, title_key: &str) -> bool {
         || paragraph.starts_with("- ")
         || paragraph.starts_with("• ")
         || super::contact::is_contact_header(paragraph)
+        || is_field_row(paragraph)
         || (paragraph.len() <= title_key.len() * 2 + 8 && line_key(paragraph) == title_key);
     !disqualified
 }
@@ -89,8 +103,14 @@ pub fn is_deck(paragraph: &str) -> bool {
     let ends_like_sentence = t.ends_with(['.', '!', '?', '…', ':', ';', '"', '”', '’', '\'', ')']);
     !ends_like_sentence
         && t.split_whitespace().nth(MOST_DECK_WORDS).is_none()
-        && dateline_prefix(t).is_none()
+        && !opens_with_dash_dateline(t)
         && !is_standalone_dateline(t)
+}
+
+/// A dateline set off by a dash or a full stop (`LAGOS – `); one set off by
+/// a colon may be a deck's label (`Donaukraft: members fund six schools`).
+fn opens_with_dash_dateline(t: &str) -> bool {
+    dateline_prefix(t).is_some_and(|d| !t[d.len()..].starts_with(": "))
 }
 
 /// A deck, or one short sentence that sums the release up above its
@@ -102,7 +122,7 @@ fn is_standfirst(paragraph: &str) -> bool {
         || (t.split_whitespace().nth(MOST_DECK_WORDS).is_none()
             && t.ends_with('.')
             && !t[..t.len() - 1].contains(". ")
-            && dateline_prefix(t).is_none())
+            && !opens_with_dash_dateline(t))
 }
 
 /// Longest line of a place and a date, in characters.
@@ -384,6 +404,17 @@ mod tests {
         ]);
         assert!(
             summarize(&standfirst, "Port opens terminal", 400, |_| true)
+                .starts_with("LAGOS, March 3")
+        );
+        // A labelled deck, a second deck and a row of fields are no leads.
+        let labelled = paras(&[
+            "Harbour Fund: two piers financed – ferries return in May",
+            "Second deck line that says what the money buys",
+            "Vessels: | two ferries, one tug",
+            "LAGOS, March 3, 2026 /Newswire/ -- The port authority opened a second container terminal on Tuesday.",
+        ]);
+        assert!(
+            summarize(&labelled, "Port opens terminal", 400, |_| true)
                 .starts_with("LAGOS, March 3")
         );
         // Without a dated opening after it, the first paragraph stays the lead.

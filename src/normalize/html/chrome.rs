@@ -242,17 +242,40 @@ pub(super) fn in_page_chrome(el: ElementRef<'_>, root: ElementRef<'_>) -> bool {
             return false;
         }
         let is_footer = node.value().name() == "footer" || role(node.value()) == "contentinfo";
-        if is_footer
-            || matches!(
-                element_verdict(node),
-                Verdict::Chrome | Verdict::Suspect { .. }
-            )
-        {
+        let is_chrome = match element_verdict(node) {
+            Verdict::Chrome => true,
+            // `<div class="page-header">` holds the article's `<h1>` as
+            // often as `<header>` does.
+            Verdict::Suspect { .. } => !is_named_header(node.value()),
+            Verdict::Content | Verdict::HeaderOrFooter => false,
+        };
+        if is_footer || is_chrome {
             return true;
         }
         current = node.parent().and_then(ElementRef::wrap);
     }
     false
+}
+
+/// A visible element named only as a header (`page-header`,
+/// `article-header`), not as a footer or other chrome.
+fn is_named_header(element: &Element) -> bool {
+    let hidden = element.attr("hidden").is_some()
+        || element
+            .attr("aria-hidden")
+            .is_some_and(|v| v.trim() == "true")
+        || element.attr("style").is_some_and(hides);
+    let named = |name: &str| element.attr(name);
+    !hidden
+        && name_verdict(named("class"), named("id")) == NameVerdict::HeaderOrFooter
+        && format!(
+            "{} {}",
+            named("class").unwrap_or(""),
+            named("id").unwrap_or("")
+        )
+        .to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| word.starts_with("header"))
 }
 
 /// Whether `el` sits in navigation, a form, a dialog or similar, judged by

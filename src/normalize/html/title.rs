@@ -37,42 +37,112 @@ pub(super) fn headline(page: &Html, root: ElementRef<'_>, meta: &PageMeta) -> Op
         .title
         .as_deref()
         .filter(|t| stripped_title.as_deref() == Some(collapse_whitespace(t).as_str()));
-    let stated = [
-        meta.og_title.as_deref(),
-        meta.twitter_title.as_deref(),
-        meta.ld_headline.as_deref(),
-        whole_title,
-        stripped_title.as_deref(),
+    // A section's name (`Newsroom`) is what a listing page states, not a
+    // release's headline.
+    let headline_like = |t: &&str| !is_section_name(t);
+    let social = [
+        meta.og_title.as_deref().filter(headline_like),
+        meta.twitter_title.as_deref().filter(headline_like),
+        meta.ld_headline.as_deref().filter(headline_like),
     ];
-    let agrees = |heading: &String| stated.iter().flatten().any(|s| titles_agree(heading, s));
+    let names_no_section = |t: &&str| !names_a_section(t);
+    let from_title = [
+        whole_title.filter(names_no_section),
+        stripped_title.as_deref().filter(names_no_section),
+    ];
     let h1s = headline_candidates(page, root, &H1);
-    if let Some(h1) = h1s.iter().find(|h| agrees(h)) {
-        return Some(h1.clone());
-    }
+    let h2s = headline_candidates(page, root, &H2);
+    // What social metadata states first: a `<title>` may name only the
+    // section (`Newsroom - Fund`) and then agree with a section `<h1>`.
     // Some sites keep `<h1>` for their logo and set the headline in `<h2>`.
-    if let Some(h2) = headline_candidates(page, root, &H2)
-        .into_iter()
-        .find(|h| agrees(h))
-    {
-        return Some(h2);
+    for stated in [&social[..], &from_title[..]] {
+        let agrees = |heading: &&String| {
+            !is_section_name(heading) && stated.iter().flatten().any(|s| titles_agree(heading, s))
+        };
+        if let Some(heading) = h1s.iter().find(agrees).or_else(|| h2s.iter().find(agrees)) {
+            return Some(heading.clone());
+        }
     }
     // An `<h1>` of the article that no stated title agrees with is still
     // a better headline than a `<title>` that names a section and a site
     // (`Press releases | Ministry of Agriculture`).
-    let article_h1 = root
-        .select(&H1)
-        .take(MAX_CANDIDATES)
-        .filter(|h1| !in_page_chrome(*h1, root))
-        .map(inline_text)
-        .find(|t| t.split_whitespace().nth(2).is_some());
-    meta.og_title
-        .clone()
-        .or_else(|| meta.twitter_title.clone())
-        .or_else(|| meta.ld_headline.clone())
-        .or(article_h1)
-        .or(stripped_title)
+    let article_heading = |heading: &Selector, fewest_words: usize| {
+        root.select(heading)
+            .take(MAX_CANDIDATES)
+            .filter(|h| !in_page_chrome(*h, root))
+            .map(inline_text)
+            .find(|t| t.split_whitespace().nth(fewest_words - 1).is_some() && !is_section_name(t))
+    };
+    let [og_title, twitter_title, ld_headline] = social.map(|t| t.map(str::to_owned));
+    og_title
+        .or(twitter_title)
+        .or(ld_headline)
+        .or_else(|| article_heading(&H1, 3))
+        .or(stripped_title.filter(|t| !names_a_section(t)))
+        // A listing-style page whose only headline is the article's `<h2>`.
+        .or_else(|| article_heading(&H2, ARTICLE_H2_WORDS))
         .or_else(|| h1s.into_iter().next())
         .or_else(|| page.select(&H1).map(inline_text).find(|t| !t.is_empty()))
+}
+
+/// Fewest words of an article's `<h2>` taken as its headline; section
+/// headings inside a release are shorter.
+const ARTICLE_H2_WORDS: usize = 4;
+
+/// Names of a site's news section, in the languages releases come in.
+const SECTION_NAMES: &[&str] = &[
+    "news",
+    "newsroom",
+    "news room",
+    "latest news",
+    "news and events",
+    "news & events",
+    "news and media",
+    "news releases",
+    "press",
+    "press releases",
+    "press release",
+    "press room",
+    "press centre",
+    "press center",
+    "press office",
+    "media",
+    "media centre",
+    "media center",
+    "media releases",
+    "media room",
+    "announcements",
+    "stories",
+    "blog",
+    "updates",
+    "noticias",
+    "sala de prensa",
+    "prensa",
+    "comunicados",
+    "actualités",
+    "communiqués",
+    "communiqués de presse",
+    "salle de presse",
+    "notícias",
+    "imprensa",
+    "aktuelles",
+    "pressemitteilungen",
+];
+
+/// A `<title>` that is a section's name, perhaps beside the site's
+/// (`News - Harbour Fund`).
+fn names_a_section(title: &str) -> bool {
+    is_section_name(title)
+        || TITLE_SEPARATORS.iter().any(|sep| {
+            title
+                .split_once(sep)
+                .is_some_and(|(a, b)| is_section_name(a) || is_section_name(b))
+        })
+}
+
+fn is_section_name(text: &str) -> bool {
+    let key = title_key(text);
+    SECTION_NAMES.contains(&key.trim_matches(|c: char| !c.is_alphanumeric()))
 }
 
 /// Heading texts (`<h1>` or `<h2>`) outside page chrome, those inside the
@@ -264,6 +334,50 @@ mod tests {
         assert_eq!(
             parse(&html).title.as_deref(),
             Some("Mobile Clinics Reach 46 Villages in the \"Western\" Highlands")
+        );
+    }
+
+    #[test]
+    fn a_section_name_is_never_the_headline() {
+        // `<title>` names the section, og:title the release.
+        let html = page(
+            r#"<title>Newsroom - Harbour Fund</title>
+               <meta property="og:title" content="Fund approves loan for two new ferry piers">"#,
+            &format!(
+                r#"<h1>Newsroom</h1>
+                   <article><h2>Fund approves loan for two new ferry piers</h2>{PROSE}</article>"#
+            ),
+        );
+        assert_eq!(
+            parse(&html).title.as_deref(),
+            Some("Fund approves loan for two new ferry piers")
+        );
+        // Everything the page states is the section: the article's `<h2>`.
+        let html = page(
+            r#"<title>News - Harbour Fund</title><meta property="og:title" content="Newsroom">"#,
+            &format!(
+                r#"<h1>Newsroom</h1>
+                   <article><h2>Fund approves loan for two new ferry piers</h2>{PROSE}</article>"#
+            ),
+        );
+        assert_eq!(
+            parse(&html).title.as_deref(),
+            Some("Fund approves loan for two new ferry piers")
+        );
+    }
+
+    #[test]
+    fn an_h1_in_a_page_header_div_is_the_headline() {
+        let html = page(
+            r#"<title>Harbour Fund - Fund approves loan for two new ferry piers</title>
+               <meta property="og:title" content="Fund approves loan for two new ferry piers - Harbour Fund">"#,
+            &format!(
+                r#"<div class="content"><div class="page-header"><h1>Fund approves loan for two new ferry piers</h1></div>{PROSE}</div>"#
+            ),
+        );
+        assert_eq!(
+            parse(&html).title.as_deref(),
+            Some("Fund approves loan for two new ferry piers")
         );
     }
 
