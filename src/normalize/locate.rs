@@ -409,7 +409,7 @@ fn count_mentions(
     place: usize,
 ) {
     for m in taxonomy.mentions(text) {
-        if hq.is_place(&text[m.start..m.end]) {
+        if hq.is_place(&text[m.start..m.end]) || is_street_name(&text[m.end..]) {
             continue;
         }
         let mut factor = if m.kind == NameKind::Demonym {
@@ -425,6 +425,27 @@ fn count_mentions(
         }
         tally.add(m.country, weight * factor, place);
     }
+}
+
+/// `Gloucester Avenue`, `Kenya Road`: a street named after a place is
+/// not the place.
+fn is_street_name(after: &str) -> bool {
+    const STREETS: [&str; 10] = [
+        "Avenue",
+        "Street",
+        "Road",
+        "Boulevard",
+        "Lane",
+        "Drive",
+        "Square",
+        "Crescent",
+        "Terrace",
+        "Highway",
+    ];
+    after
+        .strip_prefix(' ')
+        .and_then(|rest| rest.split(|c: char| !c.is_alphabetic()).next())
+        .is_some_and(|word| STREETS.contains(&word))
 }
 
 /// "Japan donates", "Canada pledges": the country that gives is seldom
@@ -586,6 +607,9 @@ mod tests {
         assert!(is_donor(" has pledged USD 2 million"));
         assert!(is_donor(" funds the project"));
         assert!(!is_donor(" hosts 300,000 refugees"));
+        assert!(is_street_name(" Avenue in Montego Bay"));
+        assert!(!is_street_name(" Avenues of trade"));
+        assert!(!is_street_name(", where the road ends"));
         assert!(is_funder("a project funded by the Government of ", ""));
         assert!(is_funder("with generous support from ", " and the EU"));
         assert!(is_funder("new funding from the ", " Government Office"));

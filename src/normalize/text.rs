@@ -40,7 +40,7 @@ static SOURCE_LINE: LazyLock<Regex> = LazyLock::new(|| {
             (?:source|posted|published|by|author|fuente|auteur|publié\s+le|publicado)\s*:
           | (?:for\s+immediate\s+release|embargoed\b.*|(?:joint\s+)?(?:press|news|media)\s+(?:release|statement|advisory|briefing\s+notes?)
             |communiqué(?:\s+de\s+presse)?|comunicado(?:\s+de\s+prensa)?|nota\s+de\s+prensa)\s*[:.]?\s*$
-          | (?:published|posted|last\s+updated|updated|publié|publicado)\b.{0,40}\d{4}
+          | (?:published|posted|released|issued|last\s+updated|updated|publié|publicado)\b.{0,40}\d{4}
             (?:\s*(?:in|under|by|·|\||,)\s+[^.!?]{1,40})?\s*$
         )",
     )
@@ -459,10 +459,38 @@ fn opening_line(lines: &[String]) -> Option<usize> {
         if runs_on && super::summary::dateline_prefix(&format!("{line} {next}")).is_some() {
             return true;
         }
-        line.split_whitespace().nth(OPENING_WORDS - 1).is_some()
+        let long_sentence = line.split_whitespace().nth(OPENING_WORDS - 1).is_some()
             && (runs_on || line.ends_with(['.', '!', '?', '"', '”']))
-            && !is_list_item(line)
+            && !is_list_item(line);
+        long_sentence || opens_wrapped_paragraph(lines, i)
     })
+}
+
+/// Shortest line of hard-wrapped prose, but for a paragraph's last.
+const WRAPPED_LINE_CHARS: usize = 45;
+
+/// Line `i` starts a hard-wrapped paragraph of prose: a block of long lines
+/// after a blank one that together hold a long sentence.
+fn opens_wrapped_paragraph(lines: &[String], i: usize) -> bool {
+    if i > 0 && !lines[i - 1].trim().is_empty() {
+        return false;
+    }
+    let block: Vec<&str> = lines[i..]
+        .iter()
+        .map(|l| l.trim())
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let Some((last, full)) = block.split_last() else {
+        return false;
+    };
+    let words: usize = block.iter().map(|l| l.split_whitespace().count()).sum();
+    !full.is_empty()
+        && full
+            .iter()
+            .all(|l| l.chars().count() >= WRAPPED_LINE_CHARS && !is_list_item(l))
+        && !full[0].ends_with(['.', '!', '?', ':'])
+        && words >= OPENING_WORDS
+        && last.ends_with(['.', '!', '?', '"', '”'])
 }
 
 fn is_cookie_notice(line: &str) -> bool {
@@ -875,6 +903,18 @@ mod tests {
         let d = draft(&deck);
         assert_eq!(d.title.as_deref(), Some("Union Repairs Silos"));
         assert_eq!(d.blocks[0], "Storage for 9,000 households");
+    }
+
+    #[test]
+    fn a_hard_wrapped_opening_without_a_dateline_anchors_the_title() {
+        let d = draft(
+            "NORTHERN DIVISION FIRE SERVICE\nPublic Information Office\nPort Louis\n\nMEDIA RELEASE\nReleased: Monday, 3 March 2025, 10:15 hrs\n\nFire Crews Contain Warehouse Blaze Near the Harbour After Six Hours\n\nFirefighters from four stations worked through the night to bring a\nfire at a textile warehouse near the harbour under control, the\ndivision said on Monday. Nobody was injured in the blaze, which\nbroke out shortly before midnight.\n\nThe cause of the fire is being investigated.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Fire Crews Contain Warehouse Blaze Near the Harbour After Six Hours")
+        );
+        assert!(d.blocks[0].starts_with("Firefighters from four stations"));
     }
 
     #[test]
