@@ -128,7 +128,9 @@ fn front_matter(pairs: Vec<(String, String)>) -> FrontMatter {
             "date" => front.date = parse_date(&value),
             "region" => front.region = Some(value.to_ascii_lowercase()),
             "country" => front.country = Some(value.to_ascii_uppercase()),
-            "summary" | "description" => front.summary = Some(value),
+            // SPEC §2 names `summary`; a `description` is the page's blurb
+            // for search engines, and the summary stays the opening.
+            "summary" => front.summary = Some(value),
             "author" => front.author = Some(value),
             _ => {}
         }
@@ -219,8 +221,12 @@ mod tests {
     fn a_headline_key_is_the_title_unless_a_title_is_given() {
         let d = parse("+++\nheadline = \"Port reopens\"\n+++\n\nBody paragraph.\n");
         assert_eq!(d.front.title.as_deref(), Some("Port reopens"));
-        let d = parse("---\ntitle: Port reopens\nheadline: Port reopens after storm\n---\nBody.\n");
+        let d = parse(
+            "---\ntitle: Port reopens\nheadline: Port reopens after storm\ndescription: Ferries run again.\n---\nBody.\n",
+        );
         assert_eq!(d.front.title.as_deref(), Some("Port reopens"));
+        // A description is for search engines; the summary is the opening.
+        assert_eq!(d.front.summary, None);
     }
 
     #[test]
