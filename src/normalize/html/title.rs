@@ -14,6 +14,12 @@ use crate::normalize::clean::strip_prefix_ignore_case;
 
 static H1: LazyLock<Selector> = LazyLock::new(|| selector("h1"));
 static H2: LazyLock<Selector> = LazyLock::new(|| selector("h2"));
+/// Elements a page marks as its headline without a heading tag.
+static MARKED_HEADLINE: LazyLock<Selector> = LazyLock::new(|| {
+    selector(
+        r#"[itemprop="headline"], [class~="headline"], [class~="article-title"], [class~="entry-title"], [class~="post-title"]"#,
+    )
+});
 
 /// Title separators between a headline and a site name.
 const TITLE_SEPARATORS: &[&str] = &[" | ", " - ", " – ", " — ", " :: ", " · "];
@@ -38,8 +44,9 @@ pub(super) fn headline(page: &Html, root: ElementRef<'_>, meta: &PageMeta) -> Op
         .as_deref()
         .filter(|t| stripped_title.as_deref() == Some(collapse_whitespace(t).as_str()));
     // A section's name (`Newsroom`) is what a listing page states, not a
-    // release's headline.
-    let headline_like = |t: &&str| !is_section_name(t);
+    // release's headline; nor is the site's name, which a logo shows.
+    let site_names = site_names(page, meta);
+    let headline_like = |t: &&str| !is_section_name(t) && !site_names.contains(&title_key(t));
     let social = [
         meta.og_title.as_deref().filter(headline_like),
         meta.twitter_title.as_deref().filter(headline_like),
@@ -52,14 +59,18 @@ pub(super) fn headline(page: &Html, root: ElementRef<'_>, meta: &PageMeta) -> Op
     ];
     let h1s = headline_candidates(page, root, &H1);
     let h2s = headline_candidates(page, root, &H2);
+    let marked = headline_candidates(page, root, &MARKED_HEADLINE);
     // What social metadata states first: a `<title>` may name only the
     // section (`Newsroom - Fund`) and then agree with a section `<h1>`.
     // Some sites keep `<h1>` for their logo and set the headline in `<h2>`.
     for stated in [&social[..], &from_title[..]] {
         let agrees = |heading: &&String| {
-            !is_section_name(heading) && stated.iter().flatten().any(|s| titles_agree(heading, s))
+            !is_section_name(heading)
+                && !site_names.contains(&title_key(heading))
+                && stated.iter().flatten().any(|s| titles_agree(heading, s))
         };
-        if let Some(heading) = h1s.iter().find(agrees).or_else(|| h2s.iter().find(agrees)) {
+        let agreeing = h1s.iter().find(agrees).or_else(|| h2s.iter().find(agrees));
+        if let Some(heading) = agreeing.or_else(|| marked.iter().find(agrees)) {
             return Some(heading.clone());
         }
     }
@@ -71,17 +82,30 @@ pub(super) fn headline(page: &Html, root: ElementRef<'_>, meta: &PageMeta) -> Op
             .take(MAX_CANDIDATES)
             .filter(|h| !in_page_chrome(*h, root))
             .map(inline_text)
-            .find(|t| t.split_whitespace().nth(fewest_words - 1).is_some() && !is_section_name(t))
+            .find(|t| {
+                t.split_whitespace().nth(fewest_words - 1).is_some()
+                    && !is_section_name(t)
+                    && !site_names.contains(&title_key(t))
+            })
     };
     let [og_title, twitter_title, ld_headline] = social.map(|t| t.map(str::to_owned));
     og_title
         .or(twitter_title)
         .or(ld_headline)
         .or_else(|| article_heading(&H1, 3))
+        .or_else(|| article_heading(&MARKED_HEADLINE, 3))
         .or(stripped_title.filter(|t| !names_a_section(t)))
         // A listing-style page whose only headline is the article's `<h2>`.
         .or_else(|| article_heading(&H2, ARTICLE_H2_WORDS))
-        .or_else(|| h1s.into_iter().next())
+        .or_else(|| {
+            marked
+                .into_iter()
+                .find(|t| t.split_whitespace().nth(2).is_some())
+        })
+        .or_else(|| {
+            h1s.into_iter()
+                .find(|h| !site_names.contains(&title_key(h)))
+        })
         .or_else(|| page.select(&H1).map(inline_text).find(|t| !t.is_empty()))
 }
 
@@ -143,6 +167,39 @@ fn names_a_section(title: &str) -> bool {
 fn is_section_name(text: &str) -> bool {
     let key = title_key(text);
     SECTION_NAMES.contains(&key.trim_matches(|c: char| !c.is_alphanumeric()))
+}
+
+/// The site's names, as keys: `og:site_name` and the text of logo
+/// headings (`<h1 class="site-logo">`).
+fn site_names(page: &Html, meta: &PageMeta) -> Vec<String> {
+    let logos = page
+        .select(&H1)
+        .take(MAX_CANDIDATES)
+        .filter(|h1| is_logo(h1.value()))
+        .map(inline_text);
+    meta.site_name
+        .iter()
+        .cloned()
+        .chain(logos)
+        .map(|name| title_key(&name))
+        .filter(|key| !key.is_empty())
+        .collect()
+}
+
+/// An element the page names as its logo or brand.
+fn is_logo(element: &scraper::node::Element) -> bool {
+    let names = format!(
+        "{} {}",
+        element.attr("class").unwrap_or(""),
+        element.attr("id").unwrap_or("")
+    )
+    .to_ascii_lowercase();
+    names
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| word.starts_with("logo") || word == "brand" || word == "sitename")
+        || ["site-title", "site-name", "site_title", "site_name"]
+            .iter()
+            .any(|name| names.contains(name))
 }
 
 /// Heading texts (`<h1>` or `<h2>`) outside page chrome, those inside the
@@ -358,6 +415,22 @@ mod tests {
             &format!(
                 r#"<h1>Newsroom</h1>
                    <article><h2>Fund approves loan for two new ferry piers</h2>{PROSE}</article>"#
+            ),
+        );
+        assert_eq!(
+            parse(&html).title.as_deref(),
+            Some("Fund approves loan for two new ferry piers")
+        );
+    }
+
+    #[test]
+    fn a_logo_names_the_site_and_a_marked_headline_is_read() {
+        let html = page(
+            r#"<title>Harbour Fund — News</title><meta property="og:title" content="Harbour Fund Trust">"#,
+            &format!(
+                r#"<header><h1 class="site-logo"><a href="/">Harbour Fund Trust</a></h1></header>
+                   <div class="news-item"><div class="headline">Fund approves loan for two new ferry piers</div>
+                   <div class="news-body">{PROSE}</div></div>"#
             ),
         );
         assert_eq!(
