@@ -170,9 +170,12 @@ fn infer(evidence: &Evidence<'_>, rules: &Rules) -> Located {
         tally.dateline = Some((*country, text.clone()));
     }
     count_mentions(&mut tally, taxonomy, &hq, evidence.title, TITLE, 0);
+    // A list of highlights above the opening repeats what the lead says;
+    // the lead paragraphs are the prose.
     for (i, paragraph) in evidence
         .paragraphs
         .iter()
+        .filter(|p| !is_list_item(p))
         .take(1 + LEAD_PARAGRAPHS)
         .enumerate()
     {
@@ -301,6 +304,11 @@ fn global(reason: &str, confidence: f32) -> Located {
     }
 }
 
+/// `- item`, as every adapter writes list items.
+fn is_list_item(paragraph: &str) -> bool {
+    paragraph.starts_with("- ") || paragraph.starts_with("• ")
+}
+
 /// The datelines the opening may have, in order: that of the first
 /// paragraph, or a dateline paragraph of its own. A deck under the title
 /// is passed over, and so is a line of a place and a date, which may be a
@@ -309,6 +317,7 @@ fn lead_datelines(paragraphs: &[String]) -> Vec<&str> {
     let mut found = Vec::new();
     for p in paragraphs
         .iter()
+        .filter(|p| !is_list_item(p))
         .take(3)
         .filter(|p| p.split_whitespace().nth(2).is_some())
     {
