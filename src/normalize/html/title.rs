@@ -94,6 +94,9 @@ pub(super) fn headline(page: &Html, root: ElementRef<'_>, meta: &PageMeta) -> Op
         .or(ld_headline)
         .or_else(|| article_heading(&H1, 3))
         .or_else(|| article_heading(&MARKED_HEADLINE, 3))
+        // An `<h2>` above the article's first paragraph heads the article;
+        // one further down heads a section of it.
+        .or_else(|| heading_above_text(root).filter(|t| !site_names.contains(&title_key(t))))
         .or(stripped_title.filter(|t| !names_a_section(t)))
         // A listing-style page whose only headline is the article's `<h2>`.
         .or_else(|| article_heading(&H2, ARTICLE_H2_WORDS))
@@ -108,6 +111,30 @@ pub(super) fn headline(page: &Html, root: ElementRef<'_>, meta: &PageMeta) -> Op
         })
         .or_else(|| page.select(&H1).map(inline_text).find(|t| !t.is_empty()))
 }
+
+/// The article's `<h2>` that comes before any paragraph of its text, with
+/// three words or more.
+fn heading_above_text(root: ElementRef<'_>) -> Option<String> {
+    for node in root.descendants().take(MAX_HEADING_SCAN) {
+        let Some(el) = ElementRef::wrap(node) else {
+            continue;
+        };
+        match el.value().name() {
+            "p" if el.text().any(|t| !t.trim().is_empty()) => return None,
+            "h2" if !in_page_chrome(el, root) => {
+                let text = inline_text(el);
+                if text.split_whitespace().nth(2).is_some() && !is_section_name(&text) {
+                    return Some(text);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Nodes looked at for a heading above the article's first paragraph.
+const MAX_HEADING_SCAN: usize = 2_000;
 
 /// Fewest words of an article's `<h2>` taken as its headline; section
 /// headings inside a release are shorter.
@@ -431,6 +458,21 @@ mod tests {
                 r#"<header><h1 class="site-logo"><a href="/">Harbour Fund Trust</a></h1></header>
                    <div class="news-item"><div class="headline">Fund approves loan for two new ferry piers</div>
                    <div class="news-body">{PROSE}</div></div>"#
+            ),
+        );
+        assert_eq!(
+            parse(&html).title.as_deref(),
+            Some("Fund approves loan for two new ferry piers")
+        );
+    }
+
+    #[test]
+    fn an_h2_above_the_text_beats_a_section_and_site_title() {
+        let html = page(
+            "<title>Returning Migrants | Harbour Mobility Centre</title>",
+            &format!(
+                r#"<div id="content"><h2 class="news-title">Fund approves loan for two new ferry piers</h2>{PROSE}
+                   <h2>How the loan will be repaid over time</h2><p>In ten yearly parts.</p></div>"#
             ),
         );
         assert_eq!(
