@@ -40,11 +40,18 @@ static SOURCE_LINE: LazyLock<Regex> = LazyLock::new(|| {
             (?:source|posted|published|by|author|fuente|auteur|publié\s+le|publicado)\s*:
           | (?:for\s+immediate\s+release|embargoed\b.*|(?:joint\s+)?(?:press|news|media)\s+(?:release|statement|advisory|briefing\s+notes?)
             |communiqué(?:\s+de\s+presse)?|comunicado(?:\s+de\s+prensa)?|nota\s+de\s+prensa)\s*[:.]?\s*$
-          | (?:published|posted|released|issued|last\s+updated|updated|publié|publicado)\b.{0,40}\d{4}
-            (?:\s*(?:in|under|by|·|\||,)\s+[^.!?]{1,40})?\s*$
+          | (?:published|posted|released|issued|last\s+updated|updated|publié|publicado)\b.{0,40}\d{4}\s*$
         )",
     )
     .expect("static regex")
+});
+#[allow(clippy::expect_used)]
+static NOTE_WITH_SECTION: LazyLock<Regex> = LazyLock::new(|| {
+    // `Posted on 19 June 2025 in Guatemala`: a note with its section or
+    // author after the date. Apart from SOURCE_LINE, which every short
+    // block meets, so that this longer pattern runs only on notes.
+    Regex::new(r"(?i)^(?:published|posted|released|issued|updated)\b.{0,40}\d{4}\s*(?:in|under|by|·|\||,)\s+[^.!?]{1,40}$")
+        .expect("static regex")
 });
 #[allow(clippy::expect_used)]
 static GLUED_HEADING: LazyLock<Regex> = LazyLock::new(|| {
@@ -377,6 +384,10 @@ fn find_title(lines: &mut [String]) -> (Option<String>, usize) {
 /// the next word would not have fit. `body_start` is the line after the
 /// title; the lines joined to the title are blanked.
 fn join_wrapped_title(mut title: String, lines: &mut [String], body_start: usize) -> String {
+    // Most titles have a blank line under them: no need to measure the text.
+    if lines.get(body_start).is_none_or(|l| l.trim().is_empty()) {
+        return title;
+    }
     let text: Vec<&str> = lines.iter().map(String::as_str).collect();
     let Some(width) = wrap_width(&text) else {
         return title;
@@ -391,9 +402,18 @@ fn join_wrapped_title(mut title: String, lines: &mut [String], body_start: usize
             .next()
             .map_or(0, |w| w.chars().count());
         let ends_block = lines.get(at + 1).is_none_or(|l| l.trim().is_empty());
+        let full = last + 1 + first_word > width;
+        // A PDF sets its headline larger, wrapped narrower than the text:
+        // a long line and a short remainder under it.
+        let nearly_full = last * 5 >= width * 4
+            && next.chars().count() < last
+            && next
+                .split_whitespace()
+                .nth(WRAPPED_TITLE_TAIL_WORDS)
+                .is_none();
         let continues = !next.is_empty()
             && ends_block
-            && last + 1 + first_word > width
+            && (full || nearly_full)
             && title_score_plain(next)
             && !is_prose(next)
             && is_upper_case(next) == upper;
@@ -408,6 +428,9 @@ fn join_wrapped_title(mut title: String, lines: &mut [String], body_start: usize
     }
     title
 }
+
+/// Most words of the last line of a headline wrapped short of the width.
+const WRAPPED_TITLE_TAIL_WORDS: usize = 6;
 
 /// Lines a hard-wrapped headline may go on over.
 const MOST_TITLE_CONTINUATIONS: usize = 2;
@@ -664,10 +687,19 @@ fn first_title(lines: &[String]) -> (Option<String>, usize) {
 /// Lines around a title that are not the title: bylines, dates, datelines.
 fn is_meta_line(line: &str) -> bool {
     SOURCE_LINE.is_match(line)
+        || is_label_pair(line)
         || is_date_line(line)
         || super::summary::is_standalone_dateline(line)
         || is_breadcrumb(line)
         || WEB_CHROME.is_match(line)
+}
+
+/// Two release labels on one line: `NEWS RELEASE -- For immediate release`.
+fn is_label_pair(line: &str) -> bool {
+    [" -- ", " – ", " — ", " | ", " - "].iter().any(|sep| {
+        line.split_once(sep)
+            .is_some_and(|(a, b)| SOURCE_LINE.is_match(a.trim()) && SOURCE_LINE.is_match(b.trim()))
+    })
 }
 
 /// A breadcrumb trail on one line: `Home > News > Africa`.
@@ -690,6 +722,7 @@ const LONGEST_BYLINE: usize = 100;
 pub(crate) fn is_byline(line: &str) -> bool {
     line.len() <= LONGEST_BYLINE
         && (SOURCE_LINE.is_match(line)
+            || (starts_like_note(line) && NOTE_WITH_SECTION.is_match(line))
             || READING_TIME.is_match(line)
             || is_signed_and_dated(line)
             || is_dated_note(line))
@@ -710,6 +743,12 @@ fn is_dated_note(line: &str) -> bool {
                 .is_some_and(|(label, value)| word_count(label) <= 3 && is_date_line(value.trim()))
     };
     line.contains(['·', '|', '•']) && parts.clone().count() >= 2 && parts.any(is_dated)
+}
+
+fn starts_like_note(line: &str) -> bool {
+    ["published", "posted", "released", "issued", "updated"]
+        .iter()
+        .any(|word| super::clean::strip_prefix_ignore_case(line, word).is_some())
 }
 
 /// `By Juliana Costa | 5 August 2025`: an author and a date.
@@ -952,6 +991,8 @@ mod tests {
             "Release date: 2025-10-07 · Tag: v5.0.0 · Channel: stable"
         ));
         assert!(is_byline("Released: | 12 June 2025, 07:20 EAT"));
+        assert!(is_meta_line("NEWS RELEASE -- For immediate release"));
+        assert!(!is_meta_line("Port Reopens -- Ferries Run Again"));
         assert!(!is_byline("Revenue | Profit | Margin"));
         assert!(is_byline("Published 4 March 2025 by Press Office"));
         assert!(!is_byline(
