@@ -40,17 +40,18 @@ static SOURCE_LINE: LazyLock<Regex> = LazyLock::new(|| {
             (?:source|posted|published|by|author|fuente|auteur|publié\s+le|publicado)\s*:
           | (?:for\s+immediate\s+release|embargoed\b.*|(?:joint\s+)?(?:press|news|media)\s+(?:release|statement|advisory|briefing\s+notes?)
             |communiqué(?:\s+de\s+presse)?|comunicado(?:\s+de\s+prensa)?|nota\s+de\s+prensa)\s*[:.]?\s*$
-          | (?:published|posted|released|issued|last\s+updated|updated|publié|publicado)\b.{0,40}\d{4}\s*$
+          | (?:published|posted|last\s+updated|updated|publié|publicado)\b.{0,40}\d{4}\s*$
         )",
     )
     .expect("static regex")
 });
 #[allow(clippy::expect_used)]
 static NOTE_WITH_SECTION: LazyLock<Regex> = LazyLock::new(|| {
-    // `Posted on 19 June 2025 in Guatemala`: a note with its section or
-    // author after the date. Apart from SOURCE_LINE, which every short
-    // block meets, so that this longer pattern runs only on notes.
-    Regex::new(r"(?i)^(?:published|posted|released|issued|updated)\b.{0,40}\d{4}\s*(?:in|under|by|·|\||,)\s+[^.!?]{1,40}$")
+    // `Released: Friday, 14 March 2025`, `Posted on 19 June 2025 in
+    // Guatemala`: a note, perhaps with its section or author after the
+    // date. Apart from SOURCE_LINE, which every short block meets, so that
+    // this longer pattern runs only on lines that open like notes.
+    Regex::new(r"(?i)^(?:published|posted|released|issued|updated)\b.{0,40}\d{4}(?:\s*(?:in|under|by|·|\||,)\s+[^.!?]{1,40})?\s*$")
         .expect("static regex")
 });
 #[allow(clippy::expect_used)]
@@ -384,8 +385,13 @@ fn find_title(lines: &mut [String]) -> (Option<String>, usize) {
 /// the next word would not have fit. `body_start` is the line after the
 /// title; the lines joined to the title are blanked.
 fn join_wrapped_title(mut title: String, lines: &mut [String], body_start: usize) -> String {
-    // Most titles have a blank line under them: no need to measure the text.
-    if lines.get(body_start).is_none_or(|l| l.trim().is_empty()) {
+    // Most titles have a blank line or a sentence under them: no need to
+    // measure the text.
+    let next_is_tail = lines.get(body_start).is_some_and(|l| {
+        let next = l.trim();
+        !next.is_empty() && next.len() < title.len() && title_score_plain(next)
+    });
+    if !next_is_tail {
         return title;
     }
     let text: Vec<&str> = lines.iter().map(String::as_str).collect();
@@ -495,7 +501,13 @@ const WRAPPED_LINE_CHARS: usize = 45;
 /// Line `i` starts a hard-wrapped paragraph of prose: a block of long lines
 /// after a blank one that together hold a long sentence.
 fn opens_wrapped_paragraph(lines: &[String], i: usize) -> bool {
-    if i > 0 && !lines[i - 1].trim().is_empty() {
+    // The cheap tests first: this runs on every line of the first eighty.
+    let first = lines[i].trim();
+    if (i > 0 && !lines[i - 1].trim().is_empty())
+        || first.len() < WRAPPED_LINE_CHARS
+        || first.ends_with(['.', '!', '?', ':'])
+        || lines.get(i + 1).is_none_or(|l| l.trim().is_empty())
+    {
         return false;
     }
     let block: Vec<&str> = lines[i..]
@@ -687,6 +699,7 @@ fn first_title(lines: &[String]) -> (Option<String>, usize) {
 /// Lines around a title that are not the title: bylines, dates, datelines.
 fn is_meta_line(line: &str) -> bool {
     SOURCE_LINE.is_match(line)
+        || is_dated_note_line(line)
         || is_label_pair(line)
         || is_date_line(line)
         || super::summary::is_standalone_dateline(line)
@@ -694,12 +707,17 @@ fn is_meta_line(line: &str) -> bool {
         || WEB_CHROME.is_match(line)
 }
 
+/// Longest line of two release labels, in bytes.
+const LONGEST_LABEL_PAIR: usize = 80;
+
 /// Two release labels on one line: `NEWS RELEASE -- For immediate release`.
 fn is_label_pair(line: &str) -> bool {
-    [" -- ", " – ", " — ", " | ", " - "].iter().any(|sep| {
-        line.split_once(sep)
-            .is_some_and(|(a, b)| SOURCE_LINE.is_match(a.trim()) && SOURCE_LINE.is_match(b.trim()))
-    })
+    line.len() <= LONGEST_LABEL_PAIR
+        && [" -- ", " – ", " — ", " | ", " - "].iter().any(|sep| {
+            line.split_once(sep).is_some_and(|(a, b)| {
+                SOURCE_LINE.is_match(a.trim()) && SOURCE_LINE.is_match(b.trim())
+            })
+        })
 }
 
 /// A breadcrumb trail on one line: `Home > News > Africa`.
@@ -722,7 +740,7 @@ const LONGEST_BYLINE: usize = 100;
 pub(crate) fn is_byline(line: &str) -> bool {
     line.len() <= LONGEST_BYLINE
         && (SOURCE_LINE.is_match(line)
-            || (starts_like_note(line) && NOTE_WITH_SECTION.is_match(line))
+            || is_dated_note_line(line)
             || READING_TIME.is_match(line)
             || is_signed_and_dated(line)
             || is_dated_note(line))
@@ -745,10 +763,12 @@ fn is_dated_note(line: &str) -> bool {
     line.contains(['·', '|', '•']) && parts.clone().count() >= 2 && parts.any(is_dated)
 }
 
-fn starts_like_note(line: &str) -> bool {
+/// `Released: Friday, 14 March 2025`, `Posted on 19 June 2025 in Guatemala`.
+fn is_dated_note_line(line: &str) -> bool {
     ["published", "posted", "released", "issued", "updated"]
         .iter()
         .any(|word| super::clean::strip_prefix_ignore_case(line, word).is_some())
+        && NOTE_WITH_SECTION.is_match(line)
 }
 
 /// `By Juliana Costa | 5 August 2025`: an author and a date.
