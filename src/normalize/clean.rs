@@ -58,6 +58,12 @@ pub fn is_caption(line: &str) -> bool {
             .any(|label| strip_prefix_ignore_case(line, label).is_some())
 }
 
+/// A block that is a list item, as the adapters write them (`- item`, or
+/// `• item` kept from a text release).
+pub fn is_list_block(block: &str) -> bool {
+    block.starts_with("- ") || block.starts_with("• ")
+}
+
 /// `text` without `prefix`, compared ignoring ASCII case; `None` when
 /// `text` does not open with it.
 pub fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {

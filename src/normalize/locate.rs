@@ -175,7 +175,7 @@ fn infer(evidence: &Evidence<'_>, rules: &Rules) -> Located {
     for (i, paragraph) in evidence
         .paragraphs
         .iter()
-        .filter(|p| !is_list_item(p))
+        .filter(|p| !super::clean::is_list_block(p))
         .take(1 + LEAD_PARAGRAPHS)
         .enumerate()
     {
@@ -304,11 +304,6 @@ fn global(reason: &str, confidence: f32) -> Located {
     }
 }
 
-/// `- item`, as every adapter writes list items.
-fn is_list_item(paragraph: &str) -> bool {
-    paragraph.starts_with("- ") || paragraph.starts_with("• ")
-}
-
 /// The datelines the opening may have, in order: that of the first
 /// paragraph, or a dateline paragraph of its own. A deck under the title
 /// is passed over, and so is a line of a place and a date, which may be a
@@ -317,7 +312,7 @@ fn lead_datelines(paragraphs: &[String]) -> Vec<&str> {
     let mut found = Vec::new();
     for p in paragraphs
         .iter()
-        .filter(|p| !is_list_item(p))
+        .filter(|p| !super::clean::is_list_block(p))
         .take(3)
         .filter(|p| p.split_whitespace().nth(2).is_some())
     {
@@ -509,10 +504,9 @@ fn is_funder(before: &str, after: &str) -> bool {
         .trim_end_matches(" the government of")
         .trim_end_matches(" the")
         .trim_end_matches(" generous");
-    let named_government = after
-        .trim_start()
-        .to_ascii_lowercase()
-        .starts_with("government")
+    // Only the next word matters: `after` runs to the paragraph's end.
+    let named_government = super::clean::strip_prefix_ignore_case(after.trim_start(), "government")
+        .is_some()
         && (tail.ends_with(" from") || tail.ends_with(" by"));
     named_government || LEAD_INS.iter().any(|l| tail.ends_with(l))
 }
@@ -520,12 +514,18 @@ fn is_funder(before: &str, after: &str) -> bool {
 /// The last few words of `before`, lower-cased, without trailing spaces
 /// and commas.
 fn last_words(before: &str) -> String {
-    let mut start = before.len().saturating_sub(40);
+    format!(" {}", tail_bytes(before, 40).to_lowercase())
+}
+
+/// At most the last `bytes` bytes of `before` (fewer at a character's
+/// edge), without trailing spaces and commas: only the last few words
+/// matter, and `before` runs from the paragraph's start.
+fn tail_bytes(before: &str, bytes: usize) -> &str {
+    let mut start = before.len().saturating_sub(bytes);
     while !before.is_char_boundary(start) {
         start -= 1;
     }
-    let tail = before[start..].trim_end_matches(|c: char| c.is_whitespace() || c == ',');
-    format!(" {}", tail.to_lowercase())
+    before[start..].trim_end_matches(|c: char| c.is_whitespace() || c == ',')
 }
 
 /// "near the border with Mexico": the country across the border is where
@@ -539,14 +539,7 @@ fn is_neighbour(before: &str) -> bool {
         "neighbouring",
         "neighboring",
     ];
-    // Only the last few words matter; look at no more than their bytes.
-    let mut start = before.len().saturating_sub(24);
-    while !before.is_char_boundary(start) {
-        start -= 1;
-    }
-    let tail = before[start..]
-        .trim_end_matches(|c: char| c.is_whitespace() || c == ',')
-        .trim_end_matches(" the");
+    let tail = tail_bytes(before, 24).trim_end_matches(" the");
     LEAD_INS.iter().any(|l| {
         tail.len() >= l.len()
             && tail.is_char_boundary(tail.len() - l.len())

@@ -84,8 +84,7 @@ fn is_lead(paragraph: &str, title_key: &str) -> bool {
         || (paragraph.ends_with(':') && words < 15)
         || is_standalone_dateline(paragraph)
         || UPDATE_NOTE.is_match(paragraph)
-        || paragraph.starts_with("- ")
-        || paragraph.starts_with("• ")
+        || super::clean::is_list_block(paragraph)
         || super::contact::is_contact_header(paragraph)
         || is_field_row(paragraph)
         || (paragraph.len() <= title_key.len() * 2 + 8 && line_key(paragraph) == title_key);

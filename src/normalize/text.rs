@@ -743,13 +743,13 @@ pub(crate) fn is_byline(line: &str) -> bool {
             || is_dated_note_line(line)
             || READING_TIME.is_match(line)
             || is_signed_and_dated(line)
-            || is_dated_note(line))
+            || is_fields_with_a_date(line))
 }
 
 /// Fields of a page strung on one line, one of them a date:
 /// `Press release · Embassy of Ireland · 27 February 2025`,
 /// `Released: | 12 June 2025, 07:20`.
-fn is_dated_note(line: &str) -> bool {
+fn is_fields_with_a_date(line: &str) -> bool {
     let mut parts = line
         .split(['·', '|', '•'])
         .map(str::trim)

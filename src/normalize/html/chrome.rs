@@ -111,10 +111,15 @@ pub(super) fn verdict(name: &str, attr: impl Fn(&str) -> Option<String>) -> Verd
     if matches!(name, "header" | "footer") || matches!(role.as_str(), "banner" | "contentinfo") {
         return Verdict::HeaderOrFooter;
     }
-    let hidden = attr("hidden").is_some()
-        || attr("aria-hidden").is_some_and(|v| v.trim() == "true")
-        || attr("style").is_some_and(|style| hides(&style));
-    match name_verdict(attr("class").as_deref(), attr("id").as_deref()) {
+    let hidden = is_hidden(
+        attr("hidden").is_some(),
+        attr("aria-hidden").as_deref(),
+        attr("style").as_deref(),
+    );
+    match name_verdict(&class_and_id(
+        attr("class").as_deref(),
+        attr("id").as_deref(),
+    )) {
         NameVerdict::Consent => Verdict::Suspect {
             min_prose: MIN_PROSE_IN_CONSENT_NAMED,
         },
@@ -128,16 +133,28 @@ pub(super) fn verdict(name: &str, attr: impl Fn(&str) -> Option<String>) -> Verd
     }
 }
 
-fn name_verdict(class: Option<&str>, id: Option<&str>) -> NameVerdict {
-    let raw = format!("{} {}", class.unwrap_or(""), id.unwrap_or("")).to_ascii_lowercase();
+/// An element's class and id, lower-cased, side by side.
+pub(super) fn class_and_id(class: Option<&str>, id: Option<&str>) -> String {
+    format!("{} {}", class.unwrap_or(""), id.unwrap_or("")).to_ascii_lowercase()
+}
+
+/// The words of [`class_and_id`]: `page-header` is `page` and `header`.
+pub(super) fn name_words(raw: &str) -> impl Iterator<Item = &str> {
+    raw.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+}
+
+fn is_hidden(hidden_attr: bool, aria_hidden: Option<&str>, style: Option<&str>) -> bool {
+    hidden_attr || aria_hidden.is_some_and(|v| v.trim() == "true") || style.is_some_and(hides)
+}
+
+/// How the words of [`class_and_id`] classify an element.
+fn name_verdict(raw: &str) -> NameVerdict {
     if raw.contains("visually-hidden") || raw.contains("screen-reader") || raw.contains("sr-only") {
         return NameVerdict::Chrome;
     }
     let mut verdict = NameVerdict::Content;
-    for word in raw
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
+    for word in name_words(raw) {
         if CONSENT_WORDS.iter().any(|p| word.starts_with(p)) {
             return NameVerdict::Consent;
         }
@@ -260,22 +277,13 @@ pub(super) fn in_page_chrome(el: ElementRef<'_>, root: ElementRef<'_>) -> bool {
 /// A visible element named only as a header (`page-header`,
 /// `article-header`), not as a footer or other chrome.
 fn is_named_header(element: &Element) -> bool {
-    let hidden = element.attr("hidden").is_some()
-        || element
-            .attr("aria-hidden")
-            .is_some_and(|v| v.trim() == "true")
-        || element.attr("style").is_some_and(hides);
-    let named = |name: &str| element.attr(name);
-    !hidden
-        && name_verdict(named("class"), named("id")) == NameVerdict::HeaderOrFooter
-        && format!(
-            "{} {}",
-            named("class").unwrap_or(""),
-            named("id").unwrap_or("")
-        )
-        .to_ascii_lowercase()
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|word| word.starts_with("header"))
+    let raw = class_and_id(element.attr("class"), element.attr("id"));
+    !is_hidden(
+        element.attr("hidden").is_some(),
+        element.attr("aria-hidden"),
+        element.attr("style"),
+    ) && name_verdict(&raw) == NameVerdict::HeaderOrFooter
+        && name_words(&raw).any(|word| word.starts_with("header"))
 }
 
 /// Whether `el` sits in navigation, a form, a dialog or similar, judged by

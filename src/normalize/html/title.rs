@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use scraper::{ElementRef, Html, Selector};
 
-use super::chrome::in_page_chrome;
+use super::chrome::{class_and_id, in_page_chrome, name_words};
 use super::cleanup::{collapse_whitespace, inline_text};
 use super::meta::PageMeta;
 use super::{MAX_CANDIDATES, selector};
@@ -27,10 +27,12 @@ const TITLE_SEPARATORS: &[&str] = &[" | ", " - ", " – ", " — ", " :: ", " ·
 /// because headlines use them ("Sudan – Agency scales up aid").
 const PREFIX_SEPARATORS: &[&str] = &[" | ", " :: ", " · "];
 
-/// The page's headline: an `<h1>` (else an `<h2>`) that agrees with what
-/// the page states as its title; else `og:title`, `twitter:title` or the JSON-LD `headline`; else the
-/// article's `<h1>`; else `<title>` without the site name; else the first
-/// `<h1>`.
+/// The page's headline, never a name of the site or of its news section:
+/// an `<h1>` (else an `<h2>`, else an element marked as the headline) that
+/// agrees with `og:title`, `twitter:title` or the JSON-LD `headline`, else
+/// with `<title>`; else one of those social titles; else the article's
+/// `<h1>`, marked headline or `<h2>` above its text; else `<title>` without
+/// the site name; else a headline-like heading anywhere.
 pub(super) fn headline(page: &Html, root: ElementRef<'_>, meta: &PageMeta) -> Option<String> {
     let stripped_title = meta
         .title
@@ -46,7 +48,8 @@ pub(super) fn headline(page: &Html, root: ElementRef<'_>, meta: &PageMeta) -> Op
     // A section's name (`Newsroom`) is what a listing page states, not a
     // release's headline; nor is the site's name, which a logo shows.
     let site_names = site_names(page, meta);
-    let headline_like = |t: &&str| !is_section_name(t) && !site_names.contains(&title_key(t));
+    let names_site_or_section = |t: &str| is_section_name(t) || site_names.contains(&title_key(t));
+    let headline_like = |t: &&str| !names_site_or_section(t);
     let social = [
         meta.og_title.as_deref().filter(headline_like),
         meta.twitter_title.as_deref().filter(headline_like),
@@ -65,8 +68,7 @@ pub(super) fn headline(page: &Html, root: ElementRef<'_>, meta: &PageMeta) -> Op
     // Some sites keep `<h1>` for their logo and set the headline in `<h2>`.
     for stated in [&social[..], &from_title[..]] {
         let agrees = |heading: &&String| {
-            !is_section_name(heading)
-                && !site_names.contains(&title_key(heading))
+            !names_site_or_section(heading)
                 && stated.iter().flatten().any(|s| titles_agree(heading, s))
         };
         let agreeing = h1s.iter().find(agrees).or_else(|| h2s.iter().find(agrees));
@@ -83,9 +85,7 @@ pub(super) fn headline(page: &Html, root: ElementRef<'_>, meta: &PageMeta) -> Op
             .filter(|h| !in_page_chrome(*h, root))
             .map(inline_text)
             .find(|t| {
-                t.split_whitespace().nth(fewest_words - 1).is_some()
-                    && !is_section_name(t)
-                    && !site_names.contains(&title_key(t))
+                t.split_whitespace().nth(fewest_words - 1).is_some() && !names_site_or_section(t)
             })
     };
     let [og_title, twitter_title, ld_headline] = social.map(|t| t.map(str::to_owned));
@@ -96,7 +96,7 @@ pub(super) fn headline(page: &Html, root: ElementRef<'_>, meta: &PageMeta) -> Op
         .or_else(|| article_heading(&MARKED_HEADLINE, 3))
         // An `<h2>` above the article's first paragraph heads the article;
         // one further down heads a section of it.
-        .or_else(|| heading_above_text(root).filter(|t| !site_names.contains(&title_key(t))))
+        .or_else(|| heading_above_text(root).filter(|t| !names_site_or_section(t)))
         .or(stripped_title.filter(|t| !names_a_section(t)))
         // A listing-style page whose only headline is the article's `<h2>`.
         .or_else(|| article_heading(&H2, ARTICLE_H2_WORDS))
@@ -105,10 +105,7 @@ pub(super) fn headline(page: &Html, root: ElementRef<'_>, meta: &PageMeta) -> Op
                 .into_iter()
                 .find(|t| t.split_whitespace().nth(2).is_some())
         })
-        .or_else(|| {
-            h1s.into_iter()
-                .find(|h| !site_names.contains(&title_key(h)))
-        })
+        .or_else(|| h1s.into_iter().find(|h| !names_site_or_section(h)))
         .or_else(|| page.select(&H1).map(inline_text).find(|t| !t.is_empty()))
 }
 
@@ -215,15 +212,8 @@ fn site_names(page: &Html, meta: &PageMeta) -> Vec<String> {
 
 /// An element the page names as its logo or brand.
 fn is_logo(element: &scraper::node::Element) -> bool {
-    let names = format!(
-        "{} {}",
-        element.attr("class").unwrap_or(""),
-        element.attr("id").unwrap_or("")
-    )
-    .to_ascii_lowercase();
-    names
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|word| word.starts_with("logo") || word == "brand" || word == "sitename")
+    let names = class_and_id(element.attr("class"), element.attr("id"));
+    name_words(&names).any(|word| word.starts_with("logo") || word == "brand" || word == "sitename")
         || ["site-title", "site-name", "site_title", "site_name"]
             .iter()
             .any(|name| names.contains(name))
