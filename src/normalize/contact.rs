@@ -14,7 +14,7 @@ static HEADER: LazyLock<Regex> = LazyLock::new(|| {
         r"(?ix)^\W*(?:
             for\s+(?:more|further|additional)\s+(?:information|details|info)(?:\s*$|\s*[:,.]|\s+(?:please\s+)?contact|\s+(?:contact|reach|call|email|write)\b)
           | for\s+(?:more|further|additional)\s+(?:information|details|info)\s+and\s+[^.:]{0,40}?\bcontact\b
-          | (?:media|press|news)\s+(?:contacts?|inquiries|enquiries|queries|relations)\b
+          | (?:for\s+)?(?:media|press|news)\s+(?:contacts?|inquiries|enquiries|queries|relations)\b
           | contacts?\s*(?::|$|for\s+(?:media|press|journalists))
           | (?:please\s+)?contact\s+(?:us|the\s+press\s+office)\b
           | to\s+(?:learn|find\s+out)\s+more,?\s+(?:please\s+)?contact
@@ -46,7 +46,7 @@ static INLINE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 });
 #[allow(clippy::expect_used)]
 static LEADING_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:.*?\b(?:please\s+)?(?:contact(?:ar|er)?|reach|call|email|write\s+to)\b\s*(?:a\s+|à\s+)?|(?:mr|mrs|ms|dr|prof|sr|sra|mme|m)\.?\s+)").expect("static regex")
+    Regex::new(r"(?i)^(?:.*?\b(?:please\s+)?(?:contact(?:ar|er)?|reach|call|email|write\s+to)\b\s*(?:a\s+|à\s+)?)").expect("static regex")
 });
 
 /// Words that mark organisations, roles and labels, never a person's name.
@@ -58,6 +58,7 @@ const NOT_NAME_WORDS: &[&str] = &[
     "wfp",
     "who",
     "office",
+    "authority",
     "mission",
     "ministry",
     "agency",
@@ -98,6 +99,10 @@ const NOT_NAME_WORDS: &[&str] = &[
     "aid",
     "relief",
     "foundation",
+    "fundación",
+    "fundação",
+    "fondation",
+    "alliance",
     "council",
     "committee",
     "society",
@@ -143,6 +148,9 @@ const NOT_NAME_WORDS: &[&str] = &[
 /// Words that make a line an office or organisation.
 const ORGANISATION_WORDS: &[&str] = &[
     "office",
+    "authority",
+    "service",
+    "services",
     "mission",
     "bureau",
     "unit",
@@ -154,6 +162,10 @@ const ORGANISATION_WORDS: &[&str] = &[
     "aid",
     "relief",
     "foundation",
+    "fundación",
+    "fundação",
+    "fondation",
+    "alliance",
     "council",
     "committee",
     "society",
@@ -188,6 +200,10 @@ const ROLE_WORDS: &[&str] = &[
     "president",
     "senior",
     "assistant",
+];
+/// Titles before a name, which are no part of it.
+const HONORIFICS: [&str; 10] = [
+    "mr", "mrs", "ms", "dr", "prof", "sr", "sra", "mme", "m", "miss",
 ];
 const NAME_PARTICLES: [&str; 16] = [
     "de", "da", "del", "della", "van", "von", "der", "den", "al", "el", "bin", "la", "le", "du",
@@ -228,25 +244,87 @@ pub fn parse(lines: &[String]) -> Contact {
         lines: lines.to_vec(),
         ..Contact::default()
     };
+    let mut role_given = false;
     for line in lines {
-        match office_line(line).filter(|_| contact.office.is_none()) {
-            Some(office) => contact.office = Some(office),
-            None => segments(line)
-                .iter()
-                .for_each(|s| read_segment(s, &mut contact)),
+        if let Some(office) = office_line(line).filter(|_| contact.office.is_none()) {
+            contact.office = Some(office);
+            continue;
+        }
+        if role_given && is_organisation_line(line, &contact) {
+            contact.office.get_or_insert_with(|| line.trim().to_owned());
+            continue;
+        }
+        let segments = segments(line);
+        for (i, segment) in segments.iter().enumerate() {
+            let role_follows = segments.get(i + 1).is_some_and(|s| names_a_role(s));
+            if role_given && !role_follows && is_organisation_line(segment, &contact) {
+                contact.office.get_or_insert_with(|| segment.clone());
+                continue;
+            }
+            let people = contact.people.len();
+            read_segment(segment, &mut contact);
+            if contact.people.len() > people {
+                role_given = names_a_role(segment);
+            } else if names_a_role(segment) {
+                role_given = true;
+            }
         }
     }
     contact
+}
+
+/// Does this segment name a person's role ("Programme Manager")?
+fn names_a_role(segment: &str) -> bool {
+    segment
+        .split_whitespace()
+        .any(|w| ROLE_WORDS.contains(&w.to_lowercase().trim_end_matches([',', '.'])))
+}
+
+/// A line that reads as a name but follows a person and their role, before
+/// any of their details: `Andi Pratama, Programme Manager` /
+/// `Terumbu Coastal Collective`. That is where a block names the employer;
+/// a second person would come with a role or details of their own.
+fn is_organisation_line(line: &str, contact: &Contact) -> bool {
+    const JOINING: [&str; 6] = ["and", "of", "for", "the", "&", "de"];
+    let words: Vec<&str> = line.split_whitespace().collect();
+    contact
+        .people
+        .last()
+        .is_some_and(|p| p.email.is_none() && p.phone.is_none())
+        && (2..=8).contains(&words.len())
+        && words
+            .iter()
+            .all(|w| JOINING.contains(w) || w.chars().next().is_some_and(char::is_uppercase))
+        && !names_a_role(line)
+        && !has_contact_detail(line)
+        && !line.contains(',')
 }
 
 /// Cuts a contact line into pieces that each hold one item: at commas and
 /// the like, and before each inline label ("... Ogola Tel: +254 ...").
 fn segments(line: &str) -> Vec<String> {
     let mut out = Vec::new();
+    let details = has_contact_detail(line);
     let pieces = line
         .split([',', ';', '|', '\t'])
+        // Dashes part items only on a line with details ("Unit — Jane Doe,
+        // 0722 555 471"); elsewhere they are text ("Open Day – 31 August").
+        .flat_map(|p| {
+            if details {
+                p.split(['—']).flat_map(|p| p.split(" – ")).collect()
+            } else {
+                vec![p]
+            }
+        })
         .flat_map(|p| p.split(" or "))
-        .flat_map(|p| p.split(" and "));
+        // "Office of Media and Public Relations" is one office.
+        .flat_map(|p| {
+            if is_office(after_header_label(p)) {
+                vec![p]
+            } else {
+                p.split(" and ").collect()
+            }
+        });
     for piece in pieces {
         let mut last = 0;
         for at in item_starts(piece) {
@@ -329,8 +407,17 @@ fn read_segment(segment: &str, contact: &mut Contact) {
             email: None,
             phone: None,
         });
-    } else if contact.office.is_none() && is_office(text) {
-        contact.office = Some(text.to_owned());
+    } else if contact.office.is_none() && is_office(after_header_label(text)) {
+        contact.office = Some(after_header_label(text).to_owned());
+    }
+}
+
+/// What follows a header used as a label: `For media enquiries: Office of
+/// Media` gives `Office of Media`.
+fn after_header_label(text: &str) -> &str {
+    match text.split_once(':') {
+        Some((label, rest)) if !rest.trim().is_empty() && is_contact_header(label) => rest.trim(),
+        _ => text,
     }
 }
 
@@ -361,6 +448,17 @@ fn person_name(text: &str) -> Option<String> {
         .trim()
         .trim_end_matches(['.', ':', ')', '(', '/', ' ']);
     let mut words: Vec<&str> = text.split_whitespace().collect();
+    // "Mr. Baraka Msuya", also after a label.
+    if !words.is_empty() && HONORIFICS.contains(&words[0].to_lowercase().trim_end_matches('.')) {
+        words.remove(0);
+    }
+    // "contact Salma Berrada at press@…": the word before the address.
+    while words
+        .last()
+        .is_some_and(|w| ["at", "on", "via", "by"].contains(w))
+    {
+        words.pop();
+    }
     // "Jane Doe Head of Communications": a name run into the role after it.
     if let Some(role) = words
         .iter()
@@ -368,6 +466,14 @@ fn person_name(text: &str) -> Option<String> {
         .filter(|&at| at >= 2)
     {
         words.truncate(role);
+        // "Youssef Amrani Communications Officer": the role's first words too.
+        while words.len() > 2
+            && words
+                .last()
+                .is_some_and(|w| NOT_NAME_WORDS.contains(&w.to_lowercase().as_str()))
+        {
+            words.pop();
+        }
     }
     if !(2..=5).contains(&words.len()) {
         return None;
@@ -431,6 +537,7 @@ mod tests {
             "For further information, please contact Jane Doe, IOM Nairobi",
             "Media contacts:",
             "Contact:",
+            "For media enquiries, please contact:",
             "Para más información, contactar a:",
             "Pour plus d’informations, veuillez contacter :",
         ] {
@@ -553,6 +660,76 @@ mod tests {
             parse(&lines(&["Contact", "United Nations Office Geneva"]))
                 .people
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn an_employer_under_a_name_and_role_is_no_second_person() {
+        let c = parse(&lines(&[
+            "Media contact:",
+            "Andi Pratama, Programme Manager",
+            "Terumbu Coastal Collective",
+            "+62 811 4420 3917",
+            "andi.pratama@terumbu-collective.example",
+        ]));
+        let names: Vec<_> = c.people.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Andi Pratama"]);
+        assert_eq!(c.people[0].phone.as_deref(), Some("+62 811 4420 3917"));
+        assert_eq!(c.office.as_deref(), Some("Terumbu Coastal Collective"));
+        // Two people, each with a role, stay two people.
+        let c = parse(&lines(&[
+            "Media contacts:",
+            "Ana Costa, Press Officer",
+            "Rui Lopes, Spokesperson",
+            "press@example.org",
+        ]));
+        let names: Vec<_> = c.people.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Ana Costa", "Rui Lopes"]);
+        // So do two people without roles.
+        let c = parse(&lines(&["Contacts:", "Ana Costa", "Rui Lopes"]));
+        assert_eq!(c.people.len(), 2, "{c:?}");
+    }
+
+    #[test]
+    fn titles_labels_and_lead_ins_are_no_part_of_a_name_or_office() {
+        let c = parse(&lines(&[
+            "For media enquiries: Mr. Baraka Msuya, Head of Communication",
+            "Mobile: +255 754 555 318",
+        ]));
+        assert_eq!(c.people[0].name, "Baraka Msuya");
+        let c = parse(&lines(&[
+            "For media enquiries, contact Salma Berrada at press@madrasa.example.",
+        ]));
+        assert_eq!(c.people.len(), 1, "{c:?}");
+        assert_eq!(c.people[0].name, "Salma Berrada");
+        assert_eq!(c.people[0].email.as_deref(), Some("press@madrasa.example"));
+        let c = parse(&lines(&[
+            "For media enquiries: Office of Media and Public Relations, media@ndut.example, +20 50 555 0164",
+        ]));
+        assert!(c.people.is_empty(), "{c:?}");
+        assert_eq!(
+            c.office.as_deref(),
+            Some("Office of Media and Public Relations")
+        );
+        let c = parse(&lines(&[
+            "Media enquiries: County Fire and Rescue Service — Winnie Musyoka, 0722 555 471",
+        ]));
+        let names: Vec<_> = c.people.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Winnie Musyoka"]);
+        assert_eq!(c.office.as_deref(), Some("County Fire and Rescue Service"));
+    }
+
+    #[test]
+    fn a_name_run_into_a_role_of_several_words() {
+        let c = parse(&lines(&[
+            "Press contact",
+            "Youssef Amrani Communications Officer, Atlas Argan Federation +212 661 20 47 85 y.amrani@atlasargan.example",
+        ]));
+        assert_eq!(c.people.len(), 1, "{c:?}");
+        assert_eq!(c.people[0].name, "Youssef Amrani");
+        assert_eq!(
+            c.people[0].email.as_deref(),
+            Some("y.amrani@atlasargan.example")
         );
     }
 

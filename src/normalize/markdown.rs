@@ -5,7 +5,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 
-use super::{Draft, FrontMatter};
+use super::{Draft, FrontMatter, contact};
 
 /// Parses a Markdown release.
 pub(crate) fn parse(text: &str) -> Draft {
@@ -157,6 +157,9 @@ fn body_blocks(body: &str) -> (Option<String>, Vec<String>) {
     let mut current = String::new();
     let mut in_title = false;
     let mut in_image = 0usize;
+    // A contact block above everything else goes where contacts are looked
+    // for, at the end, as text's does.
+    let mut leading_contact = Vec::new();
     for event in Parser::new(body) {
         match event {
             Event::Start(Tag::Heading {
@@ -165,13 +168,13 @@ fn body_blocks(body: &str) -> (Option<String>, Vec<String>) {
             }) if title.is_none() => in_title = true,
             Event::End(TagEnd::Heading(HeadingLevel::H1)) if in_title => {
                 in_title = false;
-                title =
-                    Some(std::mem::take(&mut current).trim().to_owned()).filter(|t| !t.is_empty());
+                let heading = std::mem::take(&mut current).replace('\n', " ");
+                title = Some(heading.trim().to_owned()).filter(|t| !t.is_empty());
             }
             Event::Start(Tag::Image { .. }) => in_image += 1,
             Event::End(TagEnd::Image) => in_image = in_image.saturating_sub(1),
             Event::Start(Tag::Item) => {
-                flush(&mut blocks, &mut current);
+                flush(&mut blocks, &mut leading_contact, &mut current);
                 current.push_str("- ");
             }
             Event::End(
@@ -180,21 +183,47 @@ fn body_blocks(body: &str) -> (Option<String>, Vec<String>) {
                 | TagEnd::Item
                 | TagEnd::CodeBlock
                 | TagEnd::TableRow,
-            ) => flush(&mut blocks, &mut current),
+            ) => flush(&mut blocks, &mut leading_contact, &mut current),
             Event::Text(t) | Event::Code(t) if in_image == 0 => current.push_str(&t),
-            Event::SoftBreak | Event::HardBreak => current.push(' '),
+            Event::SoftBreak | Event::HardBreak => current.push('\n'),
             Event::End(TagEnd::TableCell) => current.push_str(" | "),
             _ => {}
         }
     }
-    flush(&mut blocks, &mut current);
+    flush(&mut blocks, &mut leading_contact, &mut current);
+    blocks.append(&mut leading_contact);
     (title, blocks)
 }
 
-fn flush(blocks: &mut Vec<String>, current: &mut String) {
+/// Ends a block. Its lines are joined, except in a contact block, whose
+/// lines are items (name, role, phone) and are kept apart as text's are.
+fn flush(blocks: &mut Vec<String>, leading_contact: &mut Vec<String>, current: &mut String) {
     let text = current.trim().trim_end_matches(" |").trim();
     if !text.is_empty() && text != "-" {
-        blocks.push(text.to_owned());
+        let lines: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let under_header = |first: &str| {
+            contact::is_contact_header(first)
+                || blocks.last().is_some_and(|b| contact::is_contact_header(b))
+        };
+        if lines.len() > 1
+            && lines.iter().any(|l| contact::has_contact_detail(l))
+            && under_header(lines[0])
+        {
+            let header_only_above =
+                blocks.is_empty() || (blocks.len() == 1 && !contact::is_contact_header(lines[0]));
+            if header_only_above {
+                leading_contact.append(blocks);
+                leading_contact.extend(lines.iter().map(|l| (*l).to_owned()));
+            } else {
+                blocks.extend(lines.iter().map(|l| (*l).to_owned()));
+            }
+        } else {
+            blocks.push(lines.join(" "));
+        }
     }
     current.clear();
 }
@@ -234,6 +263,39 @@ mod tests {
         let d = parse("---\ntitle: \"A \\\"quoted\\\" word\"\nauthor: 'It''s me'\n---\nBody.\n");
         assert_eq!(d.front.title.as_deref(), Some("A \"quoted\" word"));
         assert_eq!(d.front.author.as_deref(), Some("It's me"));
+    }
+
+    #[test]
+    fn a_contact_block_keeps_its_lines() {
+        let d = parse(
+            "# Mill opens\n\nThe mill opened\non Monday.\n\n### Press contact\n\nYoussef Amrani\nCommunications Officer, Atlas Argan Federation\ny.amrani@atlasargan.example\n",
+        );
+        assert_eq!(
+            d.blocks,
+            [
+                "The mill opened on Monday.",
+                "Press contact",
+                "Youssef Amrani",
+                "Communications Officer, Atlas Argan Federation",
+                "y.amrani@atlasargan.example",
+            ]
+        );
+        // A block above the headline goes to the end.
+        let d = parse(
+            "**Media contacts**\nSingapore: Rachel Tan, rt@example.org\n\n# Plant opens\n\nThe plant opened.\n",
+        );
+        assert_eq!(d.title.as_deref(), Some("Plant opens"));
+        assert_eq!(
+            d.blocks,
+            [
+                "The plant opened.",
+                "Media contacts",
+                "Singapore: Rachel Tan, rt@example.org"
+            ]
+        );
+        // Short lines with no contact detail are prose, whatever precedes them.
+        let d = parse("# T\n\nMedia contact\n\nAsk the\npress office.\n");
+        assert_eq!(d.blocks, ["Media contact", "Ask the press office."]);
     }
 
     #[test]

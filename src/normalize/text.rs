@@ -822,6 +822,9 @@ fn paragraphs(lines: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut previous = "";
+    // Under a contact header standing alone, each line is an item of the
+    // block (name, role, phone), however the text above was wrapped.
+    let mut in_contact = false;
     for &raw in lines {
         let line = raw.trim();
         if line.is_empty() {
@@ -829,7 +832,10 @@ fn paragraphs(lines: &[&str]) -> Vec<String> {
             previous = "";
             continue;
         }
-        let joins = !previous.is_empty() && width.is_some_and(|w| runs_on(previous, line, w));
+        let joins = !previous.is_empty()
+            && !in_contact
+            && width.is_some_and(|w| runs_on(previous, line, w));
+        in_contact |= is_contact_header_alone(line);
         if !joins {
             push_paragraph(&mut out, &mut current);
         }
@@ -841,6 +847,15 @@ fn paragraphs(lines: &[&str]) -> Vec<String> {
     }
     push_paragraph(&mut out, &mut current);
     out
+}
+
+/// Longest contact header that stands alone on its line.
+const LONGEST_CONTACT_HEADER: usize = 60;
+
+fn is_contact_header_alone(line: &str) -> bool {
+    line.chars().count() <= LONGEST_CONTACT_HEADER
+        && super::contact::is_contact_header(line)
+        && !super::contact::has_contact_detail(line)
 }
 
 fn push_paragraph(out: &mut Vec<String>, current: &mut String) {
@@ -926,6 +941,26 @@ mod tests {
 
     fn draft(text: &str) -> Draft {
         parse_lines(text, |l, _| l.trim() == "Menu" || l.trim() == "-")
+    }
+
+    #[test]
+    fn a_contact_block_under_wrapped_text_keeps_its_lines() {
+        let prose = "The fire tender and the rescue launch left the harbour station\nwithin six minutes, and two fishing boats that were on the water\nreached the vessel first and took nine of the passengers aboard.\n";
+        let d = draft(&format!(
+            "Crews Rescue Eleven Passengers from Burning Boat\n\n{prose}\n{prose}\nFor media enquiries, please contact:\nBwalya Chanda\nDivisional Public Relations Officer\nTel: +260 977 410 582\n"
+        ));
+        let n = d.blocks.len();
+        assert_eq!(
+            d.blocks[n - 4..],
+            [
+                "For media enquiries, please contact:",
+                "Bwalya Chanda",
+                "Divisional Public Relations Officer",
+                "Tel: +260 977 410 582",
+            ],
+            "{:?}",
+            d.blocks
+        );
     }
 
     #[test]
