@@ -245,7 +245,9 @@ pub fn parse(lines: &[String]) -> Contact {
         ..Contact::default()
     };
     let mut role_given = false;
-    for line in lines {
+    // The line that named each person, to end the block after the last one.
+    let mut named_on: Vec<usize> = Vec::new();
+    for (at, line) in lines.iter().enumerate() {
         if let Some(office) = office_line(line).filter(|_| contact.office.is_none()) {
             contact.office = Some(office);
             continue;
@@ -264,20 +266,51 @@ pub fn parse(lines: &[String]) -> Contact {
             let people = contact.people.len();
             read_segment(segment, &mut contact);
             if contact.people.len() > people {
+                named_on.resize(contact.people.len(), at);
                 role_given = names_a_role(segment);
             } else if names_a_role(segment) {
                 role_given = true;
             }
         }
     }
+    drop_page_chrome(&mut contact, &named_on);
     contact
+}
+
+/// A block copied from a page runs on into what follows it there ("Related
+/// Links", a footer menu), which reads as names. A person is never named
+/// after the last details of a block: each detail goes to the person named
+/// before it, so a name with none after it is no contact. The block ends
+/// before the line that named it.
+fn drop_page_chrome(contact: &mut Contact, named_on: &[usize]) {
+    let has_details = |p: &Person| p.email.is_some() || p.phone.is_some();
+    let Some(last) = contact.people.iter().rposition(has_details) else {
+        return;
+    };
+    if last + 1 >= contact.people.len() {
+        return;
+    }
+    contact.people.truncate(last + 1);
+    if let (Some(&kept), Some(&dropped)) = (named_on.get(last), named_on.get(last + 1))
+        && dropped > kept
+    {
+        contact.lines.truncate(dropped);
+    }
 }
 
 /// Does this segment name a person's role ("Programme Manager")?
 fn names_a_role(segment: &str) -> bool {
-    segment
+    let words: Vec<String> = segment
         .split_whitespace()
-        .any(|w| ROLE_WORDS.contains(&w.to_lowercase().trim_end_matches([',', '.'])))
+        .map(|w| w.to_lowercase().trim_end_matches([',', '.']).to_owned())
+        .collect();
+    words.iter().any(|w| ROLE_WORDS.contains(&w.as_str()))
+        // "Communications", "Media Relations": a team given as the role.
+        || (!words.is_empty()
+            && words.len() <= 4
+            && words.iter().all(|w| {
+                NOT_NAME_WORDS.contains(&w.as_str()) || ["of", "and", "&"].contains(&w.as_str())
+            }))
 }
 
 /// A line that reads as a name but follows a person and their role, before
@@ -510,7 +543,13 @@ fn is_office(text: &str) -> bool {
             .to_lowercase();
         ORGANISATION_WORDS.contains(&w.as_str())
     });
-    (acronym_led || organisation) && (1..=8).contains(&words.len()) && !text.contains('@')
+    // "Head of Government Communication Unit" is a person's role.
+    let role_led = words.get(1).is_some_and(|w| *w == "of")
+        && ROLE_WORDS.contains(&words[0].to_lowercase().as_str());
+    (acronym_led || organisation)
+        && !role_led
+        && (1..=8).contains(&words.len())
+        && !text.contains('@')
 }
 
 /// A whole contact line naming an office ("Meridian Migrant Aid, Kathmandu").
@@ -688,6 +727,35 @@ mod tests {
         // So do two people without roles.
         let c = parse(&lines(&["Contacts:", "Ana Costa", "Rui Lopes"]));
         assert_eq!(c.people.len(), 2, "{c:?}");
+    }
+
+    #[test]
+    fn a_team_for_a_role_and_the_page_after_the_block() {
+        let c = parse(&lines(&[
+            "Media contact:",
+            "Min-jun Park",
+            "Communications, Daeyang Heavy Industries",
+            "+82 2 555 0199",
+            "mpark@daeyang.example",
+            "Related Links",
+            "Open Day 2026",
+            "Careers",
+        ]));
+        let names: Vec<_> = c.people.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Min-jun Park"], "{c:?}");
+        assert_eq!(c.people[0].email.as_deref(), Some("mpark@daeyang.example"));
+        assert_eq!(c.office.as_deref(), Some("Daeyang Heavy Industries"));
+        assert_eq!(
+            c.lines.last().map(String::as_str),
+            Some("mpark@daeyang.example")
+        );
+        // A role is no office.
+        let c = parse(&lines(&[
+            "Contact:",
+            "Grace Achieng, Head of Government Communication Unit",
+            "grace@example.org",
+        ]));
+        assert_eq!(c.office, None);
     }
 
     #[test]
