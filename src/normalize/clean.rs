@@ -22,6 +22,16 @@ static TAG: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 #[allow(clippy::expect_used)]
+static CAPTION_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
+    // A caption that ends with its credit: `… the monsoon. Photo: Agency/Name`,
+    // `… of Toamasina. © Society / J. Doe`, `… (Photo: Name)`. A credit
+    // ends in a name or an initial, never in a sentence's last word.
+    Regex::new(
+        r"(?i)(?:[.!?”’)]\s+|\s[-–—|]\s|\()(?:(?:photos?|image|picture|foto|photograph|credit|photo\s+credit|crédit\s+photo)\s*(?::|by\s)|©)[^!?]{0,79}(?:[^.!?\s]|\b\p{Lu}\.)\)?\s*$",
+    )
+    .expect("static regex")
+});
+#[allow(clippy::expect_used)]
 static END_MARK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^[-–—#*=\s]*(?:ends?|fin|fim)[-–—#*=\s]*$|^\s*[-–—]\s*30\s*[-–—]\s*$|^\s*#(?:\s*#){2,}\s*$")
         .expect("static regex")
@@ -53,9 +63,10 @@ const LONGEST_CAPTION: usize = 400;
 /// and not the release's text.
 pub fn is_caption(line: &str) -> bool {
     line.len() <= LONGEST_CAPTION
-        && CAPTION_LABELS
+        && (CAPTION_LABELS
             .iter()
             .any(|label| strip_prefix_ignore_case(line, label).is_some())
+            || CAPTION_CREDIT.is_match(line))
 }
 
 /// A block that is a list item, as the adapters write them (`- item`, or
@@ -194,6 +205,20 @@ mod tests {
             "Photographers from the agency covered the floods."
         ));
         assert!(!is_caption(&format!("Photo: {}", "long text ".repeat(60))));
+        // The credit at the end.
+        assert!(is_caption(
+            "Nurses check a child at the clinic. Photo: Agency/Ana Ruiz"
+        ));
+        assert!(is_caption(
+            "Families wait for water in Beira. © Society / J. Doe"
+        ));
+        assert!(is_caption("A boat leaves the harbour (Photo: R. Lee)"));
+        assert!(!is_caption(
+            "The report is out. Photos by volunteers are in it."
+        ));
+        assert!(!is_caption(
+            "Minister opens photo exhibition: faces of return"
+        ));
     }
 
     #[test]

@@ -72,14 +72,14 @@ static WEB_CHROME: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Parses scraped text into a draft.
 pub(crate) fn parse(text: &str, folder: &str, rules: &Rules, learned: &LearnedTemplates) -> Draft {
-    let with_learned = parse_lines(text, |line, key| {
-        template::is_configured(line, key, rules)
-            || (rules.learn_templates && learned.is_template(folder, key, rules.learn_min_files))
+    let is_configured = |line: &str, key: &str| template::is_configured(line, key, rules);
+    let with_learned = parse_lines(text, is_configured, |key| {
+        rules.learn_templates && learned.is_template(folder, key, rules.learn_min_files)
     });
     // When learned lines swallow a whole file (several copies of one release
     // in a folder), they are not navigation: read the file without them.
     let mut draft = if with_learned.title.is_none() && with_learned.blocks.is_empty() {
-        parse_lines(text, |line, key| template::is_configured(line, key, rules))
+        parse_lines(text, is_configured, |_| false)
     } else {
         with_learned
     };
@@ -137,24 +137,36 @@ fn country_field(line: &str) -> Option<&str> {
 }
 
 /// `is_template` gets each line with its [`line_key`].
-fn parse_lines(text: &str, is_template: impl Fn(&str, &str) -> bool) -> Draft {
+/// Reads the lines of a file into a draft. `is_configured` (line and key)
+/// and `is_learned` (key) say which lines are the site's template.
+fn parse_lines(
+    text: &str,
+    is_configured: impl Fn(&str, &str) -> bool,
+    is_learned: impl Fn(&str) -> bool,
+) -> Draft {
     let mut front = FrontMatter::default();
     let raw: Vec<&str> = text.lines().collect();
     let keys: Vec<String> = raw.iter().map(|l| line_key(l)).collect();
     let menu = menu_lines(&raw, &keys);
     // Template lines become blank lines: they separate paragraphs.
+    let mut learned = vec![false; raw.len()];
     let mut lines: Vec<String> = raw
         .iter()
         .zip(&menu)
         .zip(&keys)
-        .map(|((l, &is_menu), key)| {
-            if is_menu || is_template(l, key) {
+        .zip(&mut learned)
+        .map(|(((l, &is_menu), key), learned)| {
+            if is_menu || is_configured(l, key) {
+                String::new()
+            } else if is_learned(key) {
+                *learned = true;
                 String::new()
             } else {
                 l.trim_end().to_owned()
             }
         })
         .collect();
+    restore_learned_headline(&mut lines, &raw, &learned);
     if let Some(first) = lines.iter_mut().find(|l| !l.trim().is_empty()) {
         front.date = take_date_prefix(first);
     }
@@ -180,6 +192,38 @@ fn parse_lines(text: &str, is_template: impl Fn(&str, &str) -> bool) -> Draft {
         title,
         blocks,
         front,
+    }
+}
+
+/// Fewest words of a learned line taken back as the headline.
+const RESTORED_HEADLINE_WORDS: usize = 4;
+
+/// Takes back the headline when it was learned as template: a site's
+/// "Latest news" list repeats each release's headline in the pages of the
+/// next few, so in a folder of that site's releases the headline recurs
+/// like navigation. When nothing above the opening paragraph reads as a
+/// headline, the nearest learned line there that does is the headline.
+fn restore_learned_headline(lines: &mut [String], raw: &[&str], learned: &[bool]) {
+    let Some(lead) = opening_line(lines) else {
+        return;
+    };
+    if best_title_above(lines, lead).is_some() {
+        return;
+    }
+    let near: Vec<usize> = (0..lead)
+        .rev()
+        .filter(|&i| !raw[i].trim().is_empty())
+        .take(TITLE_WINDOW_LINES)
+        .collect();
+    for i in near {
+        if !learned[i] || word_count(raw[i]) < RESTORED_HEADLINE_WORDS {
+            continue;
+        }
+        lines[i] = raw[i].trim_end().to_owned();
+        if title_score(lines, i).is_some() {
+            return;
+        }
+        lines[i].clear();
     }
 }
 
@@ -607,6 +651,7 @@ fn has_headline_shape(line: &str) -> bool {
         && !is_list_item(line)
         && !LABEL_LINE.is_match(line)
         && !is_trail(line)
+        && !super::clean::is_caption(line)
 }
 
 /// A headline with nothing that marks it down (no `|`, no full stop), for
@@ -705,6 +750,7 @@ fn is_meta_line(line: &str) -> bool {
         || super::summary::is_standalone_dateline(line)
         || is_breadcrumb(line)
         || WEB_CHROME.is_match(line)
+        || super::clean::is_caption(line)
 }
 
 /// Longest line of two release labels, in bytes.
@@ -940,7 +986,11 @@ mod tests {
     use super::*;
 
     fn draft(text: &str) -> Draft {
-        parse_lines(text, |l, _| l.trim() == "Menu" || l.trim() == "-")
+        parse_lines(
+            text,
+            |l, _| l.trim() == "Menu" || l.trim() == "-",
+            |_| false,
+        )
     }
 
     #[test]
@@ -1176,12 +1226,34 @@ mod tests {
         let d = parse_lines(
             "Home\nWho we serve\nWHO WE SERVEThe agency helps people on the move in forty countries with shelter and care.\nOur Work\nNewsroom\nDonate\n- Reports and Data\nShelter Kits Reach Families After Landslides\nKathmandu – The agency this week began moving 1,800 families from hillsides at risk of new landslides.\nSecond paragraph of the release.\n",
             |_, _| false,
+            |_| false,
         );
         assert_eq!(
             d.title.as_deref(),
             Some("Shelter Kits Reach Families After Landslides")
         );
         assert!(d.blocks[0].starts_with("Kathmandu –"), "{:#?}", d.blocks);
+    }
+
+    #[test]
+    fn a_headline_learned_from_other_pages_lists_is_taken_back() {
+        // The sibling releases' "Latest news" lists carry this headline too.
+        let headline = "Clinic Boats Reach Island Villages Cut Off by Floods";
+        let text = format!(
+            "Home\nNews\n{headline}\n12 March 2026\nA nurse checks a child on board. Photo: Agency/Ana Ruiz\nBeira – Three clinic boats reached 14 villages on Tuesday that the floods had cut off for a week.\nLatest news\nAnother Headline From the Same Site Today\n"
+        );
+        let learned =
+            |key: &str| ["home", "news", "latest news", &line_key(headline)].contains(&key);
+        let d = parse_lines(&text, |_, _| false, learned);
+        assert_eq!(d.title.as_deref(), Some(headline));
+        assert!(
+            d.blocks.iter().any(|b| b.starts_with("Beira –")),
+            "{:#?}",
+            d.blocks
+        );
+        // Where the page's own headline stands, the learned lines stay out.
+        let d = parse_lines(&text, |_, _| false, |k| k == "home" || k == "news");
+        assert_eq!(d.title.as_deref(), Some(headline));
     }
 
     #[test]
@@ -1198,7 +1270,7 @@ mod tests {
     #[test]
     fn menus_are_recognised_by_their_shape() {
         let text = "Who we are\nWHO WE AREThe agency works with migrants in forty countries on shelter and health.\nOur Work\nOur WorkAs the leading agency we help people on the move at every stage.\nWhat We Do\nWhat We Do\nDonate\nDonate\nFloods Force Families From Homes in the North\nThe rains began on Friday and have not stopped since, officials said this week.\n";
-        let d = parse_lines(text, |_, _| false);
+        let d = parse_lines(text, |_, _| false, |_| false);
         assert_eq!(
             d.title.as_deref(),
             Some("Floods Force Families From Homes in the North")
