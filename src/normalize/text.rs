@@ -65,7 +65,7 @@ static GLUED_HEADING: LazyLock<Regex> = LazyLock::new(|| {
 static WEB_CHROME: LazyLock<Regex> = LazyLock::new(|| {
     // Lines every scraped web page carries, whatever the site.
     Regex::new(
-        r"(?i)^(?:skip to (?:the )?(?:main )?(?:content|navigation|search)|toggle (?:navigation|menu)|main (?:menu|navigation)|back to top|share (?:this|on \w+)(?: (?:page|article|story|post))?|print(?: this page)?|you are here:?.*|accept (?:all )?cookies|this (?:site|website) uses cookies.*)\s*$",
+        r"(?i)^(?:skip to (?:the )?(?:main )?(?:content|navigation|search)|toggle (?:navigation|menu)|main (?:menu|navigation)|back to top|share (?:this|on \w+)(?: (?:page|article|story|post))?|print(?: this page)?|you are here:?.*|an official (?:website|site) of .*|here's how you know|accept (?:all )?cookies|this (?:site|website) uses cookies.*)\s*$",
     )
     .expect("static regex")
 });
@@ -166,12 +166,12 @@ fn parse_lines(
             }
         })
         .collect();
-    restore_learned_headline(&mut lines, &raw, &learned);
     if let Some(first) = lines.iter_mut().find(|l| !l.trim().is_empty()) {
         front.date = take_date_prefix(first);
     }
     let subject = take_email_envelope(&mut lines);
     let leading_contact = take_leading_contact(&mut lines);
+    restore_learned_headline(&mut lines, &raw, &learned);
     let (title, body_start) = find_title(&mut lines);
     let title = title.or(subject);
     let body: Vec<&str> = lines[body_start..]
@@ -201,15 +201,12 @@ const RESTORED_HEADLINE_WORDS: usize = 4;
 /// Takes back the headline when it was learned as template: a site's
 /// "Latest news" list repeats each release's headline in the pages of the
 /// next few, so in a folder of that site's releases the headline recurs
-/// like navigation. When nothing above the opening paragraph reads as a
-/// headline, the nearest learned line there that does is the headline.
+/// like navigation. The nearest learned line above the opening paragraph
+/// that reads better than every other line there is the headline.
 fn restore_learned_headline(lines: &mut [String], raw: &[&str], learned: &[bool]) {
     let Some(lead) = opening_line(lines) else {
         return;
     };
-    if best_title_above(lines, lead).is_some() {
-        return;
-    }
     let near: Vec<usize> = (0..lead)
         .rev()
         .filter(|&i| !raw[i].trim().is_empty())
@@ -220,7 +217,7 @@ fn restore_learned_headline(lines: &mut [String], raw: &[&str], learned: &[bool]
             continue;
         }
         lines[i] = raw[i].trim_end().to_owned();
-        if title_score(lines, i).is_some() {
+        if best_title_above(lines, lead).is_some_and(|(best, _)| best == i) {
             return;
         }
         lines[i].clear();
@@ -311,20 +308,21 @@ const MOST_LEADING_CONTACT_LINES: usize = 8;
 /// a "Contact us" menu item stays where it is.
 fn take_leading_contact(lines: &mut [String]) -> Vec<String> {
     // The header first, by a cheap length test and then the pattern: most
-    // files have none up there, and then no line is looked at again.
+    // files have none up there, and then no line is looked at again. The
+    // last header there, since a menu's "Contact us" comes before the
+    // headline and the block after it.
     let header = lines
         .iter()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .take(TITLE_SEARCH_LINES)
-        .find(|(_, l)| l.len() <= LONGEST_TITLE_LINE && super::contact::is_contact_header(l))
+        .take(OPENING_SEARCH_LINES)
+        .take_while(|(_, l)| !is_prose(l.trim()))
+        .filter(|(_, l)| l.len() <= LONGEST_TITLE_LINE && super::contact::is_contact_header(l))
+        .last()
         .map(|(i, _)| i);
     let Some(start) = header else {
         return Vec::new();
     };
-    if lines[..start].iter().any(|l| is_prose(l.trim())) {
-        return Vec::new();
-    }
     // The block ends at a blank line, or where the release begins when no
     // blank line parts them.
     let end = (start..lines.len())
@@ -631,15 +629,25 @@ fn title_score(lines: &[String], i: usize) -> Option<i32> {
     }
     let above = previous_line(lines, i);
     let below = lines.get(i + 1).map_or("", |l| l.trim());
-    // A short line beside other short ones is a menu entry.
-    if words <= 5 && (is_short_label(above) || is_short_label(below)) {
+    // A short line beside other short ones is a menu entry, unless a deck
+    // follows it.
+    let has_deck = reads_as_headline_over_deck(line, below);
+    if words <= 5 && !has_deck && (is_short_label(above) || is_short_label(below)) {
         score -= 4;
     }
     // A line right under a headline is its deck.
-    if word_count(above) >= 5 && title_score_plain(above) {
-        score -= 5;
+    if reads_as_headline_over_deck(above, line) {
+        score -= 8;
     }
     Some(score)
+}
+
+/// Is `line` a headline and `next` its deck?
+fn reads_as_headline_over_deck(line: &str, next: &str) -> bool {
+    word_count(line) >= 4
+        && title_score_plain(line)
+        && word_count(next) >= DECK_WORDS
+        && title_score_plain(next)
 }
 
 /// What no headline can be: a field, a date, a byline, a trail, a list
@@ -1254,6 +1262,37 @@ mod tests {
         // Where the page's own headline stands, the learned lines stay out.
         let d = parse_lines(&text, |_, _| false, |k| k == "home" || k == "news");
         assert_eq!(d.title.as_deref(), Some(headline));
+    }
+
+    #[test]
+    fn a_short_headline_with_figures_wins_over_its_deck() {
+        let d = parse_lines(
+            "Home\nInvestors\nRegulated information\nHarbour Group reports first-quarter 2026 results\nStrong volumes in Africa; full-year outlook confirmed\n29 April 2026\nROTTERDAM, 29 April 2026 — Harbour Group today reported revenue of EUR 1.2 billion for the first quarter, up 6.8% year on year.\n",
+            |_, _| false,
+            |_| false,
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Harbour Group reports first-quarter 2026 results")
+        );
+    }
+
+    #[test]
+    fn a_menu_contact_item_does_not_swallow_the_headline_above_a_contact_block() {
+        let d = parse_lines(
+            "Skip to main content\nAn official website of the State of Nowhere\nDepartment of Health\nHome\nNewsroom\nContact Us\nSearch\nHome > Newsroom > News Releases\nDepartment Launches Measles Vaccination Push in 12 Counties\nFOR IMMEDIATE RELEASE\nJuly 28, 2026\nContact: Dana Reyes, Public Information Officer\n(505) 555-0142 | dana.reyes@health.example.org\nSANTA FE, N.M. — The Department of Health on Tuesday launched a measles vaccination push in 12 counties.\n",
+            |_, _| false,
+            |_| false,
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Department Launches Measles Vaccination Push in 12 Counties")
+        );
+        assert!(
+            d.blocks.last().is_some_and(|b| b.contains("dana.reyes@")),
+            "{:#?}",
+            d.blocks
+        );
     }
 
     #[test]
