@@ -224,8 +224,12 @@ pub fn has_contact_detail(line: &str) -> bool {
 }
 
 /// Splits the body at the contact block (never at the very first paragraph)
-/// and parses the block.
+/// and parses the block. A block above the release's text, as government
+/// releases print it under `FOR IMMEDIATE RELEASE`, is only its own lines.
 pub fn split(mut blocks: Vec<String>) -> (Vec<String>, Option<Contact>) {
+    if let Some(leading) = take_leading(&mut blocks) {
+        return (blocks, Some(parse(&leading)));
+    }
     let Some(at) = blocks
         .iter()
         .skip(1)
@@ -236,6 +240,51 @@ pub fn split(mut blocks: Vec<String>) -> (Vec<String>, Option<Contact>) {
     };
     let block = blocks.split_off(at);
     (blocks, Some(parse(&block)))
+}
+
+/// Most words of a block of a leading contact without a detail of its own
+/// (a name, a role) when the next block has one.
+const MOST_LEADING_NAME_WORDS: usize = 8;
+
+/// Lines of a leading contact block that may stand between a name and its
+/// details (a role, an office).
+const LEADING_LINES_BEFORE_DETAILS: usize = 3;
+
+/// Takes a contact block that stands above the release's text out of the
+/// blocks: the header and the blocks of names and details right under it.
+fn take_leading(blocks: &mut Vec<String>) -> Option<Vec<String>> {
+    // A release of short lines alone still loses a block that opens it.
+    let first_text = blocks
+        .iter()
+        .position(|b| !has_contact_detail(b) && super::text::is_running_text(b))
+        .or_else(|| {
+            blocks
+                .first()
+                .is_some_and(|b| is_contact_header(b))
+                .then_some(blocks.len())
+        })?;
+    let at = blocks[..first_text]
+        .iter()
+        .position(|b| is_contact_header(b))?;
+    let mut end = at + 1;
+    while end < first_text {
+        let block = &blocks[end];
+        // A name, role or office line with the details a line or two below.
+        let names_someone = block.split_whitespace().count() <= MOST_LEADING_NAME_WORDS
+            && blocks[end + 1..first_text]
+                .iter()
+                .take(LEADING_LINES_BEFORE_DETAILS)
+                .any(|b| has_contact_detail(b));
+        if !(has_contact_detail(block) || is_contact_header(block) || names_someone) {
+            break;
+        }
+        end += 1;
+    }
+    let header_alone = end == at + 1 && !has_contact_detail(&blocks[at]);
+    if header_alone {
+        return None;
+    }
+    Some(blocks.drain(at..end).collect())
 }
 
 /// Parses the lines of a contact block.
@@ -727,6 +776,36 @@ mod tests {
         // So do two people without roles.
         let c = parse(&lines(&["Contacts:", "Ana Costa", "Rui Lopes"]));
         assert_eq!(c.people.len(), 2, "{c:?}");
+    }
+
+    #[test]
+    fn a_contact_block_above_the_text_is_only_its_own_lines() {
+        let blocks = lines(&[
+            "Press Room > 2026 Releases",
+            "Contact:",
+            "Marcia Holder-Best, Executive Secretary",
+            "Guesthouse Owners Association",
+            "Tel: (246) 555-0137",
+            "Small Hotels Welcome Cut in Room Tax",
+            "BRIDGETOWN, Barbados, January 22, 2026 – The association has welcomed the decision to reduce the levy on small properties.",
+            "The change takes effect on April 1.",
+            "Contact us",
+            "Privacy policy",
+        ]);
+        let (body, contact) = split(blocks);
+        let contact = contact.expect("a leading contact block");
+        assert_eq!(contact.people.len(), 1, "{contact:?}");
+        assert_eq!(contact.people[0].name, "Marcia Holder-Best");
+        assert_eq!(body.len(), 6, "{body:#?}");
+        assert!(body[1].starts_with("Small Hotels"), "{body:#?}");
+        // A header alone above the text (a menu item) is no block.
+        let (body, contact) = split(lines(&[
+            "Contact",
+            "Floods Close Roads in the North",
+            "NAIROBI – Floods closed three roads in the north of the country on Monday, officials said.",
+        ]));
+        assert!(contact.is_none());
+        assert_eq!(body.len(), 3);
     }
 
     #[test]

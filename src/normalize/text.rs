@@ -185,9 +185,10 @@ fn parse_lines(
             }
         })
         .collect();
-    // Moved to the end, where the contact block is looked for.
-    let mut blocks = paragraphs(&body);
-    blocks.extend(leading_contact);
+    // Above the text, where the contact splitter takes a leading block
+    // with its own lines only (a footer's "Contact us" menu is no part of it).
+    let mut blocks = leading_contact;
+    blocks.extend(paragraphs(&body));
     Draft {
         title,
         blocks,
@@ -234,6 +235,9 @@ static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:(?:with\s+)?(?:kind|best|warm|many)?\s*(?:regards|wishes|thanks)|sincerely|thank\s+you|best|cheers)\s*,?$")
         .expect("static regex")
 });
+/// Lines of a signature under the sender's name, and words of each.
+const MOST_SIGNATURE_LINES: usize = 4;
+const MOST_SIGNATURE_WORDS: usize = 8;
 /// Lines a cover note (`Dear colleagues, … Kind regards,`) may have.
 const MOST_COVER_NOTE_LINES: usize = 15;
 
@@ -288,14 +292,27 @@ fn take_cover_note(lines: &mut [String]) {
     else {
         return;
     };
-    // The sender's name under the sign-off.
+    // The sender's name under the sign-off, and the role and office lines
+    // of the signature under it.
     let name = (sign_off + 1..lines.len())
         .find(|&i| !lines[i].trim().is_empty())
         .filter(|&i| word_count(lines[i].trim()) <= 4);
-    let end = name.unwrap_or(sign_off);
+    let end = name.map_or(sign_off, |name| {
+        (name + 1..lines.len().min(name + 1 + MOST_SIGNATURE_LINES))
+            .take_while(|&i| {
+                let line = lines[i].trim();
+                !line.is_empty() && word_count(line) <= MOST_SIGNATURE_WORDS
+            })
+            .last()
+            .unwrap_or(name)
+    });
     for line in &mut lines[start..=end] {
         line.clear();
     }
+}
+
+fn is_leading_contact_header(line: &str) -> bool {
+    line.len() <= LONGEST_TITLE_LINE && super::contact::is_contact_header(line)
 }
 
 /// Lines a contact block above the title may have.
@@ -311,15 +328,20 @@ fn take_leading_contact(lines: &mut [String]) -> Vec<String> {
     // files have none up there, and then no line is looked at again. The
     // last header there, since a menu's "Contact us" comes before the
     // headline and the block after it.
-    let header = lines
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .take(OPENING_SEARCH_LINES)
-        .take_while(|(_, l)| !is_prose(l.trim()))
-        .filter(|(_, l)| l.len() <= LONGEST_TITLE_LINE && super::contact::is_contact_header(l))
-        .last()
-        .map(|(i, _)| i);
+    let header = match opening_line(lines) {
+        Some(lead) => lines[..lead]
+            .iter()
+            .rposition(|l| is_leading_contact_header(l)),
+        None => lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .take(TITLE_SEARCH_LINES)
+            .take_while(|(_, l)| !is_prose(l.trim()))
+            .filter(|(_, l)| is_leading_contact_header(l))
+            .last()
+            .map(|(i, _)| i),
+    };
     let Some(start) = header else {
         return Vec::new();
     };
@@ -837,6 +859,11 @@ pub(crate) fn is_date_line(line: &str) -> bool {
     line.len() <= 60 && DATE_LINE.is_match(line)
 }
 
+/// Running text, not a headline, label or list of details.
+pub(crate) fn is_running_text(line: &str) -> bool {
+    is_prose(line) || is_sentence(line)
+}
+
 /// A body paragraph rather than a title: too long, or opening with a dateline.
 fn is_prose(line: &str) -> bool {
     line.chars().count() > LONGEST_TITLE_LINE
@@ -1022,7 +1049,7 @@ mod tests {
     }
 
     #[test]
-    fn a_contact_block_above_the_title_is_moved_to_the_end() {
+    fn a_contact_block_above_the_title_stays_above_the_text() {
         let d = draft(
             "FOR IMMEDIATE RELEASE\nMarch 3, 2026\n\nContact: Ruth Okafor, Communications\n+1 555 010 2030 | rokafor@example.org\n\nCity Opens Three Cooling Centres Ahead of Heat Wave\n\nThe city opened three cooling centres on Monday as forecasters warned of a week of record heat.\n\nThe centres stay open until ten each night.\n",
         );
@@ -1030,9 +1057,10 @@ mod tests {
             d.title.as_deref(),
             Some("City Opens Three Cooling Centres Ahead of Heat Wave")
         );
-        assert!(d.blocks[0].starts_with("The city opened"), "{:?}", d.blocks);
+        assert!(d.blocks[0].starts_with("Contact: Ruth"), "{:?}", d.blocks);
+        assert!(d.blocks[2].starts_with("The city opened"), "{:?}", d.blocks);
         assert_eq!(
-            d.blocks[d.blocks.len() - 2..],
+            d.blocks[..2],
             [
                 "Contact: Ruth Okafor, Communications",
                 "+1 555 010 2030 | rokafor@example.org"
@@ -1289,7 +1317,7 @@ mod tests {
             Some("Department Launches Measles Vaccination Push in 12 Counties")
         );
         assert!(
-            d.blocks.last().is_some_and(|b| b.contains("dana.reyes@")),
+            d.blocks.iter().any(|b| b.contains("dana.reyes@")),
             "{:#?}",
             d.blocks
         );
