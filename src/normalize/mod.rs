@@ -207,6 +207,7 @@ fn finish(draft: Draft, source: &Source<'_>, rules: &Rules) -> Result<Release, R
                 && !text::is_byline(b)
         })
         .collect();
+    drop_page_labels_above_text(&mut blocks);
     let stated = front
         .title
         .clone()
@@ -255,6 +256,19 @@ fn finish(draft: Draft, source: &Source<'_>, rules: &Rules) -> Result<Release, R
     })
 }
 
+/// Drops a page's trail and release labels standing as blocks above the
+/// first paragraph of text, where a page's extraction keeps them.
+fn drop_page_labels_above_text(blocks: &mut Vec<String>) {
+    let Some(first_text) = blocks.iter().position(|b| text::is_running_text(b)) else {
+        return;
+    };
+    let mut index = 0;
+    blocks.retain(|block| {
+        index += 1;
+        index > first_text || !text::is_page_label(block)
+    });
+}
+
 /// A last-resort title from a file name such as `2024-05-kenya-floods.txt`.
 fn title_from_stem(stem: &str) -> Option<String> {
     let words: Vec<&str> = stem
@@ -281,6 +295,21 @@ mod tests {
         assert_eq!(Format::of(Path::new("a/b.MD")), Format::Markdown);
         assert_eq!(Format::of(Path::new("a/b.htm")), Format::Html);
         assert_eq!(Format::of(Path::new("a/README")), Format::Text);
+    }
+
+    #[test]
+    fn a_trail_and_labels_above_the_text_are_dropped() {
+        let mut blocks: Vec<String> = [
+            "News » Press Releases » April 2026",
+            "Press Release – For immediate release",
+            "Beekeepers across the country lost an estimated 30 per cent of their colonies over the winter, the federation said.",
+            "Home > News > Other",
+        ]
+        .map(String::from)
+        .to_vec();
+        drop_page_labels_above_text(&mut blocks);
+        assert_eq!(blocks.len(), 2, "{blocks:?}");
+        assert!(blocks[0].starts_with("Beekeepers"));
     }
 
     #[test]

@@ -772,7 +772,7 @@ fn first_title(lines: &[String]) -> (Option<String>, usize) {
 }
 
 /// Lines around a title that are not the title: bylines, dates, datelines.
-fn is_meta_line(line: &str) -> bool {
+pub(crate) fn is_meta_line(line: &str) -> bool {
     SOURCE_LINE.is_match(line)
         || is_dated_note_line(line)
         || is_label_pair(line)
@@ -781,6 +781,16 @@ fn is_meta_line(line: &str) -> bool {
         || is_breadcrumb(line)
         || WEB_CHROME.is_match(line)
         || super::clean::is_caption(line)
+}
+
+/// A page's trail, release label or chrome line (`News » Press Releases`,
+/// `Press Release – For immediate release`), never the release's text.
+pub(crate) fn is_page_label(line: &str) -> bool {
+    SOURCE_LINE.is_match(line)
+        || is_label_pair(line)
+        || is_breadcrumb(line)
+        || is_trail(line)
+        || WEB_CHROME.is_match(line)
 }
 
 /// Longest line of two release labels, in bytes.

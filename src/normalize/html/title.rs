@@ -97,6 +97,9 @@ pub(super) fn headline(page: &Html, root: ElementRef<'_>, meta: &PageMeta) -> Op
         // An `<h2>` above the article's first paragraph heads the article;
         // one further down heads a section of it.
         .or_else(|| heading_above_text(root).filter(|t| !names_site_or_section(t)))
+        // Pages set without headings (old table layouts) make the headline
+        // a bold paragraph; their `<title>` mostly names the site.
+        .or_else(|| bold_line_above_text(root).filter(|t| !names_site_or_section(t)))
         .or(stripped_title.filter(|t| !names_a_section(t)))
         // A listing-style page whose only headline is the article's `<h2>`.
         .or_else(|| article_heading(&H2, ARTICLE_H2_WORDS))
@@ -129,6 +132,73 @@ fn heading_above_text(root: ElementRef<'_>) -> Option<String> {
     }
     None
 }
+
+/// The last paragraph set wholly in bold (or a large font) above the
+/// article's first paragraph of text, with three words or more and not a
+/// label (`FOR IMMEDIATE RELEASE`) or a field (`Contact:`).
+fn bold_line_above_text(root: ElementRef<'_>) -> Option<String> {
+    let mut found = None;
+    for node in root.descendants().take(MAX_HEADING_SCAN) {
+        let Some(el) = ElementRef::wrap(node) else {
+            continue;
+        };
+        if el.value().name() != "p" || in_page_chrome(el, root) {
+            continue;
+        }
+        let text = inline_text(el);
+        if crate::normalize::text::is_running_text(&text) {
+            break;
+        }
+        let words = text.split_whitespace().count();
+        if (3..=BOLD_HEADLINE_WORDS).contains(&words)
+            && !text.ends_with([':', '.'])
+            && !crate::normalize::text::is_meta_line(&text)
+            && is_set_bold(el)
+        {
+            found = Some(text);
+        }
+    }
+    found
+}
+
+/// Most words of a bold paragraph taken as the headline.
+const BOLD_HEADLINE_WORDS: usize = 30;
+
+/// Is all the text of `el` inside `<b>`, `<strong>` or a large `<font>`?
+fn is_set_bold(el: ElementRef<'_>) -> bool {
+    let mut any = false;
+    for node in el.descendants() {
+        let scraper::Node::Text(text) = node.value() else {
+            continue;
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        let emphasised = node
+            .ancestors()
+            .take_while(|a| a.id() != el.id())
+            .filter_map(|a| a.value().as_element())
+            .any(is_emphasis);
+        if !emphasised {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+/// `<b>`, `<strong>`, `<big>` or a large `<font>`.
+fn is_emphasis(element: &scraper::node::Element) -> bool {
+    matches!(element.name(), "b" | "strong" | "big")
+        || (element.name() == "font"
+            && element
+                .attr("size")
+                .and_then(|s| s.trim().trim_start_matches('+').parse::<u8>().ok())
+                .is_some_and(|size| size >= LARGE_FONT_SIZE))
+}
+
+/// `<font size>` from which a line is set large.
+const LARGE_FONT_SIZE: u8 = 4;
 
 /// Nodes looked at for a heading above the article's first paragraph.
 const MAX_HEADING_SCAN: usize = 2_000;
@@ -408,6 +478,26 @@ mod tests {
         assert_eq!(
             parse(&html).title.as_deref(),
             Some("Mobile Clinics Reach 46 Villages in the \"Western\" Highlands")
+        );
+    }
+
+    #[test]
+    fn a_page_without_headings_has_its_bold_line_above_the_text_as_headline() {
+        let html = page(
+            "<title>HRC - Horn Relief Coalition</title>",
+            &format!(
+                r#"<table><tr><td><p><a href="/">Home</a> | <a href="/news">News</a></p></td>
+                <td><p class="small">News &raquo; Press Releases &raquo; 2026</p>
+                <p><b>FOR IMMEDIATE RELEASE</b></p>
+                <p><b>Contact:</b> Amara Okafor, +254 20 555 0134</p>
+                <p align="center"><font size="4"><b>Rains Flood Dadaab Camps as Arrivals Rise</b></font></p>
+                {PROSE}</td></tr></table>"#
+            ),
+        );
+        let draft = parse(&html);
+        assert_eq!(
+            draft.title.as_deref(),
+            Some("Rains Flood Dadaab Camps as Arrivals Rise")
         );
     }
 
