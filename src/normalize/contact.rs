@@ -246,6 +246,10 @@ pub fn split(mut blocks: Vec<String>) -> (Vec<String>, Option<Contact>) {
 /// (a name, a role) when the next block has one.
 const MOST_LEADING_NAME_WORDS: usize = 8;
 
+/// Bytes past which a block is the release's text whatever it holds: the
+/// details are not looked for in a long paragraph.
+const LONGEST_LEADING_BLOCK: usize = 600;
+
 /// Lines of a leading contact block that may stand between a name and its
 /// details (a role, an office).
 const LEADING_LINES_BEFORE_DETAILS: usize = 3;
@@ -256,7 +260,10 @@ fn take_leading(blocks: &mut Vec<String>) -> Option<Vec<String>> {
     // A release of short lines alone still loses a block that opens it.
     let first_text = blocks
         .iter()
-        .position(|b| !has_contact_detail(b) && super::text::is_running_text(b))
+        .position(|b| {
+            super::text::is_running_text(b)
+                && (b.len() > LONGEST_LEADING_BLOCK || !has_contact_detail(b))
+        })
         .or_else(|| {
             blocks
                 .first()
