@@ -170,8 +170,11 @@ fn parse_lines(
         front.date = take_date_prefix(first);
     }
     let subject = take_email_envelope(&mut lines);
-    let leading_contact = take_leading_contact(&mut lines);
-    restore_learned_headline(&mut lines, &raw, &learned);
+    // Both steps below keep the opening where it is: one blanks lines
+    // above it, the other puts one back there.
+    let lead = opening_line(&lines);
+    let leading_contact = take_leading_contact(&mut lines, lead);
+    restore_learned_headline(&mut lines, &raw, &learned, lead);
     let (title, body_start) = find_title(&mut lines);
     let title = title.or(subject);
     let body: Vec<&str> = lines[body_start..]
@@ -204,8 +207,13 @@ const RESTORED_HEADLINE_WORDS: usize = 4;
 /// next few, so in a folder of that site's releases the headline recurs
 /// like navigation. The nearest learned line above the opening paragraph
 /// that reads better than every other line there is the headline.
-fn restore_learned_headline(lines: &mut [String], raw: &[&str], learned: &[bool]) {
-    let Some(lead) = opening_line(lines) else {
+fn restore_learned_headline(
+    lines: &mut [String],
+    raw: &[&str],
+    learned: &[bool],
+    lead: Option<usize>,
+) {
+    let Some(lead) = lead else {
         return;
     };
     let near: Vec<usize> = (0..lead)
@@ -323,12 +331,13 @@ const MOST_LEADING_CONTACT_LINES: usize = 8;
 /// `FOR IMMEDIATE RELEASE`), out of the lines: it is neither the title nor
 /// the body. Only a block with an email or a phone number counts, so that
 /// a "Contact us" menu item stays where it is.
-fn take_leading_contact(lines: &mut [String]) -> Vec<String> {
+/// `lead` is the opening paragraph's line.
+fn take_leading_contact(lines: &mut [String], lead: Option<usize>) -> Vec<String> {
     // The header first, by a cheap length test and then the pattern: most
     // files have none up there, and then no line is looked at again. The
     // last header there, since a menu's "Contact us" comes before the
     // headline and the block after it.
-    let header = match opening_line(lines) {
+    let header = match lead {
         Some(lead) => lines[..lead]
             .iter()
             .rposition(|l| is_leading_contact_header(l)),
@@ -773,23 +782,24 @@ fn first_title(lines: &[String]) -> (Option<String>, usize) {
 
 /// Lines around a title that are not the title: bylines, dates, datelines.
 pub(crate) fn is_meta_line(line: &str) -> bool {
-    SOURCE_LINE.is_match(line)
+    is_label_or_chrome(line)
         || is_dated_note_line(line)
-        || is_label_pair(line)
         || is_date_line(line)
         || super::summary::is_standalone_dateline(line)
-        || is_breadcrumb(line)
-        || WEB_CHROME.is_match(line)
         || super::clean::is_caption(line)
 }
 
 /// A page's trail, release label or chrome line (`News » Press Releases`,
 /// `Press Release – For immediate release`), never the release's text.
 pub(crate) fn is_page_label(line: &str) -> bool {
+    is_label_or_chrome(line) || is_trail(line)
+}
+
+/// A release label, a breadcrumb trail or a line every web page carries.
+fn is_label_or_chrome(line: &str) -> bool {
     SOURCE_LINE.is_match(line)
         || is_label_pair(line)
         || is_breadcrumb(line)
-        || is_trail(line)
         || WEB_CHROME.is_match(line)
 }
 
@@ -1030,6 +1040,11 @@ pub(crate) fn drop_title_echoes(blocks: &mut Vec<String>, title: &str) -> Option
 mod tests {
     use super::*;
 
+    /// A draft of `text` with no template lines at all.
+    fn untemplated(text: &str) -> Draft {
+        parse_lines(text, |_, _| false, |_| false)
+    }
+
     fn draft(text: &str) -> Draft {
         parse_lines(
             text,
@@ -1269,10 +1284,8 @@ mod tests {
 
     #[test]
     fn unlearned_navigation_gives_way_to_the_line_above_the_dateline() {
-        let d = parse_lines(
+        let d = untemplated(
             "Home\nWho we serve\nWHO WE SERVEThe agency helps people on the move in forty countries with shelter and care.\nOur Work\nNewsroom\nDonate\n- Reports and Data\nShelter Kits Reach Families After Landslides\nKathmandu – The agency this week began moving 1,800 families from hillsides at risk of new landslides.\nSecond paragraph of the release.\n",
-            |_, _| false,
-            |_| false,
         );
         assert_eq!(
             d.title.as_deref(),
@@ -1304,10 +1317,8 @@ mod tests {
 
     #[test]
     fn a_short_headline_with_figures_wins_over_its_deck() {
-        let d = parse_lines(
+        let d = untemplated(
             "Home\nInvestors\nRegulated information\nHarbour Group reports first-quarter 2026 results\nStrong volumes in Africa; full-year outlook confirmed\n29 April 2026\nROTTERDAM, 29 April 2026 — Harbour Group today reported revenue of EUR 1.2 billion for the first quarter, up 6.8% year on year.\n",
-            |_, _| false,
-            |_| false,
         );
         assert_eq!(
             d.title.as_deref(),
@@ -1317,10 +1328,8 @@ mod tests {
 
     #[test]
     fn a_menu_contact_item_does_not_swallow_the_headline_above_a_contact_block() {
-        let d = parse_lines(
+        let d = untemplated(
             "Skip to main content\nAn official website of the State of Nowhere\nDepartment of Health\nHome\nNewsroom\nContact Us\nSearch\nHome > Newsroom > News Releases\nDepartment Launches Measles Vaccination Push in 12 Counties\nFOR IMMEDIATE RELEASE\nJuly 28, 2026\nContact: Dana Reyes, Public Information Officer\n(505) 555-0142 | dana.reyes@health.example.org\nSANTA FE, N.M. — The Department of Health on Tuesday launched a measles vaccination push in 12 counties.\n",
-            |_, _| false,
-            |_| false,
         );
         assert_eq!(
             d.title.as_deref(),
@@ -1347,7 +1356,7 @@ mod tests {
     #[test]
     fn menus_are_recognised_by_their_shape() {
         let text = "Who we are\nWHO WE AREThe agency works with migrants in forty countries on shelter and health.\nOur Work\nOur WorkAs the leading agency we help people on the move at every stage.\nWhat We Do\nWhat We Do\nDonate\nDonate\nFloods Force Families From Homes in the North\nThe rains began on Friday and have not stopped since, officials said this week.\n";
-        let d = parse_lines(text, |_, _| false, |_| false);
+        let d = untemplated(text);
         assert_eq!(
             d.title.as_deref(),
             Some("Floods Force Families From Homes in the North")
