@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::config::Rules;
 use crate::model::Location;
-use crate::regions::{GLOBAL, NameKind, Taxonomy};
+use crate::regions::{Country, GLOBAL, NameKind, Taxonomy};
 
 /// Weight of a dateline naming a country or a place in it.
 const DATELINE: f32 = 5.0;
@@ -91,9 +91,21 @@ pub fn locate(evidence: &Evidence<'_>, rules: &Rules) -> Located {
     }
 }
 
+/// A front matter `country` is an ISO code for most generators, but
+/// hand-written front matter names the country ("Bangladesh").
+fn stated_country<'t>(value: &str, taxonomy: &'t Taxonomy) -> Option<&'t Country> {
+    taxonomy.country(value).or_else(|| {
+        taxonomy
+            .lookup_exact(value)
+            .map(|i| &taxonomy.countries()[i])
+    })
+}
+
 /// Front matter: a stated region and/or country.
 fn stated(evidence: &Evidence<'_>, taxonomy: &Taxonomy) -> Option<Located> {
-    let country = evidence.front_country.and_then(|c| taxonomy.country(c));
+    let country = evidence
+        .front_country
+        .and_then(|c| stated_country(c, taxonomy));
     let region = evidence.front_region.and_then(|r| taxonomy.region(r));
     match (region, country) {
         (None, None) => None,
@@ -602,6 +614,16 @@ mod tests {
         for before in ["the authorities of ", "returned home to ", ""] {
             assert!(!is_neighbour(before), "{before}");
         }
+    }
+
+    #[test]
+    fn front_matter_names_a_country_by_code_or_by_name() {
+        let taxonomy = Taxonomy::builtin().expect("built-in taxonomy");
+        for value in ["BD", "bd", "Bangladesh", "BANGLADESH"] {
+            let country = stated_country(value, &taxonomy).map(|c| c.code.as_str());
+            assert_eq!(country, Some("BD"), "{value}");
+        }
+        assert!(stated_country("Atlantis", &taxonomy).is_none());
     }
 
     #[test]

@@ -5,12 +5,20 @@
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 
-use super::{Draft, FrontMatter, contact};
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Draft, FrontMatter, contact, text};
 
 /// Parses a Markdown release.
 pub(crate) fn parse(text: &str) -> Draft {
     let (front, body) = split_front_matter(text);
-    let (mut title, mut blocks) = body_blocks(body);
+    let Body {
+        mut title,
+        mut blocks,
+        deck,
+    } = body_blocks(body, front.title.is_some());
     // No `#` heading: a first block that reads like a headline is the title.
     if title.is_none()
         && front.title.is_none()
@@ -23,6 +31,7 @@ pub(crate) fn parse(text: &str) -> Draft {
         title,
         blocks,
         front,
+        deck,
     }
 }
 
@@ -150,8 +159,18 @@ pub(crate) fn parse_date(value: &str) -> Option<DateTime<FixedOffset>> {
     Some(day.and_hms_opt(0, 0, 0)?.and_utc().fixed_offset())
 }
 
+/// What the body of a Markdown release gives: its headline, its blocks as
+/// plain text, and the deck under the headline when it sets one apart.
+struct Body {
+    title: Option<String>,
+    blocks: Vec<String>,
+    deck: Option<String>,
+}
+
 /// The first level-1 heading, and every other block as plain text.
-fn body_blocks(body: &str) -> (Option<String>, Vec<String>) {
+/// `titled`: the front matter gives the title, and the body may open
+/// under it.
+fn body_blocks(body: &str, titled: bool) -> Body {
     let mut title = None;
     let mut blocks = Vec::new();
     let mut current = String::new();
@@ -160,16 +179,76 @@ fn body_blocks(body: &str) -> (Option<String>, Vec<String>) {
     // A contact block above everything else goes where contacts are looked
     // for, at the end, as text's does.
     let mut leading_contact = Vec::new();
+    let mut banner = Banner::default();
+    let mut shape = Shape::default();
+    let mut deck = None;
+    // Paragraphs read since the headline.
+    let mut under_title = 0usize;
+    let mut prose_seen = false;
+    let mut kicker_at = None;
     for event in Parser::new(body) {
         match event {
             Event::Start(Tag::Heading {
                 level: HeadingLevel::H1,
                 ..
             }) if title.is_none() => in_title = true,
-            Event::End(TagEnd::Heading(HeadingLevel::H1)) if in_title => {
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H2,
+                ..
+            }) if title.as_deref().is_some_and(|t| banner.names_site(t)) => {
+                flush(&mut blocks, &mut leading_contact, &mut current);
+                in_title = true;
+            }
+            Event::End(TagEnd::Heading(level @ (HeadingLevel::H1 | HeadingLevel::H2)))
+                if in_title =>
+            {
                 in_title = false;
+                shape = Shape::default();
                 let heading = std::mem::take(&mut current).replace('\n', " ");
-                title = Some(heading.trim().to_owned()).filter(|t| !t.is_empty());
+                let heading = heading.trim();
+                // `## Press release` under the site's name: the headline
+                // is still to come.
+                let label = level == HeadingLevel::H2 && text::is_page_label(heading);
+                if !heading.is_empty() && !label {
+                    if let Some(kicker) = kicker_at.take().filter(|&i| i < blocks.len()) {
+                        blocks.remove(kicker);
+                    }
+                    title = Some(heading.to_owned());
+                    banner = Banner {
+                        open: level == HeadingLevel::H1,
+                        ..Banner::default()
+                    };
+                    under_title = 0;
+                }
+            }
+            Event::Start(Tag::Link { .. }) => shape.in_link += 1,
+            Event::End(TagEnd::Link) => shape.in_link = shape.in_link.saturating_sub(1),
+            Event::Start(Tag::Emphasis | Tag::Strong) => shape.in_emphasis += 1,
+            Event::End(TagEnd::Emphasis | TagEnd::Strong) => {
+                shape.in_emphasis = shape.in_emphasis.saturating_sub(1);
+            }
+            Event::End(TagEnd::Paragraph) => {
+                let paragraph = std::mem::take(&mut shape);
+                banner.paragraph_ends(&paragraph);
+                // Above the text, a line of menu links is the site's menu.
+                if !prose_seen && paragraph.is_menu() {
+                    current.clear();
+                    continue;
+                }
+                // A short line in bold may be the kicker over the headline,
+                // or the headline itself when no `#` heading follows.
+                let kicker = title.is_none() && paragraph.is_emphasis_only() && is_kicker(&current);
+                if kicker && titled {
+                    current.clear();
+                    continue;
+                }
+                kicker_at = kicker.then_some(blocks.len());
+                if (titled || title.is_some()) && under_title == 0 && paragraph.is_emphasis_only() {
+                    deck = Some(current.trim().replace('\n', " "));
+                }
+                prose_seen |= paragraph.prose;
+                under_title += 1;
+                flush(&mut blocks, &mut leading_contact, &mut current);
             }
             Event::Start(Tag::Image { .. }) => in_image += 1,
             Event::End(TagEnd::Image) => in_image = in_image.saturating_sub(1),
@@ -178,13 +257,15 @@ fn body_blocks(body: &str) -> (Option<String>, Vec<String>) {
                 current.push_str("- ");
             }
             Event::End(
-                TagEnd::Paragraph
-                | TagEnd::Heading(_)
-                | TagEnd::Item
-                | TagEnd::CodeBlock
-                | TagEnd::TableRow,
-            ) => flush(&mut blocks, &mut leading_contact, &mut current),
-            Event::Text(t) | Event::Code(t) if in_image == 0 => current.push_str(&t),
+                TagEnd::Heading(_) | TagEnd::Item | TagEnd::CodeBlock | TagEnd::TableRow,
+            ) => {
+                shape = Shape::default();
+                flush(&mut blocks, &mut leading_contact, &mut current);
+            }
+            Event::Text(t) | Event::Code(t) if in_image == 0 => {
+                shape.text(&t);
+                current.push_str(&t);
+            }
             Event::SoftBreak | Event::HardBreak => current.push('\n'),
             Event::End(TagEnd::TableCell) => current.push_str(" | "),
             _ => {}
@@ -192,7 +273,120 @@ fn body_blocks(body: &str) -> (Option<String>, Vec<String>) {
     }
     flush(&mut blocks, &mut leading_contact, &mut current);
     blocks.append(&mut leading_contact);
-    (title, blocks)
+    Body {
+        title,
+        blocks,
+        deck,
+    }
+}
+
+/// How the text of one paragraph is set: inside links, inside emphasis.
+#[derive(Default)]
+struct Shape {
+    in_link: usize,
+    in_emphasis: usize,
+    /// The words of its links, lower-cased.
+    link_words: Vec<String>,
+    /// Words outside links.
+    prose: bool,
+    /// Words outside emphasis.
+    plain: bool,
+    /// Words inside emphasis.
+    emphasised: bool,
+}
+
+impl Shape {
+    fn text(&mut self, text: &str) {
+        let words = text.chars().any(char::is_alphanumeric);
+        if self.in_link > 0 {
+            self.link_words
+                .extend(text.split_whitespace().map(str::to_lowercase));
+        } else if words {
+            self.prose = true;
+        }
+        if self.in_emphasis > 0 {
+            self.emphasised |= words;
+        } else {
+            self.plain |= words;
+        }
+    }
+
+    /// A line of menu links (`[Home](/) · [News](/news)`), not a share bar.
+    fn is_menu(&self) -> bool {
+        !self.prose
+            && self.link_words.len() >= 2
+            && !self
+                .link_words
+                .iter()
+                .any(|w| SHARE_WORDS.contains(&w.trim_matches(|c: char| !c.is_alphanumeric())))
+    }
+
+    /// Set in italics or bold throughout, as a deck under a headline is.
+    fn is_emphasis_only(&self) -> bool {
+        self.emphasised && !self.plain
+    }
+}
+
+/// Most words of a kicker (`**PRESS RELEASE · MIGRATION**`).
+const MOST_KICKER_WORDS: usize = 8;
+
+fn is_kicker(paragraph: &str) -> bool {
+    let paragraph = paragraph.trim();
+    !paragraph.contains('\n')
+        && paragraph
+            .split_whitespace()
+            .nth(MOST_KICKER_WORDS)
+            .is_none()
+        && !contact::has_contact_detail(paragraph)
+        && !contact::is_contact_header(paragraph)
+}
+
+/// Whether the first `#` heading is the site's banner rather than the
+/// headline. A page saved as Markdown keeps the site's name as `#`, its
+/// menu as a line of links, and the headline as `##` below them.
+#[derive(Default)]
+struct Banner {
+    /// No paragraph of prose has come since the `#` heading.
+    open: bool,
+    /// A line of menu links stands under the heading.
+    menu_seen: bool,
+}
+
+/// Words of a share bar's links, which stand under a headline, not a banner.
+const SHARE_WORDS: [&str; 10] = [
+    "share", "facebook", "twitter", "x", "linkedin", "whatsapp", "email", "e-mail", "print",
+    "bluesky",
+];
+
+impl Banner {
+    fn paragraph_ends(&mut self, paragraph: &Shape) {
+        if paragraph.is_menu() {
+            self.menu_seen = true;
+        } else if paragraph.prose {
+            self.open = false;
+        }
+    }
+
+    /// A `##` heading coming now is the headline under the site's name.
+    fn names_site(&self, heading: &str) -> bool {
+        self.open && (self.menu_seen || is_site_name(heading))
+    }
+}
+
+/// Words that make a `#` heading the name of a news section.
+static SECTION_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(news|newsroom|news ?room|press ?room|press releases|press office|media|media (centre|center|room)|news (and|&) media|news (and|&) events)$",
+    )
+    .expect("section-name pattern")
+});
+
+/// `Erongo Ports Authority — Newsroom`, `Newsroom | Agency`.
+fn is_site_name(heading: &str) -> bool {
+    heading
+        .split(['—', '–', '|', '·', ':'])
+        .flat_map(|part| part.split(" - "))
+        .any(|part| SECTION_NAME.is_match(part.trim()))
 }
 
 /// Ends a block. Its lines are joined, except in a contact block, whose
@@ -308,6 +502,55 @@ mod tests {
             d.front.date.map(|d| d.to_rfc3339()).as_deref(),
             Some("2024-03-05T10:00:00+01:00")
         );
+    }
+
+    #[test]
+    fn a_site_banner_gives_way_to_the_headline_under_it() {
+        // The site's name, its menu, then the headline as `##`.
+        let d = parse(
+            "# Harbour Board\n\n[Home](/) · [News](/news) · [Contact](/contact)\n\n## Ferry terminal reopens after storm\n\nThe terminal reopened on Monday.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Ferry terminal reopens after storm")
+        );
+        assert_eq!(d.blocks, ["The terminal reopened on Monday."]);
+        // A section name needs no menu; a label under it is no headline.
+        let d = parse(
+            "# Harbour Board | Newsroom\n\n## Press release\n\n## Ferry terminal reopens\n\nThe terminal reopened.\n",
+        );
+        assert_eq!(d.title.as_deref(), Some("Ferry terminal reopens"));
+        // A headline with a share bar and a `##` section keeps its place.
+        let d = parse(
+            "# Ferry terminal reopens\n\n[Share](/s) · [Facebook](/f)\n\n## Background\n\nThe terminal reopened.\n",
+        );
+        assert_eq!(d.title.as_deref(), Some("Ferry terminal reopens"));
+        let d =
+            parse("# Ferry terminal reopens\n\nThe terminal reopened.\n\n## Background\n\nMore.\n");
+        assert_eq!(d.title.as_deref(), Some("Ferry terminal reopens"));
+        assert_eq!(d.blocks, ["The terminal reopened.", "Background", "More."]);
+    }
+
+    #[test]
+    fn a_kicker_and_a_deck_stand_apart_from_the_text() {
+        let d = parse(
+            "**PRESS RELEASE · PORTS**\n\n# Ferry terminal reopens\n\n*Ships run again after three weeks*\n\nThe terminal reopened on Monday.\n",
+        );
+        assert_eq!(d.title.as_deref(), Some("Ferry terminal reopens"));
+        assert_eq!(d.deck.as_deref(), Some("Ships run again after three weeks"));
+        assert_eq!(
+            d.blocks,
+            [
+                "Ships run again after three weeks",
+                "The terminal reopened on Monday."
+            ]
+        );
+        // Without a `#` heading, the line in bold is the headline.
+        let d = parse("**Ferry terminal reopens**\n\nThe terminal reopened on Monday.\n");
+        assert_eq!(d.title.as_deref(), Some("Ferry terminal reopens"));
+        // A paragraph with plain words in it is no deck.
+        let d = parse("# Ferry terminal reopens\n\n*Portville* – The terminal reopened.\n");
+        assert_eq!(d.deck, None);
     }
 
     #[test]

@@ -130,6 +130,9 @@ pub(crate) struct Draft {
     pub blocks: Vec<String>,
     /// Metadata stated by the file itself.
     pub front: FrontMatter,
+    /// The deck under the title, where the format sets it apart (Markdown's
+    /// line in italics under the `#` heading): body, but not the lead.
+    pub deck: Option<String>,
 }
 
 /// Metadata a file states about itself (Markdown front matter, HTML meta tags).
@@ -192,6 +195,7 @@ fn finish(draft: Draft, source: &Source<'_>, rules: &Rules) -> Result<Release, R
         title,
         blocks,
         front,
+        deck,
     } = draft;
     let mut blocks: Vec<String> = blocks
         .iter()
@@ -226,7 +230,7 @@ fn finish(draft: Draft, source: &Source<'_>, rules: &Rules) -> Result<Release, R
     let (body, contact) = contact::split(blocks);
     let summary = match &front.summary {
         Some(s) => clean::truncate_words(&clean::inline(s), rules.summary_chars),
-        None => summary::summarize(&body, &title, rules.summary_chars, |d| {
+        None => summary::summarize(leads(&body, deck), &title, rules.summary_chars, |d| {
             locate::names_place(d, &rules.taxonomy)
         }),
     };
@@ -255,6 +259,23 @@ fn finish(draft: Draft, source: &Source<'_>, rules: &Rules) -> Result<Release, R
         published: front.date,
     })
 }
+
+/// The paragraphs a lead is picked from: those after the deck, when the
+/// deck opens the body and text follows it.
+fn leads(body: &[String], deck: Option<String>) -> &[String] {
+    let deck = deck.map(|d| clean::inline(&d));
+    let after_deck = deck
+        .and_then(|d| body.iter().take(DECK_SEARCH).position(|p| *p == d))
+        .map_or(0, |i| i + 1);
+    if after_deck < body.len() {
+        &body[after_deck..]
+    } else {
+        body
+    }
+}
+
+/// Blocks above the deck that may still be labels and kickers.
+const DECK_SEARCH: usize = 3;
 
 /// Drops a page's trail and release labels standing as blocks above the
 /// first paragraph of text, where a page's extraction keeps them.

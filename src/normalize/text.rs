@@ -196,6 +196,7 @@ fn parse_lines(
         title,
         blocks,
         front,
+        deck: None,
     }
 }
 

@@ -65,6 +65,7 @@ pub(crate) fn parse(html: &str) -> Draft {
             author: meta.author(),
             ..FrontMatter::default()
         },
+        deck: None,
     }
 }
 
