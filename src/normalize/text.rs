@@ -39,7 +39,8 @@ static SOURCE_LINE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?ix)^(?:
             (?:source|posted|published|by|author|fuente|auteur|publié\s+le|publicado)\s*:
           | (?:for\s+immediate\s+release|embargoed\b.*|(?:joint\s+)?(?:press|news|media)\s+(?:release|statement|advisory|briefing\s+notes?)
-            |communiqué(?:\s+de\s+presse)?|comunicado(?:\s+de\s+prensa)?|nota\s+de\s+prensa)\s*[:.]?\s*$
+            |communiqué(?:\s+de\s+presse)?|comunicado(?:\s+de\s+prensa)?|nota\s+de\s+prensa)
+            (?:\s+(?:no\.?|nr\.?|n[°º]|number|\#)\s*\d[\d/.\-]*)?\s*[:.]?\s*$
           | (?:published|posted|last\s+updated|updated|publié|publicado)\b.{0,40}\d{4}\s*$
         )",
     )
@@ -783,6 +784,26 @@ fn first_title(lines: &[String]) -> (Option<String>, usize) {
 
 /// Lines around a title that are not the title: bylines, dates, datelines.
 pub(crate) fn is_meta_line(line: &str) -> bool {
+    is_one_meta_line(line) || is_meta_columns(line)
+}
+
+/// Spaces that set a PDF's columns apart on one line of its text.
+const COLUMN_GAP: &str = "   ";
+
+/// A PDF's letterhead row of labels in columns: `Press Release No. 45/2026`
+/// on the left and the date on the right.
+fn is_meta_columns(line: &str) -> bool {
+    let line = line.trim();
+    line.contains(COLUMN_GAP) && {
+        let mut columns = line
+            .split(COLUMN_GAP)
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        columns.clone().nth(1).is_some() && columns.all(is_one_meta_line)
+    }
+}
+
+fn is_one_meta_line(line: &str) -> bool {
     is_label_or_chrome(line)
         || is_dated_note_line(line)
         || is_date_line(line)
@@ -941,7 +962,9 @@ fn paragraphs(lines: &[&str]) -> Vec<String> {
         if !joins {
             push_paragraph(&mut out, &mut current);
         }
-        if !current.is_empty() {
+        if is_broken_word(&current, line) {
+            current.pop();
+        } else if !current.is_empty() {
             current.push(' ');
         }
         current.push_str(line);
@@ -949,6 +972,21 @@ fn paragraphs(lines: &[&str]) -> Vec<String> {
     }
     push_paragraph(&mut out, &mut current);
     out
+}
+
+/// A word a PDF broke over two lines with a hyphen (`interven-` and
+/// `tions`): two lower-case halves (`Geneva-` `based` keeps its hyphen).
+/// A compound broken at its own hyphen
+/// (`semi-` and `arid`) loses the hyphen too; the text cannot tell them apart.
+fn is_broken_word(text: &str, next: &str) -> bool {
+    let Some(head) = text.strip_suffix('-') else {
+        return false;
+    };
+    // Only the last word matters, and words are short.
+    let word = head.rsplit(char::is_whitespace).next().unwrap_or("");
+    word.chars().nth(1).is_some()
+        && word.chars().all(char::is_lowercase)
+        && next.starts_with(char::is_lowercase)
 }
 
 /// Longest contact header that stands alone on its line.
@@ -1415,6 +1453,38 @@ mod tests {
         );
         assert_eq!(d.title.as_deref(), Some("New Clinic Opens for Returnees"));
         assert_eq!(d.blocks.len(), 1, "{:#?}", d.blocks);
+    }
+
+    #[test]
+    fn a_letterhead_row_of_a_numbered_label_and_a_date_is_no_title() {
+        assert!(is_meta_line("Press Release No. 45/2026"));
+        assert!(is_meta_line("MEDIA RELEASE #12"));
+        assert!(is_meta_line(
+            "Press Release No. 45/2026                 18th September, 2026"
+        ));
+        assert!(!is_meta_line("Bridge opens      to traffic"));
+        let d = draft(
+            "Press Release No. 7/2026                          3rd March, 2026\n\nCOUNTY OPENS TWO NEW WATER POINTS ALONG THE STOCK ROUTE\n\nThe county government has opened two new water points for herders on\nthe stock route between the hills and the river, the county water office\nsaid on Monday, with a third expected to open before the dry season.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("COUNTY OPENS TWO NEW WATER POINTS ALONG THE STOCK ROUTE")
+        );
+    }
+
+    #[test]
+    fn a_word_broken_over_two_lines_is_joined() {
+        let text = "Water Points Open Along the Stock Route\n\n\
+            The county government has opened two new water points for the herd-\n\
+            ers on the stock route between the hills and the river, the county\n\
+            water office said on Monday, in time for the dry season this year.\n\
+            \n\
+            Each water point has a borehole, a solar pump and two troughs, and\n\
+            the county will train a committee of herders to look after them.\n";
+        let d = draft(text);
+        assert!(d.blocks[0].contains(" herders on "), "{:#?}", d.blocks);
+        assert!(!is_broken_word("Lake Kivu-", "based"));
+        assert!(!is_broken_word("a 10-", "year plan"));
     }
 
     #[test]
