@@ -221,7 +221,10 @@ fn body_blocks(body: &str, titled: bool) -> Body {
                     under_title = 0;
                 }
             }
-            Event::Start(Tag::Link { .. }) => shape.in_link += 1,
+            Event::Start(Tag::Link { .. }) => {
+                shape.in_link += 1;
+                shape.links += 1;
+            }
             Event::End(TagEnd::Link) => shape.in_link = shape.in_link.saturating_sub(1),
             Event::Start(Tag::Emphasis | Tag::Strong) => shape.in_emphasis += 1,
             Event::End(TagEnd::Emphasis | TagEnd::Strong) => {
@@ -246,7 +249,7 @@ fn body_blocks(body: &str, titled: bool) -> Body {
                 if (titled || title.is_some()) && under_title == 0 && paragraph.is_emphasis_only() {
                     deck = Some(current.trim().replace('\n', " "));
                 }
-                prose_seen |= paragraph.prose;
+                prose_seen |= paragraph.has_prose();
                 under_title += 1;
                 flush(&mut blocks, &mut leading_contact, &mut current);
             }
@@ -285,10 +288,11 @@ fn body_blocks(body: &str, titled: bool) -> Body {
 struct Shape {
     in_link: usize,
     in_emphasis: usize,
+    links: usize,
     /// The words of its links, lower-cased.
     link_words: Vec<String>,
     /// Words outside links.
-    prose: bool,
+    prose_words: usize,
     /// Words outside emphasis.
     plain: bool,
     /// Words inside emphasis.
@@ -301,8 +305,11 @@ impl Shape {
         if self.in_link > 0 {
             self.link_words
                 .extend(text.split_whitespace().map(str::to_lowercase));
-        } else if words {
-            self.prose = true;
+        } else {
+            self.prose_words += text
+                .split_whitespace()
+                .filter(|w| w.chars().any(char::is_alphanumeric))
+                .count();
         }
         if self.in_emphasis > 0 {
             self.emphasised |= words;
@@ -311,10 +318,16 @@ impl Shape {
         }
     }
 
+    /// Words outside links.
+    fn has_prose(&self) -> bool {
+        self.prose_words > 0
+    }
+
     /// A line of menu links (`[Home](/) · [News](/news)`), not a share bar.
+    /// The page in view may be named in bold among them, with no link.
     fn is_menu(&self) -> bool {
-        !self.prose
-            && self.link_words.len() >= 2
+        self.prose_words <= MOST_UNLINKED_MENU_WORDS
+            && self.links >= 2 + self.prose_words
             && !self
                 .link_words
                 .iter()
@@ -352,6 +365,9 @@ struct Banner {
     menu_seen: bool,
 }
 
+/// Words of a menu line outside its links (the page in view, in bold).
+const MOST_UNLINKED_MENU_WORDS: usize = 2;
+
 /// Words of a share bar's links, which stand under a headline, not a banner.
 const SHARE_WORDS: [&str; 10] = [
     "share", "facebook", "twitter", "x", "linkedin", "whatsapp", "email", "e-mail", "print",
@@ -362,7 +378,7 @@ impl Banner {
     fn paragraph_ends(&mut self, paragraph: &Shape) {
         if paragraph.is_menu() {
             self.menu_seen = true;
-        } else if paragraph.prose {
+        } else if paragraph.has_prose() {
             self.open = false;
         }
     }
@@ -515,6 +531,11 @@ mod tests {
             Some("Ferry terminal reopens after storm")
         );
         assert_eq!(d.blocks, ["The terminal reopened on Monday."]);
+        // The page in view stands in the menu in bold, with no link.
+        let d = parse(
+            "# Harbour Board\n\n[Home](/) · **News** · [Ports](/ports) · [Contact](/contact)\n\n## Ferry terminal reopens\n\nThe terminal reopened.\n",
+        );
+        assert_eq!(d.title.as_deref(), Some("Ferry terminal reopens"));
         // A section name needs no menu; a label under it is no headline.
         let d = parse(
             "# Harbour Board | Newsroom\n\n## Press release\n\n## Ferry terminal reopens\n\nThe terminal reopened.\n",
