@@ -241,6 +241,11 @@ static EMAIL_HEADER: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 #[allow(clippy::expect_used)]
+static FORWARD_SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:-{2,}\s*(?:forwarded\s+message|original\s+message)\s*-{2,}|begin\s+forwarded\s+message:)$")
+        .expect("static regex")
+});
+#[allow(clippy::expect_used)]
 static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:(?:with\s+)?(?:kind|best|warm|many)?\s*(?:regards|wishes|thanks)|sincerely|thank\s+you|best|cheers)\s*,?$")
         .expect("static regex")
@@ -256,6 +261,40 @@ const MOST_COVER_NOTE_LINES: usize = 15;
 /// editors under them. Returns the subject, the title when the release
 /// gives none of its own.
 fn take_email_envelope(lines: &mut [String]) -> Option<String> {
+    let mut subject = take_one_envelope(lines)?;
+    // A forwarded release: what stands above the forwarded message (the
+    // sender's note and signature) goes, and the release's own envelope
+    // under it, whose subject is the better title.
+    let mut rest = lines;
+    for _ in 0..MOST_FORWARDS {
+        let Some(separator) = rest
+            .iter()
+            .take(FORWARD_SEARCH_LINES)
+            .position(|l| FORWARD_SEPARATOR.is_match(l.trim()))
+        else {
+            break;
+        };
+        for line in &mut rest[..=separator] {
+            line.clear();
+        }
+        rest = &mut rest[separator + 1..];
+        match take_one_envelope(rest) {
+            Some(inner) => subject = inner.or(subject),
+            None => break,
+        }
+    }
+    subject
+}
+
+/// Forwards within forwards looked through.
+const MOST_FORWARDS: usize = 3;
+
+/// Lines of an e-mail above its forwarded message.
+const FORWARD_SEARCH_LINES: usize = 40;
+
+/// One envelope at the top of `lines`: its subject, or `None` when the
+/// lines open with no envelope; an empty subject gives `Some(None)`.
+fn take_one_envelope(lines: &mut [String]) -> Option<Option<String>> {
     let start = lines.iter().position(|l| !l.trim().is_empty())?;
     let headers = lines[start..]
         .iter()
@@ -281,7 +320,7 @@ fn take_email_envelope(lines: &mut [String]) -> Option<String> {
         line.clear();
     }
     take_cover_note(&mut lines[start + headers..]);
-    subject.filter(|s| !s.is_empty())
+    Some(subject.filter(|s| !s.is_empty()))
 }
 
 /// Blanks a note to the editors that opens with a greeting and ends with a
@@ -297,9 +336,16 @@ fn take_cover_note(lines: &mut [String]) {
     if !greets || !greeting.ends_with([',', ':']) {
         return;
     }
-    let Some(sign_off) = (start..lines.len().min(start + MOST_COVER_NOTE_LINES))
-        .find(|&i| SIGN_OFF.is_match(lines[i].trim()))
-    else {
+    let note = start..lines.len().min(start + MOST_COVER_NOTE_LINES);
+    let Some(sign_off) = note.clone().find(|&i| SIGN_OFF.is_match(lines[i].trim())) else {
+        // No sign-off: the note ends at the sender's first name standing
+        // alone under the note's last sentence (`… calls with producers.`
+        // and `Nino`).
+        if let Some(end) = note.into_iter().find(|&i| is_sender_name(lines, i)) {
+            for line in &mut lines[start..=end] {
+                line.clear();
+            }
+        }
         return;
     };
     // The sender's name under the sign-off, and the role and office lines
@@ -319,6 +365,23 @@ fn take_cover_note(lines: &mut [String]) {
     for line in &mut lines[start..=end] {
         line.clear();
     }
+}
+
+/// Most words of a sender's name signing a note.
+const MOST_SENDER_NAME_WORDS: usize = 3;
+
+/// Line `i` is a name standing alone under a sentence, as a note is signed.
+fn is_sender_name(lines: &[String], i: usize) -> bool {
+    let line = lines[i].trim();
+    let alone = i > 0
+        && lines[i - 1].trim().is_empty()
+        && lines.get(i + 1).is_none_or(|l| l.trim().is_empty());
+    alone
+        && line.starts_with(char::is_uppercase)
+        && word_count(line) <= MOST_SENDER_NAME_WORDS
+        && !line.ends_with(['.', ':', '!', '?'])
+        && !is_meta_line(line)
+        && previous_line(lines, i).ends_with(['.', '!'])
 }
 
 fn is_leading_contact_header(line: &str) -> bool {
@@ -470,44 +533,90 @@ fn join_wrapped_title(mut title: String, lines: &mut [String], body_start: usize
         return title;
     }
     let text: Vec<&str> = lines.iter().map(String::as_str).collect();
-    let Some(width) = wrap_width(&text) else {
-        return title;
-    };
+    let width = wrap_width(&text);
     let upper = is_upper_case(&title);
-    let mut last = title.chars().count();
+    let mut above = body_start
+        .checked_sub(1)
+        .map_or("", |i| lines[i].as_str())
+        .to_owned();
     let mut at = body_start;
     while at < lines.len() && at < body_start + MOST_TITLE_CONTINUATIONS {
         let next = lines[at].trim();
-        let first_word = next
-            .split_whitespace()
-            .next()
-            .map_or(0, |w| w.chars().count());
         let ends_block = lines.get(at + 1).is_none_or(|l| l.trim().is_empty());
-        let full = last + 1 + first_word > width;
-        // A PDF sets its headline larger, wrapped narrower than the text:
-        // a long line and a short remainder under it.
-        let nearly_full = last * 5 >= width * 4
-            && next.chars().count() < last
-            && next
-                .split_whitespace()
-                .nth(WRAPPED_TITLE_TAIL_WORDS)
-                .is_none();
         let continues = !next.is_empty()
             && ends_block
-            && (full || nearly_full)
             && title_score_plain(next)
             && !is_prose(next)
-            && is_upper_case(next) == upper;
+            && is_upper_case(next) == upper
+            && (wraps_at_width(above.trim(), next, width)
+                || breaks_mid_phrase(above.trim(), next)
+                || is_centred_under(&above, &lines[at]));
         if !continues {
             break;
         }
         title.push(' ');
         title.push_str(next);
-        last = next.chars().count();
-        lines[at].clear();
+        above = std::mem::take(&mut lines[at]);
         at += 1;
     }
     title
+}
+
+/// A headline line full to the width the text is wrapped at: the next
+/// word would not have fit. A PDF sets its headline larger, wrapped
+/// narrower than the text: a long line and a short remainder under it.
+fn wraps_at_width(line: &str, next: &str, width: Option<usize>) -> bool {
+    let Some(width) = width else {
+        return false;
+    };
+    let last = line.chars().count();
+    let first_word = next
+        .split_whitespace()
+        .next()
+        .map_or(0, |w| w.chars().count());
+    let full = last + 1 + first_word > width;
+    let nearly_full = last * 5 >= width * 4
+        && next.chars().count() < last
+        && next
+            .split_whitespace()
+            .nth(WRAPPED_TITLE_TAIL_WORDS)
+            .is_none();
+    full || nearly_full
+}
+
+/// Words no headline ends with: the line breaks in the middle of a phrase.
+const PHRASE_WORDS: [&str; 16] = [
+    "a", "an", "the", "of", "to", "in", "on", "at", "for", "from", "with", "by", "and", "or", "as",
+    "into",
+];
+
+/// A headline broken over two lines mid-phrase: the first ends with `of`
+/// or `the`, or the second goes on in lower case (`… 60,000 Venezuelan` and
+/// `migrants into Peru's public health insurance`).
+fn breaks_mid_phrase(line: &str, next: &str) -> bool {
+    let last_word = line.rsplit(' ').next().unwrap_or("");
+    !line.ends_with(['.', ':', '!', '?', ';'])
+        && (next.starts_with(char::is_lowercase)
+            || PHRASE_WORDS
+                .iter()
+                .any(|w| last_word.eq_ignore_ascii_case(w)))
+}
+
+/// Fewest spaces that indent a centred line of a PDF's text.
+const CENTRED_INDENT: usize = 4;
+/// How far apart the middles of two lines of one centred block may lie.
+const CENTRE_TOLERANCE: usize = 3;
+
+/// Two lines of one centred block, as a PDF sets its headline.
+fn is_centred_under(line: &str, next: &str) -> bool {
+    let middle = |l: &str| {
+        let indent = l.len() - l.trim_start().len();
+        (indent >= CENTRED_INDENT).then(|| indent * 2 + l.trim().chars().count())
+    };
+    match (middle(line), middle(next)) {
+        (Some(a), Some(b)) => a.abs_diff(b) <= CENTRE_TOLERANCE * 2,
+        _ => false,
+    }
 }
 
 /// Most words of the last line of a headline wrapped short of the width.
@@ -1150,6 +1259,35 @@ mod tests {
     }
 
     #[test]
+    fn a_headline_broken_mid_phrase_or_centred_goes_on_over_the_next_line() {
+        let opening = "LIMA – More than 60,000 migrants have enrolled in the public health insurance scheme since April, the association said today.";
+        let d = draft(&format!(
+            "New registration drive brings 60,000 migrants\ninto the public health insurance scheme\n\n{opening}\n"
+        ));
+        assert_eq!(
+            d.title.as_deref(),
+            Some(
+                "New registration drive brings 60,000 migrants into the public health insurance scheme"
+            )
+        );
+        let d = draft(&format!(
+            "            MEASLES CAMPAIGN TO REACH EVERY CHILD\n              IN THE TWO HIGHLAND PROVINCES\n\n{opening}\n"
+        ));
+        assert_eq!(
+            d.title.as_deref(),
+            Some("MEASLES CAMPAIGN TO REACH EVERY CHILD IN THE TWO HIGHLAND PROVINCES")
+        );
+        // A deck under a headline set flush left stays apart.
+        let d = draft(&format!(
+            "Registration Drive Reaches 60,000 Migrants\nThe Scheme Now Covers Nine Districts\n\n{opening}\n"
+        ));
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Registration Drive Reaches 60,000 Migrants")
+        );
+    }
+
+    #[test]
     fn a_hard_wrapped_opening_without_a_dateline_anchors_the_title() {
         let d = draft(
             "NORTHERN DIVISION FIRE SERVICE\nPublic Information Office\nPort Louis\n\nMEDIA RELEASE\nReleased: Monday, 3 March 2025, 10:15 hrs\n\nFire Crews Contain Warehouse Blaze Near the Harbour After Six Hours\n\nFirefighters from four stations worked through the night to bring a\nfire at a textile warehouse near the harbour under control, the\ndivision said on Monday. Nobody was injured in the blaze, which\nbroke out shortly before midnight.\n\nThe cause of the fire is being investigated.\n",
@@ -1172,6 +1310,30 @@ mod tests {
         );
         assert_eq!(d.blocks.len(), 1, "{:#?}", d.blocks);
         assert!(d.blocks[0].starts_with("TAKORADI"));
+    }
+
+    #[test]
+    fn a_forwarded_release_loses_both_envelopes_and_the_note_above() {
+        let d = draft(
+            "From: Agency <desk@agency.example>\nSent: Monday, 16 March 2026 09:42\nSubject: FW: Press release: Ferry service resumes\n\nDear colleagues,\n\nPlease see the release below.\n\nWith best wishes,\nAma\n\nAma Mensah\nAccount Director | Agency\n\n---------- Forwarded message ---------\nFrom: Ferry Company <press@ferry.example>\nDate: Mon, 16 Mar 2026 at 08:05\nSubject: Press release: Ferry service resumes after repairs\n\nTAKORADI, 16 March 2026 – The island ferry returned to service on Monday after six months in dry dock, the operator said.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Ferry service resumes after repairs")
+        );
+        assert_eq!(d.blocks.len(), 1, "{:#?}", d.blocks);
+    }
+
+    #[test]
+    fn a_note_signed_with_a_first_name_alone_is_no_title() {
+        let d = draft(
+            "From: Agency <desk@agency.example>\nSubject: NEWS: Ferry\n\nHi there,\n\nSharing today's release from the ferry company below, with photos on request.\n\nAma\n\nIsland Ferry Service Resumes After Six Months of Repairs\n\nTAKORADI, 11 March 2025 – The island ferry returned to service on Monday after six months in dry dock, the operator said.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Island Ferry Service Resumes After Six Months of Repairs")
+        );
+        assert_eq!(d.blocks.len(), 1, "{:#?}", d.blocks);
     }
 
     #[test]
