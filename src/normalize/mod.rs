@@ -331,6 +331,19 @@ mod tests {
         drop_page_labels_above_text(&mut blocks);
         assert_eq!(blocks.len(), 2, "{blocks:?}");
         assert!(blocks[0].starts_with("Beekeepers"));
+        // An article header's fields go too; a sidebar's label stays.
+        let mut blocks: Vec<String> = [
+            "Details",
+            "Category: Press releases",
+            "Hits: 412",
+            "Analysis:",
+            "Beekeepers across the country lost an estimated 30 per cent of their colonies over the winter, the federation said.",
+        ]
+        .map(String::from)
+        .to_vec();
+        drop_page_labels_above_text(&mut blocks);
+        assert_eq!(blocks.len(), 2, "{blocks:?}");
+        assert_eq!(blocks[0], "Analysis:");
     }
 
     #[test]

@@ -923,7 +923,21 @@ fn is_one_meta_line(line: &str) -> bool {
 /// A page's trail, release label or chrome line (`News » Press Releases`,
 /// `Press Release – For immediate release`), never the release's text.
 pub(crate) fn is_page_label(line: &str) -> bool {
-    is_label_or_chrome(line) || is_trail(line)
+    is_label_or_chrome(line) || is_trail(line) || is_page_field(line)
+}
+
+/// Longest field of a page's article header (`Hits: 412`), in bytes.
+const LONGEST_PAGE_FIELD: usize = 60;
+
+/// A field of a page's article header: `Category: Press releases`,
+/// `Hits: 412`, and the lone word heading them (`Details`). A label with a
+/// colon (`Analysis:`) heads a sidebar the summary looks past, and stays.
+fn is_page_field(line: &str) -> bool {
+    line.len() <= LONGEST_PAGE_FIELD
+        && (LABEL_LINE.is_match(line)
+            || (!line.contains(char::is_whitespace)
+                && line.starts_with(char::is_uppercase)
+                && !line.ends_with(':')))
 }
 
 /// A release label, a breadcrumb trail or a line every web page carries.

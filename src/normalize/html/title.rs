@@ -120,7 +120,8 @@ fn heading_above_text(root: ElementRef<'_>) -> Option<String> {
             continue;
         };
         match el.value().name() {
-            "p" if el.text().any(|t| !t.trim().is_empty()) => return None,
+            // A trail or a note above the headline is no text yet.
+            "p" if crate::normalize::text::is_running_text(&inline_text(el)) => return None,
             "h2" if !in_page_chrome(el, root) => {
                 let text = inline_text(el);
                 if text.split_whitespace().nth(2).is_some() && !is_section_name(&text) {
@@ -142,23 +143,32 @@ fn bold_line_above_text(root: ElementRef<'_>) -> Option<String> {
         let Some(el) = ElementRef::wrap(node) else {
             continue;
         };
-        if el.value().name() != "p" || in_page_chrome(el, root) {
+        // A paragraph, or a line set in bold among `<br>`s outside one.
+        let paragraph = el.value().name() == "p";
+        let loose_line = !paragraph && is_emphasis(el.value()) && !in_paragraph_or_link(el);
+        if !(paragraph || loose_line) || in_page_chrome(el, root) {
             continue;
         }
         let text = inline_text(el);
-        if crate::normalize::text::is_running_text(&text) {
+        if paragraph && crate::normalize::text::is_running_text(&text) {
             break;
         }
         let words = text.split_whitespace().count();
         if (3..=BOLD_HEADLINE_WORDS).contains(&words)
             && !text.ends_with([':', '.'])
             && !crate::normalize::text::is_meta_line(&text)
-            && is_set_bold(el)
+            && (loose_line || is_set_bold(el))
         {
             found = Some(text);
         }
     }
     found
+}
+
+fn in_paragraph_or_link(el: ElementRef<'_>) -> bool {
+    el.ancestors()
+        .filter_map(|a| a.value().as_element())
+        .any(|a| matches!(a.name(), "p" | "a"))
 }
 
 /// Most words of a bold paragraph taken as the headline.
@@ -499,6 +509,22 @@ mod tests {
             draft.title.as_deref(),
             Some("Rains Flood Dadaab Camps as Arrivals Rise")
         );
+        // Lines set apart by `<br>`s, with no paragraph around them.
+        let html = page(
+            "<title>HRC :: News</title>",
+            &format!(
+                r#"<table><tr><td><font size="1"><b>QUICK LINKS</b></font><br>
+                <font size="1"><a href="/a">&raquo; Rains Flood the Camps Again</a></font></td>
+                <td><font size="1">News Releases &gt; 2026</font><br><br>
+                <font size="4"><b>Rains Flood Dadaab Camps as Arrivals Rise</b></font><br>
+                <font size="1">Posted: 19/02/2026</font><br><br>
+                <font size="2">{PROSE}</font></td></tr></table>"#
+            ),
+        );
+        assert_eq!(
+            parse(&html).title.as_deref(),
+            Some("Rains Flood Dadaab Camps as Arrivals Rise")
+        );
     }
 
     #[test]
@@ -553,6 +579,20 @@ mod tests {
             &format!(
                 r#"<div id="content"><h2 class="news-title">Fund approves loan for two new ferry piers</h2>{PROSE}
                    <h2>How the loan will be repaid over time</h2><p>In ten yearly parts.</p></div>"#
+            ),
+        );
+        assert_eq!(
+            parse(&html).title.as_deref(),
+            Some("Fund approves loan for two new ferry piers")
+        );
+        // A trail and a note above it are no text yet.
+        let html = page(
+            "<title>Announcements | Investors | Harbour Fund plc</title>",
+            &format!(
+                r#"<p class="crumbs"><a href="/">Home</a> / <a href="/investors">Investors</a> / Announcement</p>
+                   <h1>Announcements</h1>
+                   <div id="content"><p class="note">Number: 4821Q<br>Harbour Fund plc<br>10 March 2026</p>
+                   <h2 class="title">Fund approves loan for two new ferry piers</h2>{PROSE}</div>"#
             ),
         );
         assert_eq!(
