@@ -202,8 +202,9 @@ const ROLE_WORDS: &[&str] = &[
     "assistant",
 ];
 /// Titles before a name, which are no part of it.
-const HONORIFICS: [&str; 10] = [
-    "mr", "mrs", "ms", "dr", "prof", "sr", "sra", "mme", "m", "miss",
+const HONORIFICS: [&str; 16] = [
+    "mr", "mrs", "ms", "mx", "dr", "dra", "prof", "sr", "sra", "mme", "m", "miss", "lic", "ing",
+    "eng", "hon",
 ];
 const NAME_PARTICLES: [&str; 16] = [
     "de", "da", "del", "della", "van", "von", "der", "den", "al", "el", "bin", "la", "le", "du",
@@ -319,6 +320,33 @@ pub fn parse(lines: &[String]) -> Contact {
                 contact.office.get_or_insert_with(|| segment.clone());
                 continue;
             }
+            // A second name between the first person and the details is
+            // not a second person: "Rachel Dunmore" / "Lumenforge Solar"
+            // names the employer, and "Jane Doe" / "Health Promotion
+            // Coordinator" her role. A second person comes with a role of
+            // their own ("John Roe, Press Officer"), or joined by "and".
+            let awaits_details = !role_given
+                && contact
+                    .people
+                    .last()
+                    .is_some_and(|p| p.email.is_none() && p.phone.is_none());
+            let details_follow = || {
+                segments[i + 1..].iter().any(|s| has_contact_detail(s))
+                    || lines[at + 1..].iter().any(|l| has_contact_detail(l))
+            };
+            if awaits_details
+                && !role_follows
+                && details_follow()
+                && !line.contains(&format!(" and {segment}"))
+                && reads_as_name(segment)
+            {
+                if names_a_role(segment) || has_role_word(segment) {
+                    role_given = true;
+                } else {
+                    contact.office.get_or_insert_with(|| segment.clone());
+                }
+                continue;
+            }
             let people = contact.people.len();
             read_segment(segment, &mut contact);
             if contact.people.len() > people {
@@ -352,6 +380,25 @@ fn drop_page_chrome(contact: &mut Contact, named_on: &[usize]) {
     {
         contact.lines.truncate(dropped);
     }
+}
+
+/// A segment that would name a person, details and labels aside.
+fn reads_as_name(segment: &str) -> bool {
+    !has_contact_detail(segment)
+        && person_name(
+            LABEL
+                .replace(segment, "")
+                .trim()
+                .trim_end_matches(['.', ':']),
+        )
+        .is_some()
+}
+
+/// Has this segment a role word anywhere ("Health Promotion Coordinator")?
+fn has_role_word(segment: &str) -> bool {
+    segment
+        .split_whitespace()
+        .any(|w| ROLE_WORDS.contains(&w.to_lowercase().trim_end_matches([',', '.'])))
 }
 
 /// Does this segment name a person's role ("Programme Manager")?
@@ -780,9 +827,45 @@ mod tests {
         ]));
         let names: Vec<_> = c.people.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["Ana Costa", "Rui Lopes"]);
-        // So do two people without roles.
+        // So do two people without roles or details.
         let c = parse(&lines(&["Contacts:", "Ana Costa", "Rui Lopes"]));
         assert_eq!(c.people.len(), 2, "{c:?}");
+        // A name between a person and the details is her employer, or
+        // her role; a second person after her details is a person.
+        for block in [
+            [
+                "Media contact:",
+                "Rachel Dunmore",
+                "Lumenforge Solar",
+                "press@lumenforge.example.com",
+            ],
+            [
+                "Press contact: Rachel Dunmore, Lumenforge Solar",
+                "",
+                "",
+                "press@lumenforge.example.com",
+            ],
+        ] {
+            let c = parse(&lines(&block));
+            let names: Vec<_> = c.people.iter().map(|p| p.name.as_str()).collect();
+            assert_eq!(names, ["Rachel Dunmore"], "{block:?}");
+            assert_eq!(
+                c.people[0].email.as_deref(),
+                Some("press@lumenforge.example.com")
+            );
+            assert_eq!(c.office.as_deref(), Some("Lumenforge Solar"));
+        }
+        let c = parse(&lines(&[
+            "Media enquiries:",
+            "Ms Joycelyn Yandi",
+            "Health Promotion Coordinator, Hela Provincial Health Authority",
+            "Mobile: +675 7155 0377",
+            "Mr Kila Tamarua",
+            "kila@health.example.org",
+        ]));
+        let names: Vec<_> = c.people.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Joycelyn Yandi", "Kila Tamarua"]);
+        assert_eq!(c.people[0].phone.as_deref(), Some("+675 7155 0377"));
     }
 
     #[test]
@@ -851,6 +934,11 @@ mod tests {
             "Mobile: +255 754 555 318",
         ]));
         assert_eq!(c.people[0].name, "Baraka Msuya");
+        let c = parse(&lines(&[
+            "Prensa: Lic. Diego Fretes Aquino",
+            "prensa@red.example.org",
+        ]));
+        assert_eq!(c.people[0].name, "Diego Fretes Aquino");
         let c = parse(&lines(&[
             "For media enquiries, contact Salma Berrada at press@madrasa.example.",
         ]));
