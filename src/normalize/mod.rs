@@ -212,6 +212,7 @@ fn finish(draft: Draft, source: &Source<'_>, rules: &Rules) -> Result<Release, R
         })
         .collect();
     drop_page_labels_above_text(&mut blocks);
+    join_dateline_to_opening(&mut blocks);
     let stated = front
         .title
         .clone()
@@ -276,6 +277,22 @@ fn leads(body: &[String], deck: Option<String>) -> &[String] {
 
 /// Blocks above the deck that may still be labels and kickers.
 const DECK_SEARCH: usize = 3;
+
+/// A dateline standing on a line of its own above the opening
+/// (`HONIARA, 22 April 2026 —`) opens it, as it would in print. A wire's
+/// distribution line (`GENEVA, October 13, 2015/APO/ --`) names the wire
+/// and stays apart.
+fn join_dateline_to_opening(blocks: &mut Vec<String>) {
+    let Some(opening) = blocks.iter().position(|b| text::is_running_text(b)) else {
+        return;
+    };
+    let joins =
+        |dateline: &str| summary::is_standalone_dateline(dateline) && !dateline.contains('/');
+    if opening > 0 && joins(&blocks[opening - 1]) {
+        let dateline = blocks.remove(opening - 1);
+        blocks[opening - 1] = format!("{} {}", dateline.trim_end(), blocks[opening - 1]);
+    }
+}
 
 /// Drops a page's trail and release labels standing as blocks above the
 /// first paragraph of text, where a page's extraction keeps them.
@@ -344,6 +361,21 @@ mod tests {
         drop_page_labels_above_text(&mut blocks);
         assert_eq!(blocks.len(), 2, "{blocks:?}");
         assert_eq!(blocks[0], "Analysis:");
+    }
+
+    #[test]
+    fn a_dateline_on_its_own_line_opens_the_text() {
+        let opening = "Voter awareness teams will travel by boat to 84 remote communities over the next seven weeks, the commission said.";
+        let mut blocks = vec!["HONIARA, 22 April 2026 —".to_owned(), opening.to_owned()];
+        join_dateline_to_opening(&mut blocks);
+        assert_eq!(blocks, [format!("HONIARA, 22 April 2026 — {opening}")]);
+        // A wire's distribution line names the wire.
+        let mut blocks = vec![
+            "GENEVA, October 13, 2015/APO/ --".to_owned(),
+            opening.to_owned(),
+        ];
+        join_dateline_to_opening(&mut blocks);
+        assert_eq!(blocks.len(), 2);
     }
 
     #[test]

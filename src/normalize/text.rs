@@ -843,11 +843,17 @@ fn is_trail(line: &str) -> bool {
 }
 
 /// Blanks what lies between a title found above the opening and the
-/// opening — dates, share bars, bylines — except a deck.
+/// opening — dates, share bars, bylines — except a deck, and a dateline
+/// standing on its own line right above the opening.
 fn clear_between_title_and_opening(lines: &mut [String], at: usize, lead: usize) {
-    for line in &mut lines[at + 1..lead] {
+    let dateline = lines[at + 1..lead]
+        .iter()
+        .rposition(|l| !l.trim().is_empty())
+        .map(|i| at + 1 + i)
+        .filter(|&i| super::summary::is_standalone_dateline(&lines[i]));
+    for (i, line) in lines.iter_mut().enumerate().take(lead).skip(at + 1) {
         let t = line.trim();
-        if !(word_count(t) >= DECK_WORDS && title_score_plain(t)) {
+        if !(word_count(t) >= DECK_WORDS && title_score_plain(t)) && Some(i) != dateline {
             line.clear();
         }
     }
