@@ -65,7 +65,7 @@ pub(crate) fn parse(html: &str) -> Draft {
             author: meta.author(),
             ..FrontMatter::default()
         },
-        deck: None,
+        deck: title::deck(root.element),
     }
 }
 

@@ -165,6 +165,48 @@ fn bold_line_above_text(root: ElementRef<'_>) -> Option<String> {
     found
 }
 
+/// Class words that mark the standfirst under a headline
+/// (`news-detail__lead`, `article-standfirst`, `field-deck`).
+const DECK_CLASS_WORDS: [&str; 7] = [
+    "lead",
+    "standfirst",
+    "deck",
+    "dek",
+    "subtitle",
+    "strapline",
+    "teaser",
+];
+
+/// Most words of a standfirst.
+const MOST_DECK_WORDS: usize = 60;
+
+/// The standfirst the page marks by its class above the article's text:
+/// body, but not the lead paragraph.
+pub(super) fn deck(root: ElementRef<'_>) -> Option<String> {
+    for node in root.descendants().take(MAX_HEADING_SCAN) {
+        let Some(el) = ElementRef::wrap(node) else {
+            continue;
+        };
+        if !matches!(el.value().name(), "p" | "div") {
+            continue;
+        }
+        let marked = el.value().attr("class").is_some_and(|class| {
+            class
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| DECK_CLASS_WORDS.iter().any(|d| w.eq_ignore_ascii_case(d)))
+        });
+        let text = inline_text(el);
+        let words = text.split_whitespace().count();
+        if marked && (4..=MOST_DECK_WORDS).contains(&words) {
+            return Some(text);
+        }
+        if el.value().name() == "p" && crate::normalize::text::is_running_text(&text) {
+            return None;
+        }
+    }
+    None
+}
+
 fn in_paragraph_or_link(el: ElementRef<'_>) -> bool {
     el.ancestors()
         .filter_map(|a| a.value().as_element())
@@ -489,6 +531,30 @@ mod tests {
             parse(&html).title.as_deref(),
             Some("Mobile Clinics Reach 46 Villages in the \"Western\" Highlands")
         );
+    }
+
+    #[test]
+    fn a_standfirst_marked_by_its_class_is_the_deck() {
+        let html = page(
+            "<title>News</title>",
+            &format!(
+                r#"<article><h1>Rains flood Dadaab camps</h1>
+                <p class="news-detail__lead">Aid workers reached thousands of families this week.</p>{PROSE}</article>"#
+            ),
+        );
+        assert_eq!(
+            parse(&html).deck.as_deref(),
+            Some("Aid workers reached thousands of families this week.")
+        );
+        // "leader" is no lead; nor is a marked paragraph under the text.
+        let html = page(
+            "<title>News</title>",
+            &format!(
+                r#"<article><h1>Rains flood Dadaab camps</h1><p class="leader">Aid workers reached thousands of families.</p>{PROSE}
+                <p class="teaser">Aid workers reached thousands of families.</p></article>"#
+            ),
+        );
+        assert_eq!(parse(&html).deck, None);
     }
 
     #[test]
