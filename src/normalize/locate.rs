@@ -138,6 +138,8 @@ struct Tally {
     /// In how many separate places (title, each paragraph) a country is named.
     spread: HashMap<usize, HashSet<usize>>,
     dateline: Option<(usize, String)>,
+    /// The country of the first place the title names with "in".
+    title_locative: Option<usize>,
     order: usize,
 }
 
@@ -182,6 +184,7 @@ fn infer(evidence: &Evidence<'_>, rules: &Rules) -> Located {
         tally.dateline = Some((*country, text.clone()));
     }
     count_mentions(&mut tally, taxonomy, &hq, evidence.title, TITLE, 0);
+    count_title_locatives(&mut tally, taxonomy, &hq, evidence.title);
     // A list of highlights above the opening repeats what the lead says;
     // the lead paragraphs are the prose.
     for (i, paragraph) in evidence
@@ -227,13 +230,17 @@ fn decide(tally: &Tally, taxonomy: &Taxonomy) -> Located {
     if contenders.len() >= 3 {
         return shared_region(&contenders, taxonomy, score, total);
     }
-    // Two close contenders: the dateline decides when it names one of them;
-    // without one, two countries named exactly as much are a pair, not a focus.
+    // Two close contenders: the title's "in" place decides when it names
+    // one of them, else the dateline does (a release is often issued from
+    // headquarters, far from the news); without either, two countries
+    // named exactly as much are a pair, not a focus.
     let dateline = tally
         .dateline
         .as_ref()
         .filter(|(c, _)| contenders.contains(c));
+    let title_place = tally.title_locative.filter(|c| contenders.contains(c));
     match dateline {
+        _ if title_place.is_some() => top = title_place.unwrap_or(top),
         Some((c, _)) => top = *c,
         None if contenders.len() == 2 && tally.scores[&contenders[1]] * EVEN >= score => {
             return shared_region(&contenders, taxonomy, score, total);
@@ -243,8 +250,14 @@ fn decide(tally: &Tally, taxonomy: &Taxonomy) -> Located {
     let country = &taxonomy.countries()[top];
     let score = tally.scores[&top];
     let share = score / total;
-    let (source, confidence) = match dateline.or(tally.dateline.as_ref().filter(|(c, _)| *c == top))
-    {
+    let by_dateline = dateline
+        .or(tally.dateline.as_ref())
+        .filter(|(c, _)| *c == top);
+    let (source, confidence) = match by_dateline {
+        _ if title_place == Some(top) => (
+            format!("title names a place in {}", country.code),
+            0.75 + 0.2 * share,
+        ),
         Some((_, text)) => (
             format!("dateline \"{text}\" → {}", country.code),
             0.75 + 0.2 * share,
@@ -440,6 +453,26 @@ fn count_mentions(
             factor *= NEIGHBOUR_FACTOR;
         }
         tally.add(m.country, weight * factor, place);
+    }
+}
+
+/// What a place named with "in" in the title (`… plant in Wrocław`) adds
+/// on top of its title weight: the headline says where the news happens,
+/// which outweighs the dateline's place of issue.
+const TITLE_LOCATIVE: f32 = 2.0;
+
+fn count_title_locatives(tally: &mut Tally, taxonomy: &Taxonomy, hq: &Headquarters, title: &str) {
+    for m in taxonomy.mentions(title) {
+        let before = title[..m.start].trim_end();
+        let locative = ["in", "In", "into", "across", "Across"].iter().any(|w| {
+            before
+                .strip_suffix(w)
+                .is_some_and(|b| b.is_empty() || b.ends_with(' '))
+        });
+        if locative && m.kind != NameKind::Demonym && !hq.is_place(&title[m.start..m.end]) {
+            tally.add(m.country, TITLE_LOCATIVE, 0);
+            tally.title_locative.get_or_insert(m.country);
+        }
     }
 }
 
