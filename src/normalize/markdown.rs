@@ -232,7 +232,11 @@ fn body_blocks(body: &str, titled: bool) -> Body {
             }
             Event::End(TagEnd::Paragraph) => {
                 let paragraph = std::mem::take(&mut shape);
-                banner.paragraph_ends(&paragraph);
+                // A trail under the menu (`News › Press releases`) is no
+                // text yet.
+                if !text::is_page_label(current.trim()) {
+                    banner.paragraph_ends(&paragraph);
+                }
                 // Above the text, a line of menu links is the site's menu.
                 if !prose_seen && paragraph.is_menu() {
                     current.clear();
@@ -534,6 +538,11 @@ mod tests {
         // The page in view stands in the menu in bold, with no link.
         let d = parse(
             "# Harbour Board\n\n[Home](/) · **News** · [Ports](/ports) · [Contact](/contact)\n\n## Ferry terminal reopens\n\nThe terminal reopened.\n",
+        );
+        assert_eq!(d.title.as_deref(), Some("Ferry terminal reopens"));
+        // A trail under the menu is no text yet.
+        let d = parse(
+            "# Harbour Board\n\n[Home](/) · [News](/news) · [Contact](/contact)\n\nNews › Press releases\n\n## Ferry terminal reopens\n\nThe terminal reopened.\n",
         );
         assert_eq!(d.title.as_deref(), Some("Ferry terminal reopens"));
         // A section name needs no menu; a label under it is no headline.

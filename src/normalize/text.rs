@@ -58,8 +58,10 @@ static NOTE_WITH_SECTION: LazyLock<Regex> = LazyLock::new(|| {
 #[allow(clippy::expect_used)]
 static GLUED_HEADING: LazyLock<Regex> = LazyLock::new(|| {
     // A heading run into the first word of its blurb with no space:
-    // "WHO WE AREThe …" or "Our WorkAs …".
-    Regex::new(r"^(?:[A-Z]{2,}(?: [A-Z]{2,}){0,5}[A-Z][a-z]|(?:[A-Z][a-z]+ ){0,4}[A-Z][a-z]+[A-Z][a-z]+ [a-z]).{40,}")
+    // "WHO WE AREThe …" or "Our WorkAs …". The blurb opens with a word
+    // that starts sentences, so that a brand written in camel case
+    // ("PayLintas raises …") is no glued heading.
+    Regex::new(r"^(?:[A-Z]{2,}(?: [A-Z]{2,}){0,5}[A-Z][a-z]|(?:[A-Z][a-z]+ ){0,4}[A-Z][a-z]+(?:The|As|We|Our|In|This|For|At|Since|With|From|It|Every|Each|Over|When|Through|Today|Across|Founded|Since|Join|Learn|Read|Find|Discover|Explore|Meet|Help|Support|Get|Working|Together|Building|Helping) [a-z]).{40,}")
         .expect("static regex")
 });
 #[allow(clippy::expect_used)]
@@ -362,9 +364,32 @@ fn take_cover_note(lines: &mut [String]) {
             .last()
             .unwrap_or(name)
     });
+    let end = signature_block_after(lines, end).unwrap_or(end);
     for line in &mut lines[start..=end] {
         line.clear();
     }
+}
+
+/// The last line of a signature set apart under a signed note (after `--`
+/// and a blank line: name and role, agency, address, phone), when the
+/// block after line `end` is one: a few lines with a phone, an address or
+/// a `|` between name and role.
+fn signature_block_after(lines: &[String], end: usize) -> Option<usize> {
+    let first = (end + 1..lines.len()).find(|&i| {
+        let t = lines[i].trim();
+        !t.is_empty() && t != "--"
+    })?;
+    let last = (first..lines.len())
+        .take_while(|&i| !lines[i].trim().is_empty())
+        .last()?;
+    let block = &lines[first..=last];
+    let signature = block.len() <= MOST_SIGNATURE_LINES + 1
+        && block
+            .iter()
+            .all(|l| word_count(l.trim()) <= MOST_SIGNATURE_WORDS + 2)
+        && block.iter().any(|l| super::contact::has_contact_detail(l))
+        && !block.iter().any(|l| is_prose(l.trim()));
+    signature.then_some(last)
 }
 
 /// Most words of a sender's name signing a note.
@@ -649,7 +674,7 @@ const DECK_WORDS: usize = 6;
 static LABEL_LINE: LazyLock<Regex> = LazyLock::new(|| {
     // `Views: 1,284`, `Category: News`: a page's fields, never a headline.
     Regex::new(
-        r"(?i)^(?:type|category|categories|categoría|catégorie|tags?|topics?|themes?|views|hits|posted(?:\s+on)?|published(?:\s+on)?|(?:date\s+)?published|date|last\s+updated|updated|region|country|countries|location|language|text\s+size|reading\s+time|read\s+time|author|filed\s+under|fecha|país|pays|région|lieu|thème|photo|image|caption|foto)\s*:",
+        r"(?i)^(?:type|category|categories|categoría|catégorie|tags?|topics?|themes?|views|hits|posted(?:\s+on)?|published(?:\s+on)?|(?:date\s+)?published|date|last\s+updated|updated|region|country|countries|location|language|text\s+size|reading\s+time|read\s+time|author|filed\s+under|fecha|país|pays|région|lieu|thème|photo|image|caption|foto|ref(?:erence)?(?:\s+no\.?)?|our\s+ref)\s*:",
     )
     .expect("static regex")
 });
@@ -727,11 +752,32 @@ fn in_title_window(lines: &[String], i: usize, lead: usize) -> bool {
 
 /// The best headline among the lines just above the opening, with its score.
 fn best_title_above(lines: &[String], lead: usize) -> Option<(usize, i32)> {
-    (0..lead)
+    let window: Vec<usize> = (0..lead)
         .rev()
         .filter(|&i| !lines[i].trim().is_empty())
         .take(TITLE_WINDOW_LINES)
-        .filter_map(|i| Some((i, title_score(lines, i)?)))
+        .collect();
+    // A release label (`PRESS STATEMENT`) stands over the headline: what
+    // is above it is the letterhead, when a headline is found below it.
+    let label = window.iter().copied().find(|&i| {
+        let line = lines[i].trim();
+        SOURCE_LINE.is_match(line) || is_label_pair(line)
+    });
+    let below_label = |i: &usize| label.is_none_or(|l| *i > l);
+    let scored = |i: usize| Some((i, title_score(lines, i)?));
+    let window = if window
+        .iter()
+        .copied()
+        .filter(below_label)
+        .any(|i| scored(i).is_some())
+    {
+        window.into_iter().filter(below_label).collect()
+    } else {
+        window
+    };
+    window
+        .into_iter()
+        .filter_map(scored)
         // The higher score; of equals, the line nearer the top.
         .fold(None, |best: Option<(usize, i32)>, (i, s)| match best {
             Some((_, b)) if b > s => best,
@@ -920,6 +966,7 @@ fn is_meta_columns(line: &str) -> bool {
 
 fn is_one_meta_line(line: &str) -> bool {
     is_label_or_chrome(line)
+        || LABEL_LINE.is_match(line)
         || is_dated_note_line(line)
         || is_date_line(line)
         || super::summary::is_standalone_dateline(line)
@@ -1342,6 +1389,30 @@ mod tests {
             Some("Ferry service resumes after repairs")
         );
         assert_eq!(d.blocks.len(), 1, "{:#?}", d.blocks);
+    }
+
+    #[test]
+    fn a_signature_set_apart_under_the_note_goes_with_it() {
+        let d = draft(
+            "From: Agency <desk@agency.example>\nSubject: [Press Release] Ferry\n\nDear editors,\n\nPlease find the release below.\n\nWarm regards,\nAma\n\n--\nAma Mensah | Senior Account Manager\nHarbour Communications Ltd\nM: +233 20 555 0142\n\nFOR IMMEDIATE RELEASE\n\nFerryLink resumes island service after six months of repairs\n\nTAKORADI, 11 March 2025 – The island ferry returned to service on Monday after six months in dry dock, the operator said.\n",
+        );
+        // A brand in camel case opens the headline.
+        assert_eq!(
+            d.title.as_deref(),
+            Some("FerryLink resumes island service after six months of repairs")
+        );
+        assert_eq!(d.blocks.len(), 1, "{:#?}", d.blocks);
+    }
+
+    #[test]
+    fn a_release_label_parts_the_letterhead_from_the_headline() {
+        let d = draft(
+            "               REPUBLIC OF THE ISLANDS\n\n     MINISTRY OF LANDS AND WATER RESOURCES\n\n Ref: MLW/PR/04/2026                          12 February 2026\n\n                  PRESS STATEMENT\n\n     Government Opens Second Phase of Irrigation Scheme\n\nMASVINGO, 12 February 2026 – The government today opened the second phase of the irrigation scheme, adding 4,200 hectares of irrigated land.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Government Opens Second Phase of Irrigation Scheme")
+        );
     }
 
     #[test]
