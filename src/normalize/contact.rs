@@ -24,6 +24,9 @@ static HEADER: LazyLock<Regex> = LazyLock::new(|| {
           | contacts?\s+presse
           | (?:press|media|news)\s+office\s*(?::|$)
           | contatos?\s*(?::|$|(?:para\s+(?:a\s+)?|de\s+)imprensa)
+          | (?:further|more|additional)\s+information\s*:?\s*$
+          | investor\s+(?:relations|contacts?)\s*:?\s*$
+          | (?:enquiries|inquiries)\s*:?\s*$
         )",
     )
     .expect("static regex")
@@ -144,6 +147,14 @@ const NOT_NAME_WORDS: &[&str] = &[
     "chargé",
     "chargée",
     "responsable",
+    "comunicação",
+    "comunicacion",
+    "direcção",
+    "direção",
+    "dirección",
+    "direccion",
+    "directorate",
+    "gabinete",
 ];
 /// Words that make a line an office or organisation.
 const ORGANISATION_WORDS: &[&str] = &[
@@ -440,13 +451,23 @@ fn is_organisation_line(line: &str, contact: &Contact) -> bool {
 /// the like, and before each inline label ("... Ogola Tel: +254 ...").
 fn segments(line: &str) -> Vec<String> {
     let mut out = Vec::new();
+    let line = without_asides(line);
+    let line = line.as_ref();
     let details = has_contact_detail(line);
     let pieces = line
-        .split([',', ';', '|', '\t'])
-        // Dashes part items only on a line with details ("Unit — Jane Doe,
-        // 0722 555 471"); elsewhere they are text ("Open Day – 31 August").
+        .split([',', ';', '|', '\t', '·'])
+        // Dashes part items on a line with details ("Unit — Jane Doe,
+        // 0722 555 471") or after a name ("Jane Doe – Communication");
+        // elsewhere they are text ("Open Day – 31 August").
         .flat_map(|p| {
-            if details {
+            // Not before an address: `Solidarité Nord-Sud – 1555, rue …`.
+            let after_name = || {
+                p.split_once(['—', '–']).is_some_and(|(head, tail)| {
+                    person_name(head.trim()).is_some()
+                        && tail.trim_start().starts_with(char::is_alphabetic)
+                })
+            };
+            if details || after_name() {
                 p.split(['—']).flat_map(|p| p.split(" – ")).collect()
             } else {
                 vec![p]
@@ -471,6 +492,29 @@ fn segments(line: &str) -> Vec<String> {
     }
     out.retain(|s| !s.is_empty());
     out
+}
+
+/// A line without its asides in brackets that hold no detail: `Jane Doe
+/// (Spanish, English) · jane@…` gives `Jane Doe  · jane@…`.
+fn without_asides(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains('(') {
+        return line.into();
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(open) = rest.find('(') {
+        let Some(close) = rest[open..].find(')').map(|c| open + c) else {
+            break;
+        };
+        let aside = &rest[open + 1..close];
+        out.push_str(&rest[..open]);
+        if aside.contains(|c: char| c.is_ascii_digit() || c == '@') {
+            out.push_str(&rest[open..=close]);
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out.into()
 }
 
 /// Where a new item starts inside one piece of a line: at each inline label,
@@ -803,6 +847,30 @@ mod tests {
                 .people
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn asides_dots_and_dashes_part_a_line_of_details() {
+        let c = parse(&lines(&[
+            "Media contacts",
+            "Gabriela Ruiz Castañeda (Spanish, English) · gruiz@example.org · +507 6555-0148",
+        ]));
+        assert_eq!(c.people[0].name, "Gabriela Ruiz Castañeda");
+        assert_eq!(c.people[0].phone.as_deref(), Some("+507 6555-0148"));
+        let c = parse(&lines(&[
+            "Contact presse / Press contact",
+            "Cheikh Tidiane Fall – Communication, Ville de Saint-Louis",
+            "+221 33 961 20 45 · communication@example.org",
+        ]));
+        let names: Vec<_> = c.people.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Cheikh Tidiane Fall"]);
+        let c = parse(&lines(&[
+            "Contact: Direcção de Comunicação, CAL – imprensa@example.com – +244 923 555 410",
+        ]));
+        assert!(c.people.is_empty(), "{c:?}");
+        assert!(is_contact_header("Further information"));
+        assert!(is_contact_header("Investor Relations"));
+        assert!(is_contact_header("Enquiries:"));
     }
 
     #[test]
