@@ -234,7 +234,7 @@ fn body_blocks(body: &str, titled: bool) -> Body {
                 let paragraph = std::mem::take(&mut shape);
                 // A trail under the menu (`News › Press releases`) is no
                 // text yet.
-                if !text::is_page_label(current.trim()) {
+                if banner.open && !text::is_page_label(current.trim()) {
                     banner.paragraph_ends(&paragraph);
                 }
                 // Above the text, a line of menu links is the site's menu.
@@ -288,14 +288,16 @@ fn body_blocks(body: &str, titled: bool) -> Body {
 }
 
 /// How the text of one paragraph is set: inside links, inside emphasis.
+/// It runs over every text of the body, so it counts no further than its
+/// tests need and keeps no copies.
 #[derive(Default)]
 struct Shape {
     in_link: usize,
     in_emphasis: usize,
     links: usize,
-    /// The words of its links, lower-cased.
-    link_words: Vec<String>,
-    /// Words outside links.
+    /// A link reads as a share button ("Facebook", "Share").
+    share_link: bool,
+    /// Words outside links, counted up to one more than a menu may have.
     prose_words: usize,
     /// Words outside emphasis.
     plain: bool,
@@ -307,12 +309,15 @@ impl Shape {
     fn text(&mut self, text: &str) {
         let words = text.chars().any(char::is_alphanumeric);
         if self.in_link > 0 {
-            self.link_words
-                .extend(text.split_whitespace().map(str::to_lowercase));
-        } else {
+            self.share_link |= text.split_whitespace().any(|w| {
+                let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+                SHARE_WORDS.iter().any(|s| w.eq_ignore_ascii_case(s))
+            });
+        } else if words && self.prose_words <= MOST_UNLINKED_MENU_WORDS {
             self.prose_words += text
                 .split_whitespace()
                 .filter(|w| w.chars().any(char::is_alphanumeric))
+                .take(MOST_UNLINKED_MENU_WORDS + 1)
                 .count();
         }
         if self.in_emphasis > 0 {
@@ -332,10 +337,7 @@ impl Shape {
     fn is_menu(&self) -> bool {
         self.prose_words <= MOST_UNLINKED_MENU_WORDS
             && self.links >= 2 + self.prose_words
-            && !self
-                .link_words
-                .iter()
-                .any(|w| SHARE_WORDS.contains(&w.trim_matches(|c: char| !c.is_alphanumeric())))
+            && !self.share_link
     }
 
     /// Set in italics or bold throughout, as a deck under a headline is.
