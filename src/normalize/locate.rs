@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::config::Rules;
 use crate::model::Location;
-use crate::regions::{Country, GLOBAL, NameKind, Taxonomy};
+use crate::regions::{Country, GLOBAL, Mention, NameKind, Taxonomy};
 
 /// Weight of a dateline naming a country or a place in it.
 const DATELINE: f32 = 5.0;
@@ -183,8 +183,9 @@ fn infer(evidence: &Evidence<'_>, rules: &Rules) -> Located {
         tally.add(*country, DATELINE, 0);
         tally.dateline = Some((*country, text.clone()));
     }
-    count_mentions(&mut tally, taxonomy, &hq, evidence.title, TITLE, 0);
-    count_title_locatives(&mut tally, taxonomy, &hq, evidence.title);
+    let title_mentions = taxonomy.mentions(evidence.title);
+    count_mentions(&mut tally, &hq, evidence.title, &title_mentions, TITLE, 0);
+    count_title_locatives(&mut tally, &hq, evidence.title, &title_mentions);
     // A list of highlights above the opening repeats what the lead says;
     // the lead paragraphs are the prose.
     for (i, paragraph) in evidence
@@ -199,7 +200,8 @@ fn infer(evidence: &Evidence<'_>, rules: &Rules) -> Located {
         } else {
             LATER_PARAGRAPH
         };
-        count_mentions(&mut tally, taxonomy, &hq, paragraph, weight, i + 1);
+        let mentions = taxonomy.mentions(paragraph);
+        count_mentions(&mut tally, &hq, paragraph, &mentions, weight, i + 1);
     }
     decide(&tally, taxonomy)
 }
@@ -429,15 +431,17 @@ fn place_country(part: &str, taxonomy: &Taxonomy, hq: &Headquarters) -> Option<u
     })
 }
 
+/// Counts the `mentions` found in `text`, each at `weight` less what
+/// marks it down (a donor, a neighbour, a demonym).
 fn count_mentions(
     tally: &mut Tally,
-    taxonomy: &Taxonomy,
     hq: &Headquarters,
     text: &str,
+    mentions: &[Mention],
     weight: f32,
     place: usize,
 ) {
-    for m in taxonomy.mentions(text) {
+    for m in mentions {
         if hq.is_place(&text[m.start..m.end]) || is_street_name(&text[m.end..]) {
             continue;
         }
@@ -461,8 +465,8 @@ fn count_mentions(
 /// which outweighs the dateline's place of issue.
 const TITLE_LOCATIVE: f32 = 2.0;
 
-fn count_title_locatives(tally: &mut Tally, taxonomy: &Taxonomy, hq: &Headquarters, title: &str) {
-    for m in taxonomy.mentions(title) {
+fn count_title_locatives(tally: &mut Tally, hq: &Headquarters, title: &str, mentions: &[Mention]) {
+    for m in mentions {
         let before = title[..m.start].trim_end();
         let locative = ["in", "In", "into", "across", "Across"].iter().any(|w| {
             before

@@ -763,21 +763,22 @@ fn best_title_above(lines: &[String], lead: usize) -> Option<(usize, i32)> {
         let line = lines[i].trim();
         SOURCE_LINE.is_match(line) || is_label_pair(line)
     });
-    let below_label = |i: &usize| label.is_none_or(|l| *i > l);
-    let scored = |i: usize| Some((i, title_score(lines, i)?));
-    let window = if window
+    let scored: Vec<(usize, i32)> = window
+        .into_iter()
+        .filter_map(|i| Some((i, title_score(lines, i)?)))
+        .collect();
+    // The window runs upwards: candidates below the label come first.
+    let below_label = scored
+        .iter()
+        .take_while(|(i, _)| label.is_none_or(|l| *i > l))
+        .count();
+    let candidates = match below_label {
+        0 => &scored[..],
+        n => &scored[..n],
+    };
+    candidates
         .iter()
         .copied()
-        .filter(below_label)
-        .any(|i| scored(i).is_some())
-    {
-        window.into_iter().filter(below_label).collect()
-    } else {
-        window
-    };
-    window
-        .into_iter()
-        .filter_map(scored)
         // The higher score; of equals, the line nearer the top.
         .fold(None, |best: Option<(usize, i32)>, (i, s)| match best {
             Some((_, b)) if b > s => best,
@@ -843,9 +844,9 @@ fn reads_as_headline_over_deck(line: &str, next: &str) -> bool {
 fn has_headline_shape(line: &str) -> bool {
     !line.ends_with(':')
         && line.chars().count() <= LONGEST_TITLE_LINE
+        // A field (`Category: News`) is a meta line too.
         && !is_meta_line(line)
         && !is_list_item(line)
-        && !LABEL_LINE.is_match(line)
         && !is_trail(line)
         && !super::clean::is_caption(line)
 }
