@@ -17,6 +17,8 @@ const FIRST_PARAGRAPH: f32 = 2.0;
 const LATER_PARAGRAPH: f32 = 1.0;
 /// Paragraphs after the first that still count as the lead.
 const LEAD_PARAGRAPHS: usize = 3;
+/// Short lines above the opening passed over in search of it.
+const OPENING_SEARCH: usize = 3;
 /// Demonyms ("Syrian refugees in Jordan") say less about where than names do.
 const DEMONYM_FACTOR: f32 = 0.35;
 /// The least score that makes a country the focus.
@@ -188,14 +190,20 @@ fn infer(evidence: &Evidence<'_>, rules: &Rules) -> Located {
     count_title_locatives(&mut tally, &hq, evidence.title, &title_mentions);
     // A list of highlights above the opening repeats what the lead says;
     // the lead paragraphs are the prose.
-    for (i, paragraph) in evidence
-        .paragraphs
-        .iter()
-        .filter(|p| !super::clean::is_list_block(p))
-        .take(1 + LEAD_PARAGRAPHS)
-        .enumerate()
-    {
-        let weight = if i == 0 {
+    let lead = || {
+        evidence
+            .paragraphs
+            .iter()
+            .filter(|p| !super::clean::is_list_block(p))
+    };
+    // A short line above the opening ("Research news 8.4.2026") is no
+    // opening: the first paragraph of running text has the opening's weight.
+    let opening = lead()
+        .take(OPENING_SEARCH)
+        .position(|p| super::text::is_running_text(p))
+        .unwrap_or(0);
+    for (i, paragraph) in lead().take(opening + 1 + LEAD_PARAGRAPHS).enumerate() {
+        let weight = if i == opening {
             FIRST_PARAGRAPH
         } else {
             LATER_PARAGRAPH
@@ -661,6 +669,27 @@ mod tests {
             assert_eq!(country, Some("BD"), "{value}");
         }
         assert!(stated_country("Atlantis", &taxonomy).is_none());
+    }
+
+    #[test]
+    fn a_short_line_above_the_opening_leaves_it_the_opening_weight() {
+        let config = crate::config::Config::builtin().expect("built-in configuration");
+        let paragraphs = [
+            "Research news 8.4.2026".to_owned(),
+            "Engineers at a university in Tampere have built a battery that stores heat for a week, the team said on Tuesday.".to_owned(),
+        ];
+        let located = locate(
+            &Evidence {
+                front_region: None,
+                front_country: None,
+                region_folder: None,
+                title: "New battery stores heat for a week",
+                title_prefix: None,
+                paragraphs: &paragraphs,
+            },
+            &config.rules,
+        );
+        assert_eq!(located.country.as_deref(), Some("FI"), "{located:?}");
     }
 
     #[test]
