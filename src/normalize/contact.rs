@@ -2,6 +2,7 @@
 //! contact ..."): found, split off the body, and parsed into people, emails,
 //! phone numbers and the office.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -12,11 +13,11 @@ use crate::model::{Contact, Person};
 static HEADER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)^\W*(?:
-            for\s+(?:more|further|additional)\s+(?:information|details|info)(?:\s*$|\s*[:,.]|\s+(?:please\s+)?contact|\s+(?:contact|reach|call|email|write)\b)
-          | for\s+(?:more|further|additional)\s+(?:information|details|info)\s+and\s+[^.:]{0,40}?\bcontact\b
-          | (?:for\s+)?(?:media|press|news)\s+(?:contacts?|inquiries|enquiries|queries|relations)\b
+            for\s+(?:more|further|additional)\s+(?:information|details|info)(?:\s*$|\s*[:,.]|\s+(?:please\s+)?contact|\s+(?:contact|reach|call|email|write)(?-u:\b))
+          | for\s+(?:more|further|additional)\s+(?:information|details|info)\s+and\s+[^.:]{0,40}?(?-u:\b)contact(?-u:\b)
+          | (?:for\s+)?(?:media|press|news)\s+(?:contacts?|inquiries|enquiries|queries|relations)(?-u:\b)
           | contacts?\s*(?::|$|for\s+(?:media|press|journalists))
-          | (?:please\s+)?contact\s+(?:us|the\s+press\s+office)\b
+          | (?:please\s+)?contact\s+(?:us|the\s+press\s+office)(?-u:\b)
           | to\s+(?:learn|find\s+out)\s+more,?\s+(?:please\s+)?contact
           | para\s+(?:más|mayor|mas)\s+información
           | contactos?\s*(?::|$|de\s+prensa)
@@ -38,18 +39,22 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
 });
 #[allow(clippy::expect_used)]
 static PHONE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:\+|\(\+?|\b)\d[\d \t().\-/]{5,}\d").expect("static regex"));
+    // An ASCII word boundary: the Unicode one sends any text with a
+    // non-ASCII letter to a slow engine.
+    LazyLock::new(|| {
+        Regex::new(r"(?:\+|\(\+?|(?-u:\b))\d[\d \t().\-/]{5,}\d").expect("static regex")
+    });
 #[allow(clippy::expect_used)]
 static LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:tel(?:ephone)?|phone|mobile|mob|cell(?:phone)?|ph|fax|email|e-mail|mail|whatsapp|skype|t|m|e|office|web(?:site)?)\.?\s*[:.]\s*").expect("static regex")
 });
 #[allow(clippy::expect_used)]
 static INLINE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:tel(?:ephone)?|phone|mobile|mob|cell(?:phone)?|fax|e-?mail|whatsapp|skype)\.?\s*:").expect("static regex")
+    Regex::new(r"(?i)(?-u:\b)(?:tel(?:ephone)?|phone|mobile|mob|cell(?:phone)?|fax|e-?mail|whatsapp|skype)\.?\s*:").expect("static regex")
 });
 #[allow(clippy::expect_used)]
 static LEADING_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:.*?\b(?:please\s+)?(?:contact(?:ar|er)?|reach|call|email|write\s+to)\b\s*(?:a\s+|à\s+)?)").expect("static regex")
+    Regex::new(r"(?i)^(?:.*?(?-u:\b)(?:please\s+)?(?:contact(?:ar|er)?|reach|call|email|write\s+to)(?-u:\b)\s*(?:a\s+|à\s+)?)").expect("static regex")
 });
 
 /// Words that mark organisations, roles and labels, never a person's name.
@@ -155,6 +160,16 @@ const NOT_NAME_WORDS: &[&str] = &[
     "direccion",
     "directorate",
     "gabinete",
+    // Streets and towns of an address line ("Rue Njo-Njo, Bonapriso").
+    "rue",
+    "avenue",
+    "avenida",
+    "street",
+    "road",
+    "calle",
+    "rua",
+    "boulevard",
+    "city",
 ];
 /// Words that make a line an office or organisation.
 const ORGANISATION_WORDS: &[&str] = &[
@@ -213,6 +228,15 @@ const ROLE_WORDS: &[&str] = &[
     "assistant",
 ];
 /// Titles before a name, which are no part of it.
+/// The word lists as sets: every word of every contact line is looked up,
+/// and the lists run to a hundred words.
+static NOT_NAME: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| NOT_NAME_WORDS.iter().copied().collect());
+static ORGANISATION: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| ORGANISATION_WORDS.iter().copied().collect());
+static ROLE: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| ROLE_WORDS.iter().copied().collect());
+
 const HONORIFICS: [&str; 16] = [
     "mr", "mrs", "ms", "mx", "dr", "dra", "prof", "sr", "sra", "mme", "m", "miss", "lic", "ing",
     "eng", "hon",
@@ -229,10 +253,13 @@ pub fn is_contact_header(line: &str) -> bool {
 
 /// Does this line hold an email address or a phone number?
 pub fn has_contact_detail(line: &str) -> bool {
-    EMAIL.is_match(line)
-        || PHONE
-            .find_iter(line)
-            .any(|m| m.as_str().chars().filter(char::is_ascii_digit).count() >= 7)
+    // Most lines of a release have neither an `@` nor seven digits, and
+    // need no search.
+    (line.contains('@') && EMAIL.is_match(line))
+        || (line.bytes().filter(u8::is_ascii_digit).nth(6).is_some()
+            && PHONE
+                .find_iter(line)
+                .any(|m| m.as_str().chars().filter(char::is_ascii_digit).count() >= 7))
 }
 
 /// Splits the body at the contact block (never at the very first paragraph)
@@ -306,8 +333,45 @@ fn take_leading(blocks: &mut Vec<String>) -> Option<Vec<String>> {
     Some(blocks.drain(at..end).collect())
 }
 
+/// Headings and buttons a page prints under the release ("Share this
+/// post", "Recent News", "Quick Links"): a block copied with its page
+/// ends at the first of them.
+const PAGE_TAIL: [&str; 16] = [
+    "share",
+    "share this",
+    "share this post",
+    "share this page",
+    "share this article",
+    "share this story",
+    "recent news",
+    "recent posts",
+    "latest news",
+    "more news",
+    "related news",
+    "related links",
+    "related articles",
+    "related stories",
+    "quick links",
+    "follow us",
+];
+
+/// The lines of a block as far as the page's own tail under it, once
+/// some details have come.
+fn before_page_tail(lines: &[String]) -> &[String] {
+    let is_tail = |line: &String| {
+        let key = line.trim().trim_end_matches(':').to_lowercase();
+        PAGE_TAIL.contains(&key.as_str())
+    };
+    lines
+        .iter()
+        .position(is_tail)
+        .filter(|&end| lines[..end].iter().any(|l| has_contact_detail(l)))
+        .map_or(lines, |end| &lines[..end])
+}
+
 /// Parses the lines of a contact block.
 pub fn parse(lines: &[String]) -> Contact {
+    let lines = before_page_tail(lines);
     let mut contact = Contact {
         lines: lines.to_vec(),
         ..Contact::default()
@@ -316,8 +380,10 @@ pub fn parse(lines: &[String]) -> Contact {
     // The line that named each person, to end the block after the last one.
     let mut named_on: Vec<usize> = Vec::new();
     for (at, line) in lines.iter().enumerate() {
-        if let Some(office) = office_line(line).filter(|_| contact.office.is_none()) {
-            contact.office = Some(office);
+        // A second office line ("Press Office" / "Ministry of Labour,
+        // Migration and Social Inclusion") is no list of names either.
+        if let Some(office) = office_line(line).filter(|_| !names_someone_after_office(line)) {
+            contact.office.get_or_insert(office);
             continue;
         }
         if role_given && is_organisation_line(line, &contact) {
@@ -372,6 +438,13 @@ pub fn parse(lines: &[String]) -> Contact {
     contact
 }
 
+/// `IOM Kenya, Jane Doe`: an office line that goes on to name a person.
+fn names_someone_after_office(line: &str) -> bool {
+    line.split(',')
+        .skip(1)
+        .any(|piece| person_name(piece.trim()).is_some())
+}
+
 /// A block copied from a page runs on into what follows it there ("Related
 /// Links", a footer menu), which reads as names. A person is never named
 /// after the last details of a block: each detail goes to the person named
@@ -409,22 +482,35 @@ fn reads_as_name(segment: &str) -> bool {
 fn has_role_word(segment: &str) -> bool {
     segment
         .split_whitespace()
-        .any(|w| ROLE_WORDS.contains(&w.to_lowercase().trim_end_matches([',', '.'])))
+        .any(|w| has_lower(&ROLE, w.trim_end_matches([',', '.'])))
 }
 
 /// Does this segment name a person's role ("Programme Manager")?
 fn names_a_role(segment: &str) -> bool {
-    let words: Vec<String> = segment
-        .split_whitespace()
-        .map(|w| w.to_lowercase().trim_end_matches([',', '.']).to_owned())
-        .collect();
-    words.iter().any(|w| ROLE_WORDS.contains(&w.as_str()))
+    let words = || {
+        segment
+            .split_whitespace()
+            .map(|w| w.trim_end_matches([',', '.']))
+    };
+    let joining = |w: &str| ["of", "and", "&"].iter().any(|j| w.eq_ignore_ascii_case(j));
+    words().any(|w| has_lower(&ROLE, w))
         // "Communications", "Media Relations": a team given as the role.
-        || (!words.is_empty()
-            && words.len() <= 4
-            && words.iter().all(|w| {
-                NOT_NAME_WORDS.contains(&w.as_str()) || ["of", "and", "&"].contains(&w.as_str())
-            }))
+        || ((1..=4).contains(&words().count())
+            && words().all(|w| has_lower(&NOT_NAME, w) || joining(w)))
+}
+
+/// Is `word` in `set` in lower case? Short ASCII words, which contact lines
+/// are mostly made of, are lowered on the stack.
+fn has_lower(set: &HashSet<&str>, word: &str) -> bool {
+    let mut buffer = [0u8; 32];
+    match buffer.get_mut(..word.len()) {
+        Some(lower) if word.is_ascii() => {
+            lower.copy_from_slice(word.as_bytes());
+            lower.make_ascii_lowercase();
+            std::str::from_utf8(lower).is_ok_and(|w| set.contains(w))
+        }
+        _ => set.contains(word.to_lowercase().as_str()),
+    }
 }
 
 /// A line that reads as a name but follows a person and their role, before
@@ -650,7 +736,7 @@ fn person_name(text: &str) -> Option<String> {
         while words.len() > 2
             && words
                 .last()
-                .is_some_and(|w| NOT_NAME_WORDS.contains(&w.to_lowercase().as_str()))
+                .is_some_and(|w| NOT_NAME.contains(w.to_lowercase().as_str()))
         {
             words.pop();
         }
@@ -667,8 +753,8 @@ fn person_name(text: &str) -> Option<String> {
         chars.next().is_some_and(char::is_uppercase)
             && w.chars()
                 .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.'))
-            && !NOT_NAME_WORDS.contains(&lower.trim_end_matches('.'))
-            && !ROLE_WORDS.contains(&lower.trim_end_matches('.'))
+            && !NOT_NAME.contains(lower.trim_end_matches('.'))
+            && !ROLE.contains(lower.trim_end_matches('.'))
             && !(w.len() > 1 && w.chars().all(char::is_uppercase))
     };
     let capitalised = words
@@ -685,14 +771,14 @@ fn is_office(text: &str) -> bool {
         && words[0].chars().all(|c| c.is_ascii_uppercase())
         && words[1].chars().next().is_some_and(char::is_uppercase);
     let organisation = words.iter().any(|w| {
-        let w = w
-            .trim_matches(|c: char| !c.is_alphanumeric())
-            .to_lowercase();
-        ORGANISATION_WORDS.contains(&w.as_str())
+        has_lower(
+            &ORGANISATION,
+            w.trim_matches(|c: char| !c.is_alphanumeric()),
+        )
     });
     // "Head of Government Communication Unit" is a person's role.
-    let role_led = words.get(1).is_some_and(|w| *w == "of")
-        && ROLE_WORDS.contains(&words[0].to_lowercase().as_str());
+    let role_led =
+        words.get(1).is_some_and(|w| *w == "of") && ROLE.contains(words[0].to_lowercase().as_str());
     (acronym_led || organisation)
         && !role_led
         && (1..=8).contains(&words.len())
@@ -1041,6 +1127,43 @@ mod tests {
             c.people[0].email.as_deref(),
             Some("y.amrani@atlasargan.example")
         );
+    }
+
+    #[test]
+    fn a_block_ends_at_the_page_tail_under_it() {
+        let c = parse(&lines(&[
+            "Media contact:",
+            "Mr. Okello Patrick, Public Relations Officer",
+            "Email: pro@example.org",
+            "Share this post",
+            "Quick Links",
+            "Academic Calendar",
+            "Tel: +256 471 555 100",
+        ]));
+        let names: Vec<_> = c.people.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Okello Patrick"]);
+        assert_eq!(c.lines.len(), 3, "{:?}", c.lines);
+        assert!(c.phones.is_empty());
+    }
+
+    #[test]
+    fn a_second_office_line_and_an_address_name_nobody() {
+        let c = parse(&lines(&[
+            "Press Office",
+            "Ministry of Labour, Migration and Social Inclusion",
+            "E-mail: press@example.org",
+            "Rue Njo-Njo, Bonapriso, Douala",
+        ]));
+        assert!(c.people.is_empty(), "{:?}", c.people);
+        assert_eq!(c.office.as_deref(), Some("Press Office"));
+        assert_eq!(c.emails, ["press@example.org"]);
+        let c = parse(&lines(&[
+            "Media Office",
+            "IOM Kenya, Jane Doe",
+            "jdoe@example.org",
+        ]));
+        let names: Vec<_> = c.people.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Jane Doe"]);
     }
 
     #[test]

@@ -556,11 +556,9 @@ fn is_funder(before: &str, after: &str) -> bool {
         "donation from",
     ];
     let tail = last_words(before);
-    let tail = tail
-        .trim_end_matches(" the people of")
-        .trim_end_matches(" the government of")
-        .trim_end_matches(" the")
-        .trim_end_matches(" generous");
+    let tail = [" the people of", " the government of", " the", " generous"]
+        .iter()
+        .fold(tail.as_str(), |t, end| t.strip_suffix(end).unwrap_or(t));
     // Only the next word matters: `after` runs to the paragraph's end.
     let named_government = super::clean::strip_prefix_ignore_case(after.trim_start(), "government")
         .is_some()
@@ -596,7 +594,8 @@ fn is_neighbour(before: &str) -> bool {
         "neighbouring",
         "neighboring",
     ];
-    let tail = tail_bytes(before, 24).trim_end_matches(" the");
+    let tail = tail_bytes(before, 24);
+    let tail = tail.strip_suffix(" the").unwrap_or(tail);
     LEAD_INS.iter().any(|l| {
         tail.len() >= l.len()
             && tail.is_char_boundary(tail.len() - l.len())

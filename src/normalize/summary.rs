@@ -10,7 +10,7 @@ use super::template::line_key;
 
 #[allow(clippy::expect_used)]
 static UPDATE_NOTE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:this|the) (?:press )?(?:note|release|article|story|page|statement|update|news) (?:has been|was|is) (?:updated|amended|corrected|revised)|^(?:updated|last updated|editor'?s note)\b").expect("static regex")
+    Regex::new(r"(?i)^(?:this|the) (?:press )?(?:note|release|article|story|page|statement|update|news) (?:has been|was|is) (?:updated|amended|corrected|revised)|^(?:updated|last updated|editor'?s note)(?-u:\b)").expect("static regex")
 });
 
 /// Paragraphs shorter than this (in words) are labels, not a lead.
@@ -72,9 +72,12 @@ fn is_label(paragraph: &str) -> bool {
 
 /// A row of a page's table of fields: `Stations attending: | Athi River`.
 fn is_field_row(paragraph: &str) -> bool {
-    paragraph
-        .split_once(" | ")
-        .is_some_and(|(label, _)| label.ends_with(':') && label.split_whitespace().nth(4).is_none())
+    // The label ends at the first colon, which `memchr` finds; a search
+    // for " | " would read the whole of every paragraph.
+    paragraph.find(':').is_some_and(|colon| {
+        paragraph[colon + 1..].starts_with(" | ")
+            && paragraph[..colon].split_whitespace().nth(4).is_none()
+    })
 }
 
 fn is_lead(paragraph: &str, title_key: &str) -> bool {

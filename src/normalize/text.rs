@@ -20,7 +20,7 @@ const TITLE_SEARCH_LINES: usize = 12;
 
 #[allow(clippy::expect_used)]
 static DATE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?i:date)\s*:?\s*(\d{4}-\d{2}-\d{2})\b\s*").expect("static regex")
+    Regex::new(r"^\s*(?i:date)\s*:?\s*(\d{4}-\d{2}-\d{2})(?-u:\b)\s*").expect("static regex")
 });
 #[allow(clippy::expect_used)]
 static DATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
@@ -38,10 +38,10 @@ static SOURCE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)^(?:
             (?:source|posted|published|by|author|fuente|auteur|publié\s+le|publicado)\s*:
-          | (?:for\s+immediate\s+release|embargoed\b.*|(?:joint\s+)?(?:press|news|media)\s+(?:release|statement|advisory|briefing\s+notes?)
+          | (?:for\s+immediate\s+release|embargoed(?-u:\b).*|(?:joint\s+)?(?:press|news|media)\s+(?:release|statement|advisory|briefing\s+notes?)
             |communiqué(?:\s+de\s+presse)?|comunicado(?:\s+de\s+prensa)?|nota\s+de\s+prensa)
             (?:\s+(?:no\.?|nr\.?|n[°º]|number|\#)\s*\d[\d/.\-]*)?\s*[:.]?\s*$
-          | (?:published|posted|last\s+updated|updated|publié|publicado)\b.{0,40}\d{4}\s*$
+          | (?:(?:published|posted|last\s+updated|updated|publicado)(?-u:\b)|publié).{0,40}\d{4}\s*$
         )",
     )
     .expect("static regex")
@@ -52,7 +52,7 @@ static NOTE_WITH_SECTION: LazyLock<Regex> = LazyLock::new(|| {
     // Guatemala`: a note, perhaps with its section or author after the
     // date. Apart from SOURCE_LINE, which every short block meets, so that
     // this longer pattern runs only on lines that open like notes.
-    Regex::new(r"(?i)^(?:published|posted|released|issued|updated)\b.{0,40}\d{4}(?:\s*(?:in|under|by|·|\||,)\s+[^.!?]{1,40})?\s*$")
+    Regex::new(r"(?i)^(?:published|posted|released|issued|updated)(?-u:\b).{0,40}\d{4}(?:\s*(?:in|under|by|·|\||,)\s+[^.!?]{1,40})?\s*$")
         .expect("static regex")
 });
 #[allow(clippy::expect_used)]
@@ -1008,6 +1008,7 @@ const LONGEST_LABEL_PAIR: usize = 80;
 /// Two release labels on one line: `NEWS RELEASE -- For immediate release`.
 fn is_label_pair(line: &str) -> bool {
     line.len() <= LONGEST_LABEL_PAIR
+        && line.contains(['-', '–', '—', '|'])
         && [" -- ", " – ", " — ", " | ", " - "].iter().any(|sep| {
             line.split_once(sep).is_some_and(|(a, b)| {
                 SOURCE_LINE.is_match(a.trim()) && SOURCE_LINE.is_match(b.trim())
@@ -1017,14 +1018,21 @@ fn is_label_pair(line: &str) -> bool {
 
 /// A breadcrumb trail on one line: `Home > News > Africa`.
 fn is_breadcrumb(line: &str) -> bool {
-    let separators =
-        line.matches(" > ").count() + line.matches('»').count() + line.matches('›').count();
-    separators >= 2 && line.chars().count() < 200
+    // The length first: paragraphs run to thousands of bytes.
+    line.len() < LONGEST_TRAIL_BYTES && {
+        let separators =
+            line.matches(" > ").count() + line.matches('»').count() + line.matches('›').count();
+        separators >= 2 && line.chars().count() < 200
+    }
 }
+
+/// Bytes past which a line is too long for a trail of 200 characters.
+const LONGEST_TRAIL_BYTES: usize = 800;
 
 #[allow(clippy::expect_used)]
 static READING_TIME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b\d+\s*min(?:ute)?s?\.?\s+read\b|reading\s+time\s*:").expect("static regex")
+    Regex::new(r"(?i)(?-u:\b)\d+\s*min(?:ute)?s?\.?\s+read(?-u:\b)|reading\s+time\s*:")
+        .expect("static regex")
 });
 /// Longest line taken for a byline or a page's publishing note.
 const LONGEST_BYLINE: usize = 100;
@@ -1085,10 +1093,16 @@ pub(crate) fn is_running_text(line: &str) -> bool {
 
 /// A body paragraph rather than a title: too long, or opening with a dateline.
 fn is_prose(line: &str) -> bool {
-    line.chars().count() > LONGEST_TITLE_LINE
+    longer_than(line, LONGEST_TITLE_LINE)
         || super::summary::dateline_prefix(line).is_some_and(|d| {
             is_sentence(line[d.len()..].trim_start_matches([' ', ':', '-', '–', '—']))
         })
+}
+
+/// Has `line` more than `chars` characters? Counting them reads the whole
+/// line, and a line of four bytes a character or more needs no count.
+fn longer_than(line: &str, chars: usize) -> bool {
+    line.len() > chars * 4 || (line.len() > chars && line.chars().count() > chars)
 }
 
 /// Running text rather than a headline: long, or ending like a sentence
@@ -1102,7 +1116,7 @@ fn is_sentence(text: &str) -> bool {
         .iter()
         .filter(|w| w.starts_with(char::is_uppercase))
         .count();
-    text.chars().count() > 150
+    longer_than(text, 150)
         || (text.ends_with(['.', '!', '?', '"', '”']) && capitalised * 2 < words.len().max(1))
 }
 

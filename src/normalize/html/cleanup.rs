@@ -18,7 +18,7 @@ static LEFTOVER_TAG: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)</?(?:a|b|i|u|em|strong|span|p|div|br|hr|li|ul|ol|h[1-6]|img|font|small|sup|sub|script|style|table|tr|td|th)(?:\s[^<>]*)?/?>",
     )
 });
-static MAILTO: LazyLock<Regex> = LazyLock::new(|| pattern(r"(?i)\bmailto:\s*"));
+static MAILTO: LazyLock<Regex> = LazyLock::new(|| pattern(r"(?i)(?-u:\b)mailto:\s*"));
 
 /// Plain text as it reads: whitespace collapsed, invisible characters gone,
 /// entities a CMS escaped twice decoded, stray markup and `mailto:` removed.

@@ -17,7 +17,7 @@ const MAX_CONTACT_BLOCK_CHARS: usize = 1500;
 
 static CONTACT_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     pattern(
-        r"(?i)for (?:more|further) information|please contact|(?:media|press) (?:contacts?|enquir|inquir|office)|contacts?(?: presse| press| media)?\s*:|\b(?:tel|tél|phone|mobile|cell)\b\.?\s*:?\s*\+?\(?\d",
+        r"(?i)for (?:more|further) information|please contact|(?:media|press) (?:contacts?|enquir|inquir|office)|contacts?(?: presse| press| media)?\s*:|(?-u:\b)(?:(?:tel|phone|mobile|cell)(?-u:\b)|tél)\.?\s*:?\s*\+?\(?\d",
     )
 });
 static EMAIL: LazyLock<Regex> =
