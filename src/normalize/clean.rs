@@ -66,7 +66,24 @@ pub fn is_caption(line: &str) -> bool {
         && (CAPTION_LABELS
             .iter()
             .any(|label| strip_prefix_ignore_case(line, label).is_some())
-            || (CREDIT_WORD.is_match(line) && CAPTION_CREDIT.is_match(line)))
+            || {
+                // The credit closes the caption: only the line's end is searched.
+                let end = tail(line, CREDIT_TAIL_BYTES);
+                CREDIT_WORD.is_match(end) && CAPTION_CREDIT.is_match(end)
+            })
+}
+
+/// Bytes at the end of a caption that hold its credit: the opener, the
+/// label and the 80 characters after it.
+const CREDIT_TAIL_BYTES: usize = 256;
+
+/// The last `bytes` bytes of `text`, or a few more to start on a character.
+fn tail(text: &str, bytes: usize) -> &str {
+    let mut start = text.len().saturating_sub(bytes);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    &text[start..]
 }
 
 /// A word every credit has: a fast search that spares most lines the

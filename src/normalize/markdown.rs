@@ -18,14 +18,26 @@ pub(crate) fn parse(text: &str) -> Draft {
         mut title,
         mut blocks,
         deck,
+        above_title,
     } = body_blocks(body, front.title.is_some());
-    // No `#` heading: a first block that reads like a headline is the title.
-    if title.is_none()
-        && front.title.is_none()
-        && blocks.len() > 1
-        && looks_like_headline(&blocks[0])
-    {
-        title = Some(blocks.remove(0));
+    // Above a `#` headline, short lines are the page's: the site's name,
+    // a label, a date.
+    let mut at = 0;
+    blocks.retain(|b| {
+        at += 1;
+        at > above_title || text::is_running_text(b) || contact::has_contact_detail(b)
+    });
+    // No `#` heading: a first block that reads like a headline is the title,
+    // past the page's labels and dates above it.
+    if title.is_none() && front.title.is_none() {
+        let headline = blocks
+            .iter()
+            .take(HEADLINE_SEARCH)
+            .take_while(|b| !text::is_running_text(b))
+            .position(|b| looks_like_headline(b) && !text::is_meta_line(b));
+        if let Some(i) = headline.filter(|&i| i + 1 < blocks.len()) {
+            title = Some(blocks.remove(i));
+        }
     }
     Draft {
         title,
@@ -34,6 +46,9 @@ pub(crate) fn parse(text: &str) -> Draft {
         deck,
     }
 }
+
+/// Blocks searched for a headline when no heading gives it.
+const HEADLINE_SEARCH: usize = 3;
 
 fn looks_like_headline(block: &str) -> bool {
     let words = block.split_whitespace().count();
@@ -165,6 +180,8 @@ struct Body {
     title: Option<String>,
     blocks: Vec<String>,
     deck: Option<String>,
+    /// Blocks that stand above a headline given by a heading.
+    above_title: usize,
 }
 
 /// The first level-1 heading, and every other block as plain text.
@@ -186,6 +203,7 @@ fn body_blocks(body: &str, titled: bool) -> Body {
     let mut under_title = 0usize;
     let mut prose_seen = false;
     let mut kicker_at = None;
+    let mut above_title = 0;
     for event in Parser::new(body) {
         match event {
             Event::Start(Tag::Heading {
@@ -214,6 +232,7 @@ fn body_blocks(body: &str, titled: bool) -> Body {
                         blocks.remove(kicker);
                     }
                     title = Some(heading.to_owned());
+                    above_title = blocks.len();
                     banner = Banner {
                         open: level == HeadingLevel::H1,
                         ..Banner::default()
@@ -237,8 +256,9 @@ fn body_blocks(body: &str, titled: bool) -> Body {
                 if banner.open && !text::is_page_label(current.trim()) {
                     banner.paragraph_ends(&paragraph);
                 }
-                // Above the text, a line of menu links is the site's menu.
-                if !prose_seen && paragraph.is_menu() {
+                // Above the text, a line of menu links is the site's menu,
+                // and a cookie notice is the page's.
+                if !prose_seen && (paragraph.is_menu() || text::is_cookie_notice(&current)) {
                     current.clear();
                     continue;
                 }
@@ -284,6 +304,7 @@ fn body_blocks(body: &str, titled: bool) -> Body {
         title,
         blocks,
         deck,
+        above_title,
     }
 }
 
@@ -523,6 +544,35 @@ mod tests {
         assert_eq!(
             d.front.date.map(|d| d.to_rfc3339()).as_deref(),
             Some("2024-03-05T10:00:00+01:00")
+        );
+    }
+
+    #[test]
+    fn the_page_above_the_headline_is_no_text() {
+        // A site line and a label above an underlined headline.
+        let d = parse(
+            "Harbour Board — Media centre\n\nPress release · Embargoed until 3 May\n\nFerry terminal reopens after storm\n==================================\n\nThe terminal reopened on Monday, a week after the storm, the board said.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Ferry terminal reopens after storm")
+        );
+        assert_eq!(
+            d.blocks,
+            ["The terminal reopened on Monday, a week after the storm, the board said."]
+        );
+        // A cookie notice, a menu and a dated trail above a headline in bold.
+        let d = parse(
+            "We use cookies to improve your experience. [Accept all](#) [Settings](#)\n\n[Home](/) · [News](/news) · [Contact](/contact)\n\nNewsroom / 9 March 2026\n\n**Ferry terminal reopens after the storm season**\n\nThe terminal reopened on Monday, a week after the storm, the board said.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Ferry terminal reopens after the storm season")
+        );
+        assert!(
+            !d.blocks
+                .iter()
+                .any(|b| b.contains("cookies") || b.contains("Home"))
         );
     }
 

@@ -54,12 +54,42 @@ pub fn summarize(
         .filter(|&n| n > 0)
         .map(|n| &leads[n])
         .filter(|i| opens_with_place(i));
+    // A deck with no full stop at all gives way to an opening that ends
+    // as a sentence, dated or not.
+    let after_bare_deck = match leads.as_slice() {
+        [deck, opening, ..]
+            if is_bare_deck(&body[*deck]) && opens_under_deck(&body[*opening], &body[*deck]) =>
+        {
+            Some(opening)
+        }
+        _ => None,
+    };
     let lead = after_sidebar
         .or(after_deck)
+        .or(after_bare_deck)
         .or(leads.first())
         .map(|&i| &body[i])
         .or_else(|| body.iter().find(|p| line_key(p) != title_key));
     lead.map(|p| cut(p, max)).unwrap_or_default()
+}
+
+/// Most words of a deck without a full stop that gives way to any opening:
+/// a paragraph cut short by a page break runs longer.
+const MOST_BARE_DECK_WORDS: usize = 22;
+
+fn is_bare_deck(paragraph: &str) -> bool {
+    is_deck(paragraph)
+        && paragraph
+            .split_whitespace()
+            .nth(MOST_BARE_DECK_WORDS)
+            .is_none()
+}
+
+/// A paragraph that ends with a full stop and runs longer than the deck
+/// above it.
+fn opens_under_deck(paragraph: &str, deck: &str) -> bool {
+    paragraph.trim_end().ends_with(['.', '!', '?'])
+        && paragraph.split_whitespace().count() > deck.split_whitespace().count()
 }
 
 /// Decks or standfirst lines that may stand above the dated opening.
@@ -427,6 +457,25 @@ mod tests {
         assert!(
             summarize(&plain, "Port opens terminal", 400, |_| true)
                 .starts_with("The port authority")
+        );
+    }
+
+    #[test]
+    fn a_short_deck_gives_way_to_an_undated_opening() {
+        let body = paras(&[
+            "Centre will train 600 people a year in construction trades, tourism and food processing",
+            "The regional administration today opened a training centre for people returning from work abroad, with the first 80 trainees starting this week.",
+        ]);
+        assert!(
+            summarize(&body, "New skills centre opens", 400, |_| true).starts_with("The regional")
+        );
+        // A paragraph a page break cut short is longer than a deck: it stays the lead.
+        let cut_short = paras(&[
+            "Amid growing concern over the effects of floods and droughts on farming, the institute is to host a two-day meeting that aims to help officials plan for the movement of",
+            "The meeting, which opens on 29 March, will hear from ministers and researchers from twelve countries.",
+        ]);
+        assert!(
+            summarize(&cut_short, "Meeting on climate", 400, |_| true).starts_with("Amid growing")
         );
     }
 

@@ -38,7 +38,7 @@ static SOURCE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)^(?:
             (?:source|posted|published|by|author|fuente|auteur|publié\s+le|publicado)\s*:
-          | (?:for\s+immediate\s+release|embargoed(?-u:\b).*|(?:joint\s+)?(?:press|news|media)\s+(?:release|statement|advisory|briefing\s+notes?)
+          | (?:for\s+immediate\s+(?:release|use|publication|distribution)|embargoed(?-u:\b).*|(?:joint\s+)?(?:press|news|media)\s+(?:release|statement|advisory|briefing\s+notes?)
             |communiqué(?:\s+de\s+presse)?|comunicado(?:\s+de\s+prensa)?|nota\s+de\s+prensa)
             (?:\s+(?:no\.?|nr\.?|n[°º]|number|\#)\s*\d[\d/.\-]*)?\s*[:.]?\s*$
           | (?:(?:published|posted|last\s+updated|updated|publicado)(?-u:\b)|publié).{0,40}\d{4}\s*$
@@ -737,7 +737,7 @@ fn opens_wrapped_paragraph(lines: &[String], i: usize) -> bool {
         && last.ends_with(['.', '!', '?', '"', '”'])
 }
 
-fn is_cookie_notice(line: &str) -> bool {
+pub(crate) fn is_cookie_notice(line: &str) -> bool {
     line.contains("ookie") || line.contains("OOKIE")
 }
 
@@ -949,6 +949,8 @@ pub(crate) fn is_meta_line(line: &str) -> bool {
     is_one_meta_line(line) || is_meta_columns(line)
 }
 
+/// Bytes of the longest letterhead row: a paragraph is no row of labels.
+const LONGEST_COLUMNS_LINE: usize = 300;
 /// Spaces that set a PDF's columns apart on one line of its text.
 const COLUMN_GAP: &str = "   ";
 
@@ -956,7 +958,7 @@ const COLUMN_GAP: &str = "   ";
 /// on the left and the date on the right.
 fn is_meta_columns(line: &str) -> bool {
     let line = line.trim();
-    line.contains(COLUMN_GAP) && {
+    line.len() <= LONGEST_COLUMNS_LINE && line.contains(COLUMN_GAP) && {
         let mut columns = line
             .split(COLUMN_GAP)
             .map(str::trim)
@@ -967,11 +969,41 @@ fn is_meta_columns(line: &str) -> bool {
 
 fn is_one_meta_line(line: &str) -> bool {
     is_label_or_chrome(line)
+        || is_section_and_date(line)
+        || is_letter_spaced(line)
         || LABEL_LINE.is_match(line)
         || is_dated_note_line(line)
         || is_date_line(line)
         || super::summary::is_standalone_dateline(line)
         || super::clean::is_caption(line)
+}
+
+/// A letterhead's name set letter by letter: `I S L A N D   C A R G O`.
+fn is_letter_spaced(line: &str) -> bool {
+    let mut letters = 0;
+    let mut longer = 0;
+    for word in line.split_whitespace() {
+        if word.chars().nth(1).is_none() {
+            letters += 1;
+        } else {
+            longer += 1;
+        }
+    }
+    letters >= 5 && longer * 4 <= letters
+}
+
+/// Words of the section that heads a date (`Newsroom / 9 March 2026`).
+const MOST_SECTION_WORDS: usize = 4;
+
+/// A section and a date: `Newsroom / 9 March 2026`, `News | 3 May 2026`.
+fn is_section_and_date(line: &str) -> bool {
+    line.len() <= LONGEST_LABEL_PAIR
+        && [" / ", " | ", " · "].iter().any(|sep| {
+            line.rsplit_once(sep).is_some_and(|(section, date)| {
+                section.split_whitespace().nth(MOST_SECTION_WORDS).is_none()
+                    && is_date_line(date.trim())
+            })
+        })
 }
 
 /// A page's trail, release label or chrome line (`News » Press Releases`,
@@ -1019,7 +1051,10 @@ fn is_label_pair(line: &str) -> bool {
 /// A breadcrumb trail on one line: `Home > News > Africa`.
 fn is_breadcrumb(line: &str) -> bool {
     // The length first: paragraphs run to thousands of bytes.
-    line.len() < LONGEST_TRAIL_BYTES && {
+    line.len() < LONGEST_TRAIL_BYTES
+        // `>` and the last bytes of `»` and `›`, found by `memchr`.
+        && [b'>', 0xBB, 0xBA].iter().any(|b| line.as_bytes().contains(b))
+        && {
         let separators =
             line.matches(" > ").count() + line.matches('»').count() + line.matches('›').count();
         separators >= 2 && line.chars().count() < 200
@@ -1108,16 +1143,22 @@ fn longer_than(line: &str, chars: usize) -> bool {
 /// Running text rather than a headline: long, or ending like a sentence
 /// without most words capitalised.
 fn is_sentence(text: &str) -> bool {
-    let words: Vec<&str> = text
+    if longer_than(text, 150) {
+        return true;
+    }
+    if !text.ends_with(['.', '!', '?', '"', '”']) {
+        return false;
+    }
+    let (words, capitalised) = text
         .split_whitespace()
-        .filter(|w| w.chars().count() >= 4)
-        .collect();
-    let capitalised = words
-        .iter()
-        .filter(|w| w.starts_with(char::is_uppercase))
-        .count();
-    longer_than(text, 150)
-        || (text.ends_with(['.', '!', '?', '"', '”']) && capitalised * 2 < words.len().max(1))
+        .filter(|w| w.chars().nth(3).is_some())
+        .fold((0, 0), |(words, capitalised), w| {
+            (
+                words + 1,
+                capitalised + usize::from(w.starts_with(char::is_uppercase)),
+            )
+        });
+    capitalised * 2 < words.max(1)
 }
 
 fn is_list_item(line: &str) -> bool {
@@ -1465,6 +1506,11 @@ mod tests {
         ));
         assert!(is_byline("Released: | 12 June 2025, 07:20 EAT"));
         assert!(is_meta_line("NEWS RELEASE -- For immediate release"));
+        assert!(is_meta_line("News release – for immediate use"));
+        assert!(is_meta_line("Newsroom / 9 March 2026"));
+        assert!(is_meta_line("I S L A N D   C A R G O   G R O U P   L T D"));
+        assert!(!is_meta_line("Floods / 9,000 homes lost in a week"));
+        assert!(!is_meta_line("A B C of the new tax rules"));
         assert!(!is_meta_line("Port Reopens -- Ferries Run Again"));
         assert!(!is_byline("Revenue | Profit | Margin"));
         assert!(is_byline("Published 4 March 2025 by Press Office"));
