@@ -198,13 +198,33 @@ pub(super) fn deck(root: ElementRef<'_>) -> Option<String> {
         let text = inline_text(el);
         let words = text.split_whitespace().count();
         if marked && (4..=MOST_DECK_WORDS).contains(&words) {
-            return Some(text);
+            return (!opens_the_text(el)).then_some(text);
         }
         if el.value().name() == "p" && crate::normalize::text::is_running_text(&text) {
             return None;
         }
     }
     None
+}
+
+/// A paragraph marked "lead" that the text goes on from, in a plain
+/// paragraph beside it with no dateline, is the text's opening ("the
+/// lead" of a news story), not a standfirst set apart above it.
+fn opens_the_text(el: ElementRef<'_>) -> bool {
+    let only_lead = el.value().attr("class").is_some_and(|class| {
+        class
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| DECK_CLASS_WORDS.iter().any(|d| w.eq_ignore_ascii_case(d)))
+            .all(|w| w.eq_ignore_ascii_case("lead"))
+    });
+    let next = el.next_siblings().find_map(ElementRef::wrap);
+    only_lead
+        && el.value().name() == "p"
+        && next.is_some_and(|n| {
+            n.value().name() == "p"
+                && n.value().attr("class").is_none()
+                && crate::normalize::summary::dateline_prefix(&inline_text(n)).is_none()
+        })
 }
 
 fn in_paragraph_or_link(el: ElementRef<'_>) -> bool {
@@ -553,6 +573,14 @@ mod tests {
                 r#"<article><h1>Rains flood Dadaab camps</h1><p class="leader">Aid workers reached thousands of families.</p>{PROSE}
                 <p class="teaser">Aid workers reached thousands of families.</p></article>"#
             ),
+        );
+        assert_eq!(parse(&html).deck, None);
+        // A lead the text goes on from is the opening itself.
+        let html = page(
+            "<title>News</title>",
+            r#"<article><h1>Sensors map volcanic gas</h1><div class="body">
+            <p class="news-item__lead">Researchers have installed a network of 42 gas sensors around the town, which was evacuated three times since 2023.</p>
+            <p>The sensors measure sulphur dioxide every minute and send the readings to a public map.</p></div></article>"#,
         );
         assert_eq!(parse(&html).deck, None);
     }
