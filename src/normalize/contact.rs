@@ -283,7 +283,7 @@ pub fn split(mut blocks: Vec<String>) -> (Vec<String>, Option<Contact>) {
 
 /// Most words of a block of a leading contact without a detail of its own
 /// (a name, a role) when the next block has one.
-const MOST_LEADING_NAME_WORDS: usize = 8;
+const MOST_LEADING_NAME_WORDS: usize = 12;
 
 /// Bytes past which a block is the release's text whatever it holds: the
 /// details are not looked for in a long paragraph.
@@ -553,8 +553,15 @@ fn segments(line: &str) -> Vec<String> {
                         && tail.trim_start().starts_with(char::is_alphabetic)
                 })
             };
+            // `Prensa FECOPAR - Lic. Marta Giménez`: an office, then a name.
+            let before_name = || {
+                p.rsplit_once(" - ")
+                    .is_some_and(|(_, tail)| person_name(tail.trim()).is_some())
+            };
             if details || after_name() {
                 p.split(['—']).flat_map(|p| p.split(" – ")).collect()
+            } else if before_name() {
+                p.split(" - ").collect()
             } else {
                 vec![p]
             }
@@ -673,7 +680,10 @@ fn read_segment(segment: &str, contact: &mut Contact) {
             email: None,
             phone: None,
         });
-    } else if contact.office.is_none() && is_office(after_header_label(text)) {
+    } else if contact.office.is_none()
+        && !is_contact_header(after_header_label(text))
+        && is_office(after_header_label(text))
+    {
         contact.office = Some(after_header_label(text).to_owned());
     }
 }
@@ -1130,6 +1140,24 @@ mod tests {
     }
 
     #[test]
+    fn an_office_before_a_dash_and_a_header_are_no_names() {
+        let c = parse(&lines(&[
+            "Press contact:",
+            "Prensa FECOPAR - Lic. Marta Giménez",
+            "Tel.: (071) 204 558",
+        ]));
+        let names: Vec<_> = c.people.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Marta Giménez"]);
+        assert_eq!(c.people[0].phone.as_deref(), Some("(071) 204 558"));
+        let c = parse(&lines(&[
+            "MEDIA CONTACT",
+            "Ana Fortes",
+            "Tel. +238 231 47 09",
+        ]));
+        assert_eq!(c.office, None);
+    }
+
+    #[test]
     fn a_block_ends_at_the_page_tail_under_it() {
         let c = parse(&lines(&[
             "Media contact:",
@@ -1155,7 +1183,10 @@ mod tests {
             "Rue Njo-Njo, Bonapriso, Douala",
         ]));
         assert!(c.people.is_empty(), "{:?}", c.people);
-        assert_eq!(c.office.as_deref(), Some("Press Office"));
+        assert_eq!(
+            c.office.as_deref(),
+            Some("Ministry of Labour, Migration and Social Inclusion")
+        );
         assert_eq!(c.emails, ["press@example.org"]);
         let c = parse(&lines(&[
             "Media Office",
