@@ -2,7 +2,8 @@
 //! contact ..."): found, split off the body, and parsed into people, emails,
 //! phone numbers and the office.
 
-use std::collections::HashSet;
+/// Looked up for every word of a contact line: foldhash, not SipHash.
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -392,8 +393,8 @@ pub fn parse(lines: &[String]) -> Contact {
         }
         let segments = segments(line);
         for (i, segment) in segments.iter().enumerate() {
-            let role_follows = segments.get(i + 1).is_some_and(|s| names_a_role(s));
-            if role_given && !role_follows && is_organisation_line(segment, &contact) {
+            let role_follows = || segments.get(i + 1).is_some_and(|s| names_a_role(s));
+            if role_given && is_organisation_line(segment, &contact) && !role_follows() {
                 contact.office.get_or_insert_with(|| segment.clone());
                 continue;
             }
@@ -412,7 +413,7 @@ pub fn parse(lines: &[String]) -> Contact {
                     || lines[at + 1..].iter().any(|l| has_contact_detail(l))
             };
             if awaits_details
-                && !role_follows
+                && !role_follows()
                 && details_follow()
                 && !line.contains(&format!(" and {segment}"))
                 && reads_as_name(segment)

@@ -848,7 +848,6 @@ fn has_headline_shape(line: &str) -> bool {
         && !is_meta_line(line)
         && !is_list_item(line)
         && !is_trail(line)
-        && !super::clean::is_caption(line)
 }
 
 /// A headline with nothing that marks it down (no `|`, no full stop), for
@@ -980,6 +979,9 @@ fn is_one_meta_line(line: &str) -> bool {
 
 /// A letterhead's name set letter by letter: `I S L A N D   C A R G O`.
 fn is_letter_spaced(line: &str) -> bool {
+    if line.len() > LONGEST_COLUMNS_LINE {
+        return false;
+    }
     let mut letters = 0;
     let mut longer = 0;
     for word in line.split_whitespace() {
