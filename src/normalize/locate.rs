@@ -27,6 +27,9 @@ const FOCUS_THRESHOLD: f32 = 2.5;
 const LEAD_RATIO: f32 = 1.3;
 /// Scores this close count as even.
 const EVEN: f32 = 1.05;
+/// Countries named in the lead that make a list, when the dateline's
+/// country is named nowhere else.
+const MOST_LISTED_BESIDE_DATELINE: usize = 3;
 /// Weight left to a country named as a donor.
 const DONOR_FACTOR: f32 = 0.25;
 /// Weight left to a country named as the neighbour across a border.
@@ -140,6 +143,8 @@ struct Tally {
     /// In how many separate places (title, each paragraph) a country is named.
     spread: HashMap<usize, HashSet<usize>>,
     dateline: Option<(usize, String)>,
+    /// Weight the dateline's words got again as part of their paragraph.
+    dateline_echo: HashMap<usize, f32>,
     /// The country of the first place the title names with "in".
     title_locative: Option<usize>,
     order: usize,
@@ -210,6 +215,26 @@ fn infer(evidence: &Evidence<'_>, rules: &Rules) -> Located {
         };
         let mentions = taxonomy.mentions(paragraph);
         count_mentions(&mut tally, &hq, paragraph, &mentions, weight, i + 1);
+        // What the dateline counts again where it opens a paragraph.
+        if let Some(prefix) = tally
+            .dateline
+            .as_ref()
+            .map(|(_, text)| text.as_str())
+            .filter(|d| paragraph.starts_with(d))
+        {
+            let mut echo = Tally::default();
+            count_mentions(
+                &mut echo,
+                &hq,
+                prefix,
+                &taxonomy.mentions(prefix),
+                weight,
+                0,
+            );
+            for (country, weight) in echo.scores {
+                *tally.dateline_echo.entry(country).or_default() += weight;
+            }
+        }
     }
     decide(&tally, taxonomy)
 }
@@ -230,6 +255,21 @@ fn decide(tally: &Tally, taxonomy: &Taxonomy) -> Located {
             &format!("no single focus (best {code} scored {score:.1})"),
             0.4,
         );
+    }
+    // Issued from a city of a country the text never names, about a list
+    // of others (`JOHANNESBURG – … in Malawi, Mozambique, Zambia and
+    // Zimbabwe`): the dateline is where the release was written.
+    let listed: Vec<usize> = ranked
+        .iter()
+        .filter(|&&(c, s)| c != top && s >= LATER_PARAGRAPH)
+        .map(|(c, _)| *c)
+        .collect();
+    let echo = tally.dateline_echo.get(&top).copied().unwrap_or(0.0);
+    let dateline_only =
+        tally.dateline.as_ref().is_some_and(|(c, _)| *c == top) && score - DATELINE - echo < 0.01;
+    if dateline_only && listed.len() >= MOST_LISTED_BESIDE_DATELINE {
+        let best = ranked.get(1).map_or(0.0, |(_, s)| *s);
+        return shared_region(&listed, taxonomy, best, total - score);
     }
     let contenders: Vec<usize> = ranked
         .iter()
@@ -689,6 +729,26 @@ mod tests {
             &config.rules,
         );
         assert_eq!(located.country.as_deref(), Some("FI"), "{located:?}");
+    }
+
+    #[test]
+    fn a_dateline_over_a_list_of_other_countries_is_no_focus() {
+        let config = crate::config::Config::builtin().expect("built-in configuration");
+        let paragraphs = [
+            "JOHANNESBURG, 16 March 2026 – A consortium today appealed for help for farmers in Malawi, Mozambique, Zambia and Zimbabwe as the harvest fails.".to_owned(),
+        ];
+        let located = locate(
+            &Evidence {
+                front_region: None,
+                front_country: None,
+                region_folder: None,
+                title: "Consortium appeals for drought aid",
+                title_prefix: None,
+                paragraphs: &paragraphs,
+            },
+            &config.rules,
+        );
+        assert_eq!(located.country, None, "{located:?}");
     }
 
     #[test]
