@@ -796,6 +796,25 @@ fn is_office(text: &str) -> bool {
         && !text.contains('@')
 }
 
+/// A name that is an organisation's, such as a site's heading over the
+/// headline: `Jamaica Tourism Resilience Council`, `Ministry of Health`.
+/// It ends with an organisation word or a company's (`PLC`), or opens
+/// with one and "of".
+pub(crate) fn is_organisation_name(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let capitalised = words
+        .iter()
+        .all(|w| w.starts_with(char::is_uppercase) || ["of", "and", "for", "the", "&"].contains(w));
+    const COMPANY: [&str; 6] = ["plc", "ltd", "limited", "inc", "llc", "corporation"];
+    let ends_with_word = words.last().is_some_and(|w| {
+        let w = w.trim_end_matches('.');
+        has_lower(&ORGANISATION, w) || COMPANY.iter().any(|c| w.eq_ignore_ascii_case(c))
+    });
+    let opens_with_word =
+        words.len() >= 3 && has_lower(&ORGANISATION, words[0]) && words[1] == "of";
+    (2..=8).contains(&words.len()) && capitalised && (ends_with_word || opens_with_word)
+}
+
 /// A whole contact line naming an office ("Meridian Migrant Aid, Kathmandu").
 fn office_line(line: &str) -> Option<String> {
     let line = line.trim().trim_end_matches(['.', ':']);

@@ -412,7 +412,8 @@ impl Banner {
 
     /// A `##` heading coming now is the headline under the site's name.
     fn names_site(&self, heading: &str) -> bool {
-        self.open && (self.menu_seen || is_site_name(heading))
+        self.open
+            && (self.menu_seen || is_site_name(heading) || contact::is_organisation_name(heading))
     }
 }
 
@@ -574,6 +575,20 @@ mod tests {
                 .iter()
                 .any(|b| b.contains("cookies") || b.contains("Home"))
         );
+    }
+
+    #[test]
+    fn an_organisation_heading_gives_way_to_the_headline_under_it() {
+        let d = parse(
+            "Harbour Tourism Council\n=======================\n\nHotel workers to get wage support after the storm\n---\n\nBLACK RIVER — Some 4,800 workers will receive wage support, the council said.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Hotel workers to get wage support after the storm")
+        );
+        // A headline over its deck keeps its place.
+        let d = parse("# Floods Hit Coastal Towns\n\n## Thousands moved to shelters\n\nText.\n");
+        assert_eq!(d.title.as_deref(), Some("Floods Hit Coastal Towns"));
     }
 
     #[test]

@@ -307,7 +307,14 @@ fn take_one_envelope(lines: &mut [String]) -> Option<Option<String>> {
         let is_subject = header.get(1)?.as_str().eq_ignore_ascii_case("subject");
         is_subject.then(|| {
             let mut value = header.get(2).map_or("", |v| v.as_str()).trim();
-            for prefix in ["fwd:", "fw:", "press release:", "news release:"] {
+            for prefix in [
+                "fwd:",
+                "fw:",
+                "press release:",
+                "news release:",
+                "press release -",
+                "press release –",
+            ] {
                 if let Some(rest) = strip_prefix_ignore_case(value, prefix) {
                     value = rest.trim();
                 }
@@ -335,7 +342,19 @@ fn take_cover_note(lines: &mut [String]) {
     let greets = ["dear ", "hello", "hi ", "good morning", "good afternoon"]
         .iter()
         .any(|g| strip_prefix_ignore_case(greeting, g).is_some());
-    if !greets || !greeting.ends_with([',', ':']) {
+    if !greets {
+        return;
+    }
+    // `Dear editors, please find our release below.`: a note of one line,
+    // followed by a blank one.
+    let one_line = greeting.ends_with('.')
+        && greeting.contains(", ")
+        && lines.get(start + 1).is_none_or(|l| l.trim().is_empty());
+    if one_line {
+        lines[start].clear();
+        return;
+    }
+    if !greeting.ends_with([',', ':']) {
         return;
     }
     let note = start..lines.len().min(start + MOST_COVER_NOTE_LINES);
@@ -791,9 +810,11 @@ fn best_title_above(lines: &[String], lead: usize) -> Option<(usize, i32)> {
 fn title_score(lines: &[String], i: usize) -> Option<i32> {
     let line = lines[i].trim();
     let words = word_count(line);
+    // An organisation's name alone is the letterhead over the headline.
     if !(3..=MOST_TITLE_WORDS).contains(&words)
         || !has_headline_shape(line)
         || is_cookie_notice(line)
+        || super::contact::is_organisation_name(line)
     {
         return None;
     }
@@ -1447,6 +1468,22 @@ mod tests {
             Some("Ferry service resumes after repairs")
         );
         assert_eq!(d.blocks.len(), 1, "{:#?}", d.blocks);
+    }
+
+    #[test]
+    fn a_one_line_note_and_the_letterhead_are_no_headline() {
+        let d = draft(
+            "From: Mine Company <press@mine.example>\nSent: Thursday, 28 August 2025 09:41\nSubject: Press release - Mine to build a solar plant\n\nDear editors, please find our release below. Embargoed until 10:00.\n\nKAFUE COPPER RESOURCES PLC\n\nCopperbelt mine to power its pumps with a 30 MW solar plant\n\nKITWE, 28 August 2025: The company has signed an agreement with a power producer to build a solar plant at its mine, which will supply most of the power it uses.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Copperbelt mine to power its pumps with a 30 MW solar plant")
+        );
+        assert!(
+            !d.blocks.iter().any(|b| b.starts_with("Dear")),
+            "{:#?}",
+            d.blocks
+        );
     }
 
     #[test]

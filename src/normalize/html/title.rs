@@ -332,7 +332,14 @@ fn names_a_section(title: &str) -> bool {
 
 fn is_section_name(text: &str) -> bool {
     let key = title_key(text);
-    SECTION_NAMES.contains(&key.trim_matches(|c: char| !c.is_alphanumeric()))
+    let key = key.trim_matches(|c: char| !c.is_alphanumeric());
+    // `News and press releases`, `Press & media`: section names joined.
+    SECTION_NAMES.contains(&key)
+        || (key.contains(" and ") || key.contains(" & "))
+            && key
+                .split(" and ")
+                .flat_map(|part| part.split(" & "))
+                .all(|part| SECTION_NAMES.contains(&part.trim()))
 }
 
 /// The site's names, as keys: `og:site_name` and the text of logo
@@ -623,6 +630,18 @@ mod tests {
 
     #[test]
     fn a_section_name_is_never_the_headline() {
+        // Section names joined by "and" are one.
+        let html = page(
+            "<title>Embassy : News and press releases</title>",
+            &format!(
+                r#"<h1>News and press releases</h1>
+                   <h2>Embassy hands over equipment to three district hospitals</h2>{PROSE}"#
+            ),
+        );
+        assert_eq!(
+            parse(&html).title.as_deref(),
+            Some("Embassy hands over equipment to three district hospitals")
+        );
         // `<title>` names the section, og:title the release.
         let html = page(
             r#"<title>Newsroom - Harbour Fund</title>
