@@ -17,7 +17,7 @@ static H2: LazyLock<Selector> = LazyLock::new(|| selector("h2"));
 /// Elements a page marks as its headline without a heading tag.
 static MARKED_HEADLINE: LazyLock<Selector> = LazyLock::new(|| {
     selector(
-        r#"[itemprop="headline"], [class~="headline"], [class~="article-title"], [class~="entry-title"], [class~="post-title"]"#,
+        r#"[itemprop="headline"], [class~="headline"], [class~="article-title"], [class~="entry-title"], [class~="post-title"], [class$="-post-title"], [class*="-post-title "]"#,
     )
 });
 
@@ -625,6 +625,21 @@ mod tests {
         assert_eq!(
             parse(&html).title.as_deref(),
             Some("Rains Flood Dadaab Camps as Arrivals Rise")
+        );
+    }
+
+    #[test]
+    fn a_page_builder_marks_the_post_title_on_its_wrapper() {
+        let html = page(
+            "<title>Clean water for hillside schools – Hope Fund</title>",
+            &format!(
+                r#"<div class="widget widget-heading"><p class="heading-title">NEWSROOM · WATER</p></div>
+                <div class="widget widget-theme-post-title page-title"><div class="heading-title">Forty hillside schools get safe water before the new term</div></div>{PROSE}"#
+            ),
+        );
+        assert_eq!(
+            parse(&html).title.as_deref(),
+            Some("Forty hillside schools get safe water before the new term")
         );
     }
 
