@@ -78,7 +78,7 @@ pub fn is_caption(line: &str) -> bool {
 const CREDIT_TAIL_BYTES: usize = 256;
 
 /// The last `bytes` bytes of `text`, or a few more to start on a character.
-fn tail(text: &str, bytes: usize) -> &str {
+pub(super) fn tail(text: &str, bytes: usize) -> &str {
     let mut start = text.len().saturating_sub(bytes);
     while !text.is_char_boundary(start) {
         start -= 1;

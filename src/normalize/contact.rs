@@ -681,11 +681,11 @@ fn read_segment(segment: &str, contact: &mut Contact) {
             email: None,
             phone: None,
         });
-    } else if contact.office.is_none()
-        && !is_contact_header(after_header_label(text))
-        && is_office(after_header_label(text))
-    {
-        contact.office = Some(after_header_label(text).to_owned());
+    } else {
+        let office = after_header_label(text);
+        if contact.office.is_none() && !is_contact_header(office) && is_office(office) {
+            contact.office = Some(office.to_owned());
+        }
     }
 }
 
@@ -744,11 +744,7 @@ fn person_name(text: &str) -> Option<String> {
     {
         words.truncate(role);
         // "Youssef Amrani Communications Officer": the role's first words too.
-        while words.len() > 2
-            && words
-                .last()
-                .is_some_and(|w| NOT_NAME.contains(w.to_lowercase().as_str()))
-        {
+        while words.len() > 2 && words.last().is_some_and(|w| has_lower(&NOT_NAME, w)) {
             words.pop();
         }
     }
@@ -788,8 +784,7 @@ fn is_office(text: &str) -> bool {
         )
     });
     // "Head of Government Communication Unit" is a person's role.
-    let role_led =
-        words.get(1).is_some_and(|w| *w == "of") && ROLE.contains(words[0].to_lowercase().as_str());
+    let role_led = words.get(1).is_some_and(|w| *w == "of") && has_lower(&ROLE, words[0]);
     (acronym_led || organisation)
         && !role_led
         && (1..=8).contains(&words.len())

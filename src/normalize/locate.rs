@@ -222,15 +222,13 @@ fn infer(evidence: &Evidence<'_>, rules: &Rules) -> Located {
             .map(|(_, text)| text.as_str())
             .filter(|d| paragraph.starts_with(d))
         {
+            let in_dateline: Vec<Mention> = mentions
+                .iter()
+                .copied()
+                .filter(|m| m.end <= prefix.len())
+                .collect();
             let mut echo = Tally::default();
-            count_mentions(
-                &mut echo,
-                &hq,
-                prefix,
-                &taxonomy.mentions(prefix),
-                weight,
-                0,
-            );
+            count_mentions(&mut echo, &hq, paragraph, &in_dateline, weight, 0);
             for (country, weight) in echo.scores {
                 *tally.dateline_echo.entry(country).or_default() += weight;
             }
@@ -612,15 +610,11 @@ fn last_words(before: &str) -> String {
     format!(" {}", tail_bytes(before, 40).to_lowercase())
 }
 
-/// At most the last `bytes` bytes of `before` (fewer at a character's
-/// edge), without trailing spaces and commas: only the last few words
-/// matter, and `before` runs from the paragraph's start.
+/// About the last `bytes` bytes of `before`, without trailing spaces and
+/// commas: only the last few words matter, and `before` runs from the
+/// paragraph's start.
 fn tail_bytes(before: &str, bytes: usize) -> &str {
-    let mut start = before.len().saturating_sub(bytes);
-    while !before.is_char_boundary(start) {
-        start -= 1;
-    }
-    before[start..].trim_end_matches(|c: char| c.is_whitespace() || c == ',')
+    super::clean::tail(before, bytes).trim_end_matches(|c: char| c.is_whitespace() || c == ',')
 }
 
 /// "near the border with Mexico": the country across the border is where
