@@ -73,22 +73,16 @@ pub fn summarize(
     lead.map(|p| cut(p, max)).unwrap_or_default()
 }
 
-/// Most words of a deck without a full stop that gives way to any opening:
-/// a paragraph cut short by a page break runs longer.
-const MOST_BARE_DECK_WORDS: usize = 22;
-
 fn is_bare_deck(paragraph: &str) -> bool {
     is_deck(paragraph)
-        && paragraph
-            .split_whitespace()
-            .nth(MOST_BARE_DECK_WORDS)
-            .is_none()
 }
 
 /// A paragraph that ends with a full stop and runs longer than the deck
-/// above it.
+/// above it. One that goes on in small letters or after a dash is the rest
+/// of a paragraph a page break cut short, not an opening under a deck.
 fn opens_under_deck(paragraph: &str, deck: &str) -> bool {
-    paragraph.trim_end().ends_with(['.', '!', '?'])
+    !paragraph.starts_with(|c: char| c.is_lowercase() || matches!(c, '–' | '—' | '-'))
+        && paragraph.trim_end().ends_with(['.', '!', '?'])
         && paragraph.split_whitespace().count() > deck.split_whitespace().count()
 }
 
@@ -124,8 +118,12 @@ fn is_lead(paragraph: &str, title_key: &str) -> bool {
     !disqualified
 }
 
-/// Most words a deck (the one-line subtitle under a release's title) has.
+/// Most words a standfirst (one sentence that sums the release up) has.
 const MOST_DECK_WORDS: usize = 30;
+/// Most words a deck (the subtitle under a release's title, with no full
+/// stop) has: some run to a string of points (`€420 million invested /
+/// 600 jobs / production from 2028`).
+const MOST_BARE_DECK_WORDS: usize = 40;
 
 /// A deck: a short line that does not end as a sentence does, such as
 /// `New system handles 1,200 items an hour` between a title and a dated
@@ -134,7 +132,7 @@ pub fn is_deck(paragraph: &str) -> bool {
     let t = paragraph.trim_end();
     let ends_like_sentence = t.ends_with(['.', '!', '?', '…', ':', ';', '"', '”', '’', '\'', ')']);
     !ends_like_sentence
-        && t.split_whitespace().nth(MOST_DECK_WORDS).is_none()
+        && t.split_whitespace().nth(MOST_BARE_DECK_WORDS).is_none()
         && !opens_with_dash_dateline(t)
         && !is_standalone_dateline(t)
 }
@@ -488,8 +486,34 @@ mod tests {
         assert!(!is_deck(
             "LAGOS – The port authority opened a second terminal on Tuesday"
         ));
-        let long = "word ".repeat(40);
+        assert!(is_deck(
+            "Investment of €420 million in the plant / Capacity to recover materials from up to 25,000 tonnes of batteries a year / Start of production planned for 2028"
+        ));
+        let long = "word ".repeat(41);
         assert!(!is_deck(&long));
+    }
+
+    #[test]
+    fn a_deck_gives_way_to_the_opening_but_not_to_a_page_break() {
+        let deck = "Floods, storms and wildfires drove most new displacements; one in four people were still without a durable home six months later";
+        let opening = "Extreme weather forced people to flee their homes 51 million times last year, the highest figure on record, according to a report released today.";
+        let body = [deck.to_owned(), opening.to_owned()];
+        assert_eq!(
+            summarize(
+                &body,
+                "Disasters displaced a record 51 million",
+                400,
+                |_| false
+            ),
+            opening
+        );
+        let cut = [deck.to_owned(), format!("– and {opening}")];
+        assert_eq!(
+            summarize(&cut, "Disasters displaced a record 51 million", 400, |_| {
+                false
+            }),
+            deck
+        );
     }
 
     #[test]

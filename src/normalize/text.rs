@@ -29,7 +29,7 @@ static DATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
         super::summary::LOWERCASE_MONTHS.join("|")
     );
     Regex::new(&format!(
-        r"(?i)^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:de\s+)?{month},?\s+(?:de\s+)?\d{{4}}|{month}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}})(?:\s*[-–|,]?\s*\d{{1,2}}:\d{{2}}.*)?$"
+        r"(?i)^(?:\d{{1,2}}:\d{{2}},?\s+)?(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:de\s+)?{month},?\s+(?:de\s+)?\d{{4}}|{month}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}})(?:\s*[-–|,]?\s*\d{{1,2}}:\d{{2}}.*)?$"
     ))
     .expect("static regex")
 });
@@ -40,7 +40,7 @@ static SOURCE_LINE: LazyLock<Regex> = LazyLock::new(|| {
             (?:source|posted|published|by|author|fuente|auteur|publié\s+le|publicado)\s*:
           | (?:for\s+immediate\s+(?:release|use|publication|distribution)|embargoed(?-u:\b).*|(?:joint\s+)?(?:press|news|media)\s+(?:release|statement|advisory|briefing\s+notes?)
             |communiqué(?:\s+de\s+presse)?|comunicado(?:\s+de\s+prensa)?|nota\s+de\s+prensa)
-            (?:\s+(?:no\.?|nr\.?|n[°º]|number|\#)\s*\d[\d/.\-]*)?\s*[:.]?\s*$
+            (?:\s+(?:no\.?|nr\.?|n[°º]|number|\#)\s*:?\s*\d[\w/.\-]*)?\s*[:.]?\s*$
           | (?:(?:published|posted|last\s+updated|updated|publicado)(?-u:\b)|publié).{0,40}\d{4}\s*$
         )",
     )
@@ -94,7 +94,11 @@ pub(crate) fn parse(text: &str, folder: &str, rules: &Rules, learned: &LearnedTe
 const FIELD_SEARCH_LINES: usize = 80;
 
 /// Labels of a page's country field, longest first so that the longer wins.
-const COUNTRY_LABELS: [&str; 5] = [
+const COUNTRY_LABELS: [&str; 9] = [
+    "benefiting member states",
+    "benefiting member state",
+    "beneficiary country",
+    "benefiting country",
     "pays bénéficiaire",
     "país beneficiario",
     "country",
@@ -155,13 +159,14 @@ fn parse_lines(
     let mut learned = vec![false; raw.len()];
     let mut lines: Vec<String> = raw
         .iter()
+        .enumerate()
         .zip(&menu)
         .zip(&keys)
         .zip(&mut learned)
-        .map(|(((l, &is_menu), key), learned)| {
+        .map(|((((i, l), &is_menu), key), learned)| {
             if is_menu || is_configured(l, key) {
                 String::new()
-            } else if is_learned(key) {
+            } else if is_learned(key) && !carries_on_line_above(&raw, i) {
                 *learned = true;
                 String::new()
             } else {
@@ -201,6 +206,18 @@ fn parse_lines(
         front,
         deck: None,
     }
+}
+
+/// Line `i` goes on with the sentence of the line above, as the tail of a
+/// hard-wrapped sentence does (`migration.` under `… for environmental`):
+/// text, however often other pages wrap a sentence the same way.
+fn carries_on_line_above(raw: &[&str], i: usize) -> bool {
+    i > 0
+        && raw[i].trim_start().starts_with(char::is_lowercase)
+        && !raw[i - 1].trim_end().is_empty()
+        && !raw[i - 1]
+            .trim_end()
+            .ends_with(['.', '!', '?', ':', ';', '"', '”'])
 }
 
 /// Fewest words of a learned line taken back as the headline.
@@ -463,15 +480,22 @@ fn take_leading_contact(lines: &mut [String], lead: Option<usize>) -> Vec<String
     let Some(start) = header else {
         return Vec::new();
     };
-    // The block ends at a blank line, or where the release begins when no
-    // blank line parts them.
-    let end = (start..lines.len())
-        .take(MOST_LEADING_CONTACT_LINES)
-        .find(|&i| {
-            let line = lines[i].trim();
-            line.is_empty() || (i > start && (is_prose(line) || is_sentence(line)))
-        })
-        .unwrap_or_else(|| (start + MOST_LEADING_CONTACT_LINES).min(lines.len()));
+    let mut end = leading_group_end(lines, start);
+    // Further people, each set apart by a blank line, with details of
+    // their own (`MEDIA CONTACTS`, then Aden's officer, then Amman's).
+    while end < lines.len() && lines[end].trim().is_empty() {
+        let next = end + 1;
+        let group_end = leading_group_end(lines, next);
+        let is_person = group_end > next
+            && lines[next..group_end]
+                .iter()
+                .any(|l| super::contact::has_contact_detail(l))
+            && lines.get(group_end).is_none_or(|l| l.trim().is_empty());
+        if !is_person {
+            break;
+        }
+        end = group_end;
+    }
     // A date is no phone number.
     if !lines[start..end]
         .iter()
@@ -483,6 +507,19 @@ fn take_leading_contact(lines: &mut [String], lead: Option<usize>) -> Vec<String
         .iter_mut()
         .map(|l| std::mem::take(l).trim().to_owned())
         .collect()
+}
+
+/// Where a group of a leading contact block that starts at `start` ends:
+/// at a blank line, or where the release begins when no blank line parts
+/// them.
+fn leading_group_end(lines: &[String], start: usize) -> usize {
+    (start..lines.len())
+        .take(MOST_LEADING_CONTACT_LINES)
+        .find(|&i| {
+            let line = lines[i].trim();
+            line.is_empty() || (i > start && (is_prose(line) || is_sentence(line)))
+        })
+        .unwrap_or_else(|| (start + MOST_LEADING_CONTACT_LINES).min(lines.len()))
 }
 
 /// Lines that are a scraped menu by their shape alone, so that even a
@@ -542,17 +579,22 @@ fn find_title(lines: &mut [String]) -> (Option<String>, usize) {
     let Some(lead) = opening_line(lines) else {
         return first;
     };
+
     let Some((at, score)) = best_title_above(lines, lead) else {
         return first;
     };
     if let (Some(_), start) = &first {
         let picked = start - 1;
         if picked == at {
+            clear_meta_between(lines, at, lead);
             return first;
         }
         // A title far above the opening (a project page's fact sheet in
         // between) stays when it reads as well as the nearer candidate.
-        let far_above = picked < lead && !in_title_window(lines, picked, lead);
+        let far_above = picked < lead
+            && !in_title_window(lines, picked, lead)
+            && !is_in_headline_list(lines, picked)
+            && !holds_two_sentences(lines[picked].trim());
         if far_above && title_score(lines, picked).is_some_and(|s| s + TITLE_MARGIN >= score) {
             return first;
         }
@@ -731,10 +773,12 @@ const WRAPPED_LINE_CHARS: usize = 45;
 fn opens_wrapped_paragraph(lines: &[String], i: usize) -> bool {
     // The cheap tests first: this runs on every line of the first eighty.
     let first = lines[i].trim();
-    if (i > 0 && !lines[i - 1].trim().is_empty())
-        || first.len() < WRAPPED_LINE_CHARS
+    if first.len() < WRAPPED_LINE_CHARS
         || first.ends_with(['.', '!', '?', ':'])
         || lines.get(i + 1).is_none_or(|l| l.trim().is_empty())
+        || (i > 0 && !starts_a_block_under(lines[i - 1].trim()))
+        // A caption over the text is as wide as its lines.
+        || is_meta_line(first)
     {
         return false;
     }
@@ -747,13 +791,30 @@ fn opens_wrapped_paragraph(lines: &[String], i: usize) -> bool {
         return false;
     };
     let words: usize = block.iter().map(|l| l.split_whitespace().count()).sum();
+    let widest = full.iter().map(|l| l.chars().count()).max().unwrap_or(0);
     !full.is_empty()
         && full
             .iter()
             .all(|l| l.chars().count() >= WRAPPED_LINE_CHARS && !is_list_item(l))
+        // A wrapped paragraph's last line is no wider than the others: a
+        // headline over a paragraph on one line is no wrapped paragraph.
+        && last.chars().count() <= widest + WRAP_SLACK_CHARS
         && !full[0].ends_with(['.', '!', '?', ':'])
         && words >= OPENING_WORDS
         && last.ends_with(['.', '!', '?', '"', '”'])
+}
+
+/// How much wider than the lines above it a wrapped paragraph's last line
+/// may be: a word or two, where the text was wrapped by hand.
+const WRAP_SLACK_CHARS: usize = 10;
+
+/// A paragraph may start under `above`: a blank line, or one of the lines a
+/// scraped page sets straight above its text with no blank line between
+/// (a caption, a date, a byline, a row of tags).
+fn starts_a_block_under(above: &str) -> bool {
+    above.is_empty()
+        || (above.contains('|') && above.matches(" | ").nth(1).is_some())
+        || is_meta_line(above)
 }
 
 pub(crate) fn is_cookie_notice(line: &str) -> bool {
@@ -818,6 +879,10 @@ fn title_score(lines: &[String], i: usize) -> Option<i32> {
     {
         return None;
     }
+    // A wire's slug line (`WIRE -- GENERAL NEWS -- 0612 GMT`) is fields too.
+    if line.contains('-') && line.matches(" -- ").nth(1).is_some() {
+        return None;
+    }
     let parts: Vec<&str> = line.split('|').map(str::trim).collect();
     if parts.len() >= 3
         || parts.len() == 2
@@ -834,7 +899,7 @@ fn title_score(lines: &[String], i: usize) -> Option<i32> {
         // `Site | Tagline`: a page header, seldom a headline.
         score -= 6;
     }
-    if line.ends_with('.') {
+    if line.ends_with('.') || holds_two_sentences(line) {
         score -= 6;
     }
     let above = previous_line(lines, i);
@@ -850,6 +915,42 @@ fn title_score(lines: &[String], i: usize) -> Option<i32> {
         score -= 8;
     }
     Some(score)
+}
+
+/// A line of two sentences (`Water main flushing, June 2–6. Residents may
+/// notice…`): an alert bar or a teaser, not a headline. The full stop ends
+/// a word of small letters or figures, so `U.S. Army` is one sentence.
+fn holds_two_sentences(line: &str) -> bool {
+    line.contains('.')
+        && line.match_indices(". ").any(|(at, _)| {
+            let word = line[..at].rsplit(' ').next().unwrap_or("");
+            let next = line[at + 2..].chars().next();
+            word.chars().nth(2).is_some()
+                && word
+                    .chars()
+                    .all(|c| c.is_lowercase() || c.is_ascii_digit() || c == '–' || c == '-')
+                && next.is_some_and(char::is_uppercase)
+        })
+}
+
+/// Lines under a far candidate that make it one of a list of headlines.
+const HEADLINE_LIST_LINES: usize = 2;
+
+/// Line `i` is one of a list of other stories' headlines (a ticker of the
+/// latest news at the top of a portal): it sits under a label such as
+/// `Latest:`, or more headlines follow it.
+fn is_in_headline_list(lines: &[String], i: usize) -> bool {
+    let above = previous_line(lines, i);
+    let under_label = above.ends_with(':') && above.split_whitespace().nth(2).is_none();
+    let headlines_below = lines[i + 1..]
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .take(HEADLINE_LIST_LINES)
+        .filter(|l| word_count(l) >= 4 && title_score_plain(l))
+        .count()
+        == HEADLINE_LIST_LINES;
+    under_label || headlines_below
 }
 
 /// Is `line` a headline and `next` its deck?
@@ -869,6 +970,20 @@ fn has_headline_shape(line: &str) -> bool {
         && !is_meta_line(line)
         && !is_list_item(line)
         && !is_trail(line)
+        && !is_spaced_menu(line)
+}
+
+/// Items of a menu set apart by runs of spaces.
+const FEWEST_MENU_ITEMS: usize = 3;
+
+/// A menu scraped onto one line, its items set apart by two or more
+/// spaces (`Home  About  Projects  News`).
+fn is_spaced_menu(line: &str) -> bool {
+    line.as_bytes().windows(2).any(|pair| pair == b"  ") && {
+        let mut items = line.split("  ").map(str::trim).filter(|i| !i.is_empty());
+        items.clone().nth(FEWEST_MENU_ITEMS - 1).is_some()
+            && items.all(|i| i.split_whitespace().nth(3).is_none())
+    }
 }
 
 /// A headline with nothing that marks it down (no `|`, no full stop), for
@@ -921,6 +1036,16 @@ fn clear_between_title_and_opening(lines: &mut [String], at: usize, lead: usize)
     for (i, line) in lines.iter_mut().enumerate().take(lead).skip(at + 1) {
         let t = line.trim();
         if !(word_count(t) >= DECK_WORDS && title_score_plain(t)) && Some(i) != dateline {
+            line.clear();
+        }
+    }
+}
+
+/// Blanks the bylines, dates and captions between a title and its opening:
+/// with no blank line between them, they would run on into each other.
+fn clear_meta_between(lines: &mut [String], at: usize, lead: usize) {
+    for line in lines.iter_mut().take(lead).skip(at + 1) {
+        if is_meta_line(line.trim()) {
             line.clear();
         }
     }
@@ -987,8 +1112,22 @@ fn is_meta_columns(line: &str) -> bool {
     }
 }
 
+/// Most words of the name in a byline of its own (`By Jane Doe`).
+const MOST_BYLINE_NAME_WORDS: usize = 4;
+
+/// A byline on a line of its own: `By` and a name of capitalised words
+/// (`By Staff Correspondent`), not a headline's `By the numbers`.
+fn is_name_byline(line: &str) -> bool {
+    line.strip_prefix("By ").is_some_and(|name| {
+        let mut words = name.split_whitespace();
+        words.clone().nth(MOST_BYLINE_NAME_WORDS).is_none()
+            && words.all(|w| w.starts_with(char::is_uppercase))
+    })
+}
+
 fn is_one_meta_line(line: &str) -> bool {
-    is_label_or_chrome(line)
+    is_name_byline(line)
+        || is_label_or_chrome(line)
         || is_section_and_date(line)
         || is_letter_spaced(line)
         || LABEL_LINE.is_match(line)
@@ -1018,15 +1157,18 @@ fn is_letter_spaced(line: &str) -> bool {
 /// Words of the section that heads a date (`Newsroom / 9 March 2026`).
 const MOST_SECTION_WORDS: usize = 4;
 
-/// A section and a date: `Newsroom / 9 March 2026`, `News | 3 May 2026`.
+/// A section and a date: `Newsroom / 9 March 2026`, `News | 3 May 2026`,
+/// `Update No. 6 - 19 February 2026`.
 fn is_section_and_date(line: &str) -> bool {
     line.len() <= LONGEST_LABEL_PAIR
-        && [" / ", " | ", " · "].iter().any(|sep| {
-            line.rsplit_once(sep).is_some_and(|(section, date)| {
-                section.split_whitespace().nth(MOST_SECTION_WORDS).is_none()
-                    && is_date_line(date.trim())
+        && [" / ", " | ", " · ", " - ", " – ", " — "]
+            .iter()
+            .any(|sep| {
+                line.rsplit_once(sep).is_some_and(|(section, date)| {
+                    section.split_whitespace().nth(MOST_SECTION_WORDS).is_none()
+                        && is_date_line(date.trim())
+                })
             })
-        })
 }
 
 /// A page's trail, release label or chrome line (`News » Press Releases`,
@@ -1210,9 +1352,13 @@ fn paragraphs(lines: &[&str]) -> Vec<String> {
             previous = "";
             continue;
         }
+        // A photo's caption ends with its credit, a byline or a date with
+        // no full stop, and the text under them starts a paragraph of its
+        // own.
         let joins = !previous.is_empty()
             && !in_contact
-            && width.is_some_and(|w| runs_on(previous, line, w));
+            && width.is_some_and(|w| runs_on(previous, line, w))
+            && !is_meta_line(previous);
         in_contact |= is_contact_header_alone(line);
         if !joins {
             push_paragraph(&mut out, &mut current);
@@ -1348,6 +1494,102 @@ mod tests {
     }
 
     #[test]
+    fn a_wrapped_opening_under_a_caption_is_the_opening_and_the_caption_goes() {
+        let d = untemplated(
+            "Home\nEconomy\nHarbour town to rebuild its fish market with a $12 million grant\nBy Lena Ostrova\n09:15, 4 May 2026\nViews: 1 204\nTraders sort the morning catch at the old market. Photo: Coast Herald / Ivan Petrov\nThe harbour town's council on Monday accepted a $12 million grant from the\nregional fund to rebuild its fish market, closed since a storm tore off its\nroof two winters ago, and to add cold rooms for the town's forty traders.\n\nWork is due to start in the autumn.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Harbour town to rebuild its fish market with a $12 million grant")
+        );
+        assert!(
+            d.blocks[0].starts_with("The harbour town's council"),
+            "{:?}",
+            d.blocks
+        );
+    }
+
+    #[test]
+    fn a_wrapped_dated_opening_under_a_row_of_tags_is_the_opening() {
+        let d = untemplated(
+            "Home / News / Press releases\n3-Mar-2026\nFund approves $90 million for a cross-border water line\nPress releases | Water | Lesotho\nMASERU, Lesotho, 3 March 2026 - The Board of the Southern Water Fund has\napproved a loan of $90 million to the Kingdom of Lesotho to finance its\nshare of a pipeline that will carry water from the highlands to the lowlands\nof the country and, through it, to the border towns.\n\nThe line will run 120 km.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Fund approves $90 million for a cross-border water line")
+        );
+    }
+
+    #[test]
+    fn a_headline_over_a_paragraph_on_one_line_is_no_wrapped_paragraph() {
+        let opening = "DAKAR, 9 May 2026 – More than 4,000 schools remain closed across three countries of the region as the school year opens, an analysis of cluster data by the organisation shows.";
+        let d = untemplated(&format!(
+            "Shared Harvest Network\n\n\n\nNearly a million children out of school as attacks close classrooms in the region\n{opening}\n\nThe number has risen by 40% in two years.\n"
+        ));
+        assert_eq!(
+            d.title.as_deref(),
+            Some(
+                "Nearly a million children out of school as attacks close classrooms in the region"
+            )
+        );
+        assert_eq!(d.blocks[0], opening);
+    }
+
+    #[test]
+    fn a_ticker_of_other_headlines_and_an_alert_bar_are_no_title() {
+        let body = "The district health team extended its free maternal care programme to two more districts on Monday, covering the cost of antenatal visits, delivery and transport for every pregnant woman.";
+        let ticker = format!(
+            "Tuesday, 3 March 2026\nLatest:\nLawmakers pass revised budget after marathon session\nBorder post reopens after two-week closure\nNational squad named for the qualifiers\nHome\nNews\nPolitics\nFree maternal care extended to two more districts\nBy Staff Writer\n{body}\n"
+        );
+        assert_eq!(
+            untemplated(&ticker).title.as_deref(),
+            Some("Free maternal care extended to two more districts")
+        );
+        let alert = format!(
+            "ALERT: Water main flushing in the North End, June 2–6. Residents may notice discoloured water. Learn more\nSkip to content\nTown of Harbourview\nResidents\nBusiness\nCouncil\nParks\nRecreation\nTown Hall\nCareers\nNews\nNotices\nHome > News > Town welcomes new families\nTown welcomes 40 newcomers through community sponsorship\nPosted on Thursday, May 29, 2026\n{body}\n"
+        );
+        assert_eq!(
+            untemplated(&alert).title.as_deref(),
+            Some("Town welcomes 40 newcomers through community sponsorship")
+        );
+    }
+
+    #[test]
+    fn a_spaced_menu_a_wire_slug_and_a_numbered_label_are_no_title() {
+        let body = "ACCRA, Ghana, 15 May 2026 — A developer has commissioned a 40-megawatt solar plant in the north of the country, the largest built there by a local firm.";
+        for above in [
+            "Home  About  Projects  News  Contact",
+            "COAST WIRE SERVICE -- GENERAL NEWS -- 0612 GMT",
+            "PRESS RELEASE NO: 2026/081/DEV",
+            "Recovery update No. 6 - 19 February 2026",
+        ] {
+            let d = untemplated(&format!(
+                "{above}\nDeveloper commissions 40 MW solar plant in the north\n{body}\n"
+            ));
+            assert_eq!(
+                d.title.as_deref(),
+                Some("Developer commissions 40 MW solar plant in the north"),
+                "{above}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_tail_of_a_wrapped_sentence_is_text_however_often_it_recurs() {
+        let d = parse_lines(
+            "Workshop on climate and migration\n\nAmid growing concern over the effects of droughts, the agency will host a\nworkshop to help governments prepare for environmental\nmigration.\n\nThe workshop will open on Monday in the conference centre and\nwill hear from ministers, researchers and the mayors of towns\nthat droughts have emptied.\n\nMigration.\n",
+            |_, _| false,
+            |key| key == line_key("Migration."),
+        );
+        assert!(
+            d.blocks[0].ends_with("environmental migration."),
+            "{:?}",
+            d.blocks
+        );
+        assert_eq!(d.blocks.len(), 2, "{:?}", d.blocks);
+    }
+
+    #[test]
     fn a_contact_block_under_wrapped_text_keeps_its_lines() {
         let prose = "The fire tender and the rescue launch left the harbour station\nwithin six minutes, and two fishing boats that were on the water\nreached the vessel first and took nine of the passengers aboard.\n";
         let d = draft(&format!(
@@ -1384,6 +1626,29 @@ mod tests {
                 "Contact: Ruth Okafor, Communications",
                 "+1 555 010 2030 | rokafor@example.org"
             ]
+        );
+    }
+
+    #[test]
+    fn a_leading_contact_block_keeps_every_person_set_apart_by_blank_lines() {
+        let d = draft(
+            "MEDIA CONTACTS\nSara Haddad\nCommunications Officer, Irbid\nMobile: +962 79 555 3104\nEmail: shaddad@example.org\n\nTomas Lindqvist\nRegional Spokesperson, Amman\nEmail: tlindqvist@example.org\n\nClinics reopen in the north as the rains ease\n\nIRBID, 2 August 2026 – Eleven clinics closed by floods reopened on Saturday, the health directorate said, after crews cleared the roads that lead to them.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some("Clinics reopen in the north as the rains ease")
+        );
+        assert!(
+            d.blocks
+                .iter()
+                .any(|b| b == "Email: tlindqvist@example.org"),
+            "{:?}",
+            d.blocks
+        );
+        assert!(
+            d.blocks.last().is_some_and(|b| b.starts_with("IRBID")),
+            "{:?}",
+            d.blocks
         );
     }
 
@@ -1916,6 +2181,10 @@ mod tests {
         assert_eq!(
             page("Title Here\nCountry\nColombia\nBody.").as_deref(),
             Some("CO")
+        );
+        assert_eq!(
+            page("Title Here\nBenefiting Member States\nPeru\nBody.").as_deref(),
+            Some("PE")
         );
         assert_eq!(page("Title Here\nCountries: Kenya, Uganda\nBody."), None);
         assert_eq!(page("Country Music Festival Opens\nBody."), None);
