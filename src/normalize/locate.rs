@@ -4,6 +4,9 @@
 //! evidence and a confidence so that a classification can be audited.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::config::Rules;
 use crate::model::Location;
@@ -145,6 +148,12 @@ struct Tally {
     dateline: Option<(usize, String)>,
     /// Weight the dateline's words got again as part of their paragraph.
     dateline_echo: HashMap<usize, f32>,
+    /// Countries named in a list of where people came from (`arrivals are
+    /// from Sudan, Eritrea and Afghanistan`).
+    origins: HashSet<usize>,
+    /// The title or the opening speaks of the whole world (`the global
+    /// average`, `worldwide`).
+    worldwide: bool,
     /// The country of the first place the title names with "in".
     title_locative: Option<usize>,
     order: usize,
@@ -213,6 +222,9 @@ fn infer(evidence: &Evidence<'_>, rules: &Rules) -> Located {
         } else {
             LATER_PARAGRAPH
         };
+        if i == opening {
+            tally.worldwide = speaks_worldwide(evidence.title) || speaks_worldwide(paragraph);
+        }
         let mentions = taxonomy.mentions(paragraph);
         count_mentions(&mut tally, &hq, paragraph, &mentions, weight, i + 1);
         // What the dateline counts again where it opens a paragraph.
@@ -265,7 +277,19 @@ fn decide(tally: &Tally, taxonomy: &Taxonomy) -> Located {
     let echo = tally.dateline_echo.get(&top).copied().unwrap_or(0.0);
     let dateline_only =
         tally.dateline.as_ref().is_some_and(|(c, _)| *c == top) && score - DATELINE - echo < 0.01;
-    if dateline_only && listed.len() >= MOST_LISTED_BESIDE_DATELINE {
+    // Issued from a city of a country the text never names again, about
+    // the whole world: the dateline is only where the publisher sits.
+    if dateline_only && tally.worldwide {
+        let code = &taxonomy.countries()[top].code;
+        return global(
+            &format!("a worldwide release issued from {code}, named only in the dateline"),
+            0.5,
+        );
+    }
+    // People from a list of countries arriving where the dateline is are
+    // news of the dateline's place.
+    let listed_as_origins = listed.iter().all(|c| tally.origins.contains(c));
+    if dateline_only && listed.len() >= MOST_LISTED_BESIDE_DATELINE && !listed_as_origins {
         let best = ranked.get(1).map_or(0.0, |(_, s)| *s);
         return shared_region(&listed, taxonomy, best, total - score);
     }
@@ -502,6 +526,14 @@ fn count_mentions(
         if is_neighbour(&text[..m.start]) {
             factor *= NEIGHBOUR_FACTOR;
         }
+        // Only lists beside a dateline's country are ever asked about.
+        let beside_dateline = tally
+            .dateline
+            .as_ref()
+            .is_some_and(|(c, _)| *c != m.country);
+        if beside_dateline && !tally.origins.contains(&m.country) && is_origin(&text[..m.start]) {
+            tally.origins.insert(m.country);
+        }
         tally.add(m.country, weight * factor, place);
     }
 }
@@ -615,6 +647,37 @@ fn last_words(before: &str) -> String {
 /// paragraph's start.
 fn tail_bytes(before: &str, bytes: usize) -> &str {
     super::clean::tail(before, bytes).trim_end_matches(|c: char| c.is_whitespace() || c == ',')
+}
+
+/// Words that speak of the whole world.
+#[allow(clippy::expect_used)]
+static WORLDWIDE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:global(?:ly)?|worldwide|world's|world’s|around the world|across the world)(?-u:\b)")
+        .expect("static regex")
+});
+
+fn speaks_worldwide(text: &str) -> bool {
+    WORLDWIDE.is_match(text)
+}
+
+/// Bytes before a country's name searched for the `from` that opens a list
+/// of origins.
+const ORIGIN_LIST_BYTES: usize = 120;
+
+/// Is the name after `before` one of a list of where people came from:
+/// `from` and then only names, commas, `and` and `the`?
+fn is_origin(before: &str) -> bool {
+    let tail = super::clean::tail(before, ORIGIN_LIST_BYTES);
+    let Some(at) = tail.rfind(" from ") else {
+        return false;
+    };
+    tail[at + " from ".len()..]
+        .split_whitespace()
+        .map(|w| w.trim_end_matches(','))
+        .all(|w| {
+            matches!(w, "and" | "the" | "of" | "or")
+                || w.starts_with(char::is_uppercase) && !w.ends_with(['.', ';', ':'])
+        })
 }
 
 /// "near the border with Mexico": the country across the border is where
@@ -743,6 +806,51 @@ mod tests {
             &config.rules,
         );
         assert_eq!(located.country, None, "{located:?}");
+    }
+
+    #[test]
+    fn arrivals_from_a_list_of_countries_are_news_of_the_dateline() {
+        let config = crate::config::Config::builtin().expect("built-in configuration");
+        let paragraphs = [
+            "HALIFAX, N.S. — A newcomer centre today opened a housing hub for refugee families in the city's north end.".to_owned(),
+            "Most arrivals this year are from Sudan, Eritrea, Afghanistan and the Democratic Republic of the Congo.".to_owned(),
+        ];
+        let located = locate(
+            &Evidence {
+                front_region: None,
+                front_country: None,
+                region_folder: None,
+                title: "Newcomer centre opens housing hub for refugee families",
+                title_prefix: None,
+                paragraphs: &paragraphs,
+            },
+            &config.rules,
+        );
+        assert_eq!(located.country.as_deref(), Some("CA"), "{located:?}");
+    }
+
+    #[test]
+    fn a_worldwide_release_from_a_city_named_only_in_its_dateline_is_global() {
+        let config = crate::config::Config::builtin().expect("built-in configuration");
+        let paragraphs = [
+            "WASHINGTON, March 18, 2026 — The global average cost of sending money home fell below 6% for the first time last year, a report by the bank found.".to_owned(),
+            "Digital services now carry more than half of all transfers.".to_owned(),
+        ];
+        let located = locate(
+            &Evidence {
+                front_region: None,
+                front_country: None,
+                region_folder: None,
+                title: "Cost of sending money home falls below 6%",
+                title_prefix: None,
+                paragraphs: &paragraphs,
+            },
+            &config.rules,
+        );
+        assert_eq!(located.region, GLOBAL, "{located:?}");
+        assert!(is_origin("refugees who came from "));
+        assert!(is_origin("arrivals are from Sudan, Eritrea and the "));
+        assert!(!is_origin("from Monday, the office in "));
     }
 
     #[test]
