@@ -60,6 +60,7 @@ static LEADING_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words that mark organisations, roles and labels, never a person's name.
 const NOT_NAME_WORDS: &[&str] = &[
+    "board",
     "iom",
     "un",
     "unhcr",
@@ -186,6 +187,7 @@ const ORGANISATION_WORDS: &[&str] = &[
     "oficina",
     "ministry",
     "agency",
+    "board",
     "aid",
     "relief",
     "foundation",
@@ -258,9 +260,30 @@ pub fn has_contact_detail(line: &str) -> bool {
     // need no search.
     (line.contains('@') && EMAIL.is_match(line))
         || (line.bytes().filter(u8::is_ascii_digit).nth(6).is_some()
-            && PHONE
-                .find_iter(line)
-                .any(|m| m.as_str().chars().filter(char::is_ascii_digit).count() >= 7))
+            && PHONE.find_iter(line).any(|m| is_phone(m.as_str())))
+}
+
+/// Fewest digits of a phone number.
+const FEWEST_PHONE_DIGITS: usize = 7;
+
+/// Is what the phone pattern found a number, not a date (`22/08/2025`,
+/// `2026-03-04`) or a span of years (`2024-2028`)?
+fn is_phone(found: &str) -> bool {
+    let groups: Vec<&str> = found
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .collect();
+    let is_year = |g: &str| g.len() == 4 && (g.starts_with("19") || g.starts_with("20"));
+    let is_day_or_month = |g: &str| (1..=2).contains(&g.len());
+    let dated = match groups.as_slice() {
+        [a, b] => is_year(a) && is_year(b),
+        [a, b, c] => {
+            (is_day_or_month(a) && is_day_or_month(b) && is_year(c))
+                || (is_year(a) && b.len() == 2 && c.len() == 2)
+        }
+        _ => false,
+    };
+    !dated && groups.iter().map(|g| g.len()).sum::<usize>() >= FEWEST_PHONE_DIGITS
 }
 
 /// Splits the body at the contact block (never at the very first paragraph)
@@ -337,7 +360,22 @@ fn take_leading(blocks: &mut Vec<String>) -> Option<Vec<String>> {
 /// Headings and buttons a page prints under the release ("Share this
 /// post", "Recent News", "Quick Links"): a block copied with its page
 /// ends at the first of them.
-const PAGE_TAIL: [&str; 16] = [
+const PAGE_TAIL: [&str; 31] = [
+    "related",
+    "tags",
+    "topics",
+    "see also",
+    "notes to editors",
+    "note to editors",
+    "editor picks",
+    "editor's picks",
+    "previous article",
+    "next article",
+    "you may also like",
+    "most read",
+    "latest stories",
+    "newsletter",
+    "comments",
     "share",
     "share this",
     "share this post",
@@ -356,13 +394,40 @@ const PAGE_TAIL: [&str; 16] = [
     "follow us",
 ];
 
+/// Headings of a page's tail that go on with more words ("Related
+/// documents", "Share on Facebook", "About the Agency").
+const PAGE_TAIL_OPENERS: [&str; 6] = [
+    "related ",
+    "share on ",
+    "share:",
+    "about ",
+    "read ",
+    "more from ",
+];
+/// Most words of such a heading.
+const MOST_TAIL_HEADING_WORDS: usize = 5;
+
+/// A heading or button of the page's tail.
+fn is_page_tail(line: &str) -> bool {
+    let line = line.trim();
+    // Headings are short; contact lines with details are longer.
+    if line.len() > 80 {
+        return false;
+    }
+    let key = line.trim_end_matches(':').to_lowercase();
+    PAGE_TAIL.contains(&key.as_str())
+        || PAGE_TAIL_OPENERS.iter().any(|o| key.starts_with(o))
+            && key
+                .split_whitespace()
+                .nth(MOST_TAIL_HEADING_WORDS)
+                .is_none()
+            && !has_contact_detail(line)
+}
+
 /// The lines of a block as far as the page's own tail under it, once
 /// some details have come.
 fn before_page_tail(lines: &[String]) -> &[String] {
-    let is_tail = |line: &String| {
-        let key = line.trim().trim_end_matches(':').to_lowercase();
-        PAGE_TAIL.contains(&key.as_str())
-    };
+    let is_tail = |line: &String| is_page_tail(line);
     lines
         .iter()
         .position(is_tail)
@@ -428,6 +493,19 @@ pub fn parse(lines: &[String]) -> Contact {
             let people = contact.people.len();
             read_segment(segment, &mut contact);
             if contact.people.len() > people {
+                // A name alone on the line above a person given with a
+                // role ("New York" over "Daniel Okafor, Media Officer")
+                // heads that person: a city, a team.
+                let heads = |p: &Person| p.email.is_none() && p.phone.is_none();
+                if role_follows()
+                    && people > 0
+                    && named_on.get(people - 1) == Some(&(at.wrapping_sub(1)))
+                    && heads(&contact.people[people - 1])
+                    && self::segments(&lines[at - 1]).len() == 1
+                {
+                    contact.people.remove(people - 1);
+                    named_on.truncate(people - 1);
+                }
                 named_on.resize(contact.people.len(), at);
                 role_given = names_a_role(segment);
             } else if names_a_role(segment) {
@@ -624,7 +702,7 @@ fn item_starts(piece: &str) -> Vec<usize> {
         .map(|m| m.start());
     let phones = PHONE
         .find_iter(if may_have_phone { piece } else { "" })
-        .filter(|m| m.as_str().chars().filter(char::is_ascii_digit).count() >= 7)
+        .filter(|m| is_phone(m.as_str()))
         .map(|m| m.start());
     let mut starts: Vec<usize> = labels.chain(emails).chain(phones).collect();
     starts.sort_unstable();
@@ -664,7 +742,7 @@ fn read_segment(segment: &str, contact: &mut Contact) {
             Some(rest) if !rest.contains(')') => rest,
             _ => p,
         })
-        .filter(|p| p.chars().filter(char::is_ascii_digit).count() >= 7)
+        .filter(|p| is_phone(p))
         .map(super::clean::collapse)
         .collect();
     if !phones.is_empty() {
@@ -846,6 +924,58 @@ mod tests {
         ] {
             assert!(!is_contact_header(h), "{h}");
         }
+    }
+
+    #[test]
+    fn dates_and_spans_of_years_are_no_phone_numbers() {
+        for found in ["2024-2028", "22/08/2025", "2026-03-04", "1999 – 2004"] {
+            assert!(!is_phone(found), "{found}");
+        }
+        for found in [
+            "+254 722 554 410",
+            "(202) 555-0190",
+            "0917 555 0142",
+            "+44 (0)20 7946 0112",
+        ] {
+            assert!(is_phone(found), "{found}");
+        }
+    }
+
+    #[test]
+    fn a_block_ends_at_the_pages_tail() {
+        let c = parse(&lines(&[
+            "Contact:",
+            "Marta Quispe",
+            "mquispe@example.org",
+            "Related",
+            "- Country strategy 2024-2028",
+            "About the Andean Fund",
+            "Share: Facebook X LinkedIn WhatsApp",
+        ]));
+        assert_eq!(c.people.len(), 1, "{c:?}");
+        assert_eq!(c.people[0].phone, None);
+        assert_eq!(c.lines.len(), 3, "{c:?}");
+        assert!(is_page_tail("Related documents"));
+        assert!(is_page_tail("Share on Facebook"));
+        assert!(is_page_tail("Notes to editors:"));
+        assert!(!is_page_tail("About the fund: Tel +1 202 555 0190"));
+    }
+
+    #[test]
+    fn a_city_over_a_person_and_role_heads_them() {
+        let c = parse(&lines(&[
+            "Media contacts",
+            "Kuala Lumpur",
+            "Aisha Rahman, Head of Communications",
+            "+60 3 5555 4730",
+            "arahman@example.org",
+            "New York",
+            "Daniel Osei, Media Officer",
+            "+1 (212) 555-0162",
+            "dosei@example.org",
+        ]));
+        let names: Vec<&str> = c.people.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Aisha Rahman", "Daniel Osei"], "{c:?}");
     }
 
     #[test]
