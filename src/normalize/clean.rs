@@ -63,14 +63,14 @@ const LONGEST_CAPTION: usize = 400;
 /// and not the release's text.
 pub fn is_caption(line: &str) -> bool {
     line.len() <= LONGEST_CAPTION
-        && (CAPTION_LABELS
-            .iter()
-            .any(|label| strip_prefix_ignore_case(line, label).is_some())
-            || {
-                // The credit closes the caption: only the line's end is searched.
-                let end = tail(line, CREDIT_TAIL_BYTES);
-                CREDIT_WORD.is_match(end) && CAPTION_CREDIT.is_match(end)
-            })
+        && (CAPTION_LABELS.iter().any(|label| {
+            // `[Image: …]`, as some scrapers write a picture's text.
+            strip_prefix_ignore_case(line.trim_start_matches(['[', '(']), label).is_some()
+        }) || {
+            // The credit closes the caption: only the line's end is searched.
+            let end = tail(line, CREDIT_TAIL_BYTES);
+            CREDIT_WORD.is_match(end) && CAPTION_CREDIT.is_match(end)
+        })
 }
 
 /// Bytes at the end of a caption that hold its credit: the opener, the
@@ -276,6 +276,9 @@ mod tests {
         assert!(is_caption("Photo: Volunteers load water onto a canoe."));
         assert!(is_caption("PHOTO CREDIT: Jane Roe / Agency"));
         assert!(is_caption("Foto: Brigadistas en Cusco."));
+        assert!(is_caption(
+            "[Image: Volunteers raise the frame of a house on the hillside]"
+        ));
         assert!(!is_caption(
             "Photographers from the agency covered the floods."
         ));

@@ -260,7 +260,24 @@ pub fn has_contact_detail(line: &str) -> bool {
     // need no search.
     (line.contains('@') && EMAIL.is_match(line))
         || (line.bytes().filter(u8::is_ascii_digit).nth(6).is_some()
-            && PHONE.find_iter(line).any(|m| is_phone(m.as_str())))
+            && phones(line).next().is_some())
+}
+
+/// The phone numbers in `text`: what the pattern finds, but for dates,
+/// spans of years and the figures of a reference code (`MOI/PR/2025/047`,
+/// `No. 112/2025-MCS`).
+fn phones(text: &str) -> impl Iterator<Item = regex::Match<'_>> {
+    PHONE.find_iter(text).filter(|m| {
+        let before = text[..m.start()].trim_end();
+        let after = &text[m.end()..];
+        let numbered = ["No.", "no.", "Nr.", "No", "Ref.", "Ref"]
+            .iter()
+            .any(|n| before.ends_with(n));
+        let coded = after.starts_with(|c: char| c.is_alphabetic())
+            || (after.starts_with(['-', '/'])
+                && after[1..].starts_with(|c: char| c.is_alphabetic()));
+        is_phone(m.as_str()) && !text[..m.start()].ends_with('/') && !numbered && !coded
+    })
 }
 
 /// Fewest digits of a phone number.
@@ -700,10 +717,7 @@ fn item_starts(piece: &str) -> Vec<usize> {
     let emails = EMAIL
         .find_iter(if may_have_email { piece } else { "" })
         .map(|m| m.start());
-    let phones = PHONE
-        .find_iter(if may_have_phone { piece } else { "" })
-        .filter(|m| is_phone(m.as_str()))
-        .map(|m| m.start());
+    let phones = phones(if may_have_phone { piece } else { "" }).map(|m| m.start());
     let mut starts: Vec<usize> = labels.chain(emails).chain(phones).collect();
     starts.sort_unstable();
     starts.dedup();
@@ -734,15 +748,13 @@ fn read_segment(segment: &str, contact: &mut Contact) {
         return;
     }
     let unlabelled = LABEL.replace(segment, "");
-    let phones: Vec<String> = PHONE
-        .find_iter(&unlabelled)
+    let phones: Vec<String> = phones(&unlabelled)
         .map(|m| m.as_str().trim())
         // "(+41 22 917 0000 / …)": the bracket opens the aside, not the number.
         .map(|p| match p.strip_prefix('(') {
             Some(rest) if !rest.contains(')') => rest,
             _ => p,
         })
-        .filter(|p| is_phone(p))
         .map(super::clean::collapse)
         .collect();
     if !phones.is_empty() {
@@ -931,6 +943,14 @@ mod tests {
         for found in ["2024-2028", "22/08/2025", "2026-03-04", "1999 – 2004"] {
             assert!(!is_phone(found), "{found}");
         }
+        for line in [
+            "Ref. No.: MOI/PR/2025/047",
+            "No. 112/2025-MCS",
+            "Reference 2025 0471-DEV",
+        ] {
+            assert!(!has_contact_detail(line), "{line}");
+        }
+        assert!(has_contact_detail("Tel.: +996 (312) 62-18-40"));
         for found in [
             "+254 722 554 410",
             "(202) 555-0190",

@@ -628,7 +628,14 @@ fn join_wrapped_title(mut title: String, lines: &mut [String], body_start: usize
     let mut at = body_start;
     while at < lines.len() && at < body_start + MOST_TITLE_CONTINUATIONS {
         let next = lines[at].trim();
-        let ends_block = lines.get(at + 1).is_none_or(|l| l.trim().is_empty());
+        // The headline's last line ends its block, or the dated opening
+        // follows it with no blank line between (a PDF's text).
+        let ends_block = lines.get(at + 1).is_none_or(|l| {
+            let after = l.trim();
+            after.is_empty()
+                || (upper && !is_upper_case(after))
+                || super::summary::dateline_prefix(after).is_some()
+        });
         let continues = !next.is_empty()
             && ends_block
             && title_score_plain(next)
@@ -733,9 +740,10 @@ const DECK_WORDS: usize = 6;
 
 #[allow(clippy::expect_used)]
 static LABEL_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    // `Views: 1,284`, `Category: News`: a page's fields, never a headline.
+    // `Views: 1,284`, `Category: News`: a page's fields, never a headline;
+    // `Breaking: …`, a ticker's.
     Regex::new(
-        r"(?i)^(?:type|category|categories|categoría|catégorie|tags?|topics?|themes?|views|hits|posted(?:\s+on)?|published(?:\s+on)?|(?:date\s+)?published|date|last\s+updated|updated|region|country|countries|location|language|text\s+size|reading\s+time|read\s+time|author|filed\s+under|fecha|país|pays|région|lieu|thème|photo|image|caption|foto|ref(?:erence)?(?:\s+no\.?)?|our\s+ref)\s*:",
+        r"(?i)^(?:breaking(?:\s+news)?|latest(?:\s+news)?|just\s+in|trending|type|category|categories|categoría|catégorie|tags?|topics?|themes?|views|hits|posted(?:\s+on)?|published(?:\s+on)?|(?:date\s+)?published|date|last\s+updated|updated|region|country|countries|location|language|text\s+size|reading\s+time|read\s+time|author|filed\s+under|fecha|país|pays|région|lieu|thème|photo|image|caption|foto|ref(?:erence)?(?:\s+no\.?)?|our\s+ref)\s*:",
     )
     .expect("static regex")
 });
@@ -753,7 +761,9 @@ fn opening_line(lines: &[String]) -> Option<usize> {
             return true;
         }
         let next = lines.get(i + 1).map_or("", |l| l.trim());
-        let runs_on = next.starts_with(char::is_lowercase);
+        // A share button's remnant (`in`) is no line of text.
+        let runs_on =
+            next.starts_with(char::is_lowercase) && next.split_whitespace().nth(1).is_some();
         // A dated opening hard-wrapped onto the next line.
         if runs_on && super::summary::dateline_prefix(&format!("{line} {next}")).is_some() {
             return true;
@@ -879,8 +889,11 @@ fn title_score(lines: &[String], i: usize) -> Option<i32> {
     {
         return None;
     }
-    // A wire's slug line (`WIRE -- GENERAL NEWS -- 0612 GMT`) is fields too.
-    if line.contains('-') && line.matches(" -- ").nth(1).is_some() {
+    // A wire's slug line (`WIRE -- GENERAL NEWS -- 0612 GMT`), a row of
+    // agencies (`Ministry · Service · Agency`) and a list of partners
+    // (`Office; Department; Council`) are fields too.
+    let separated = |sep: &str| line.matches(sep).nth(1).is_some();
+    if (line.contains('-') && separated(" -- ")) || separated(" · ") || separated("; ") {
         return None;
     }
     let parts: Vec<&str> = line.split('|').map(str::trim).collect();
@@ -1017,11 +1030,22 @@ fn word_count(line: &str) -> usize {
 /// A path of sections: `Media Centre > Press Statements`,
 /// `Home / News / Press releases`.
 fn is_trail(line: &str) -> bool {
-    line.chars().count() < 120
-        && (line.contains(" > ")
-            || line.contains('›')
-            || line.contains('»')
-            || line.matches(" / ").count() >= 2)
+    let marked = line.contains(" > ")
+        || line.contains('›')
+        || line.contains('»')
+        || line.matches(" / ").count() >= 2;
+    // A trail that ends in a long headline still opens with short sections.
+    let short_sections = || {
+        line.split([' ', '>', '›', '»', '/'])
+            .filter(|w| !w.is_empty())
+            .count()
+            <= 8
+            || line
+                .split(" / ")
+                .take(2)
+                .all(|s| s.split_whitespace().nth(2).is_none())
+    };
+    marked && (line.chars().count() < 120 || short_sections())
 }
 
 /// Blanks what lies between a title found above the opening and the
@@ -1431,14 +1455,17 @@ fn runs_on(previous: &str, next: &str, width: usize) -> bool {
         return false;
     }
     let ends_sentence = previous.ends_with(['.', '!', '?', ':', '"', '”', '»', ')', ';']);
-    if !ends_sentence {
-        return true;
-    }
     let next_word = next
         .split_whitespace()
         .next()
         .map_or(0, |w| w.chars().count());
-    previous.chars().count() + 1 + next_word > width
+    let filled = previous.chars().count() + 1 + next_word;
+    if !ends_sentence {
+        // A line not half full that the next word would have fitted on is
+        // a label or a heading (`TAGS`), not a wrapped line.
+        return filled * 2 > width;
+    }
+    filled > width
 }
 
 /// Removes blocks that only repeat the title; returns the prefix of an echo
@@ -1587,6 +1614,54 @@ mod tests {
             d.blocks
         );
         assert_eq!(d.blocks.len(), 2, "{:?}", d.blocks);
+    }
+
+    #[test]
+    fn a_capitals_headline_wrapped_onto_the_dated_opening_is_read_whole() {
+        let d = untemplated(
+            "AEGEAN HARBOUR NETWORK\nPRESS RELEASE\nFERRY ARRIVALS ON THE NORTHERN ISLANDS DOUBLE OVER SUMMER AS SHELTERS\nFILL BEYOND CAPACITY IN THE HEAT\nMYTILENE, Lesvos, 22 September 2026 — The number of people arriving by sea\non the northern islands between June and August was almost twice that of the\nsame months a year earlier, the network said on Monday, as shelters built\nfor a few hundred people held more than a thousand.\n",
+        );
+        assert_eq!(
+            d.title.as_deref(),
+            Some(
+                "FERRY ARRIVALS ON THE NORTHERN ISLANDS DOUBLE OVER SUMMER AS SHELTERS FILL BEYOND CAPACITY IN THE HEAT"
+            )
+        );
+        assert!(
+            d.blocks[0].starts_with("MYTILENE, Lesvos"),
+            "{:?}",
+            d.blocks
+        );
+    }
+
+    #[test]
+    fn trails_rows_of_agencies_and_tickers_are_no_title() {
+        let body = "The service today opened a one-stop centre where citizens returning from abroad can register, find work and enrol their children in school, the ministry said in a statement.";
+        let title = "One-stop centre for returning citizens opens in the north";
+        for above in [
+            format!("Newsroom / Company news / {title} and three other towns of the province"),
+            "Ministry of Internal Affairs · Migration Service · Ministry of Labour".to_owned(),
+            "Breaking: Currency market steady ahead of the central bank meeting".to_owned(),
+        ] {
+            let d = untemplated(&format!("{above}\n\n\n{title}\n{body}\n"));
+            assert_eq!(d.title.as_deref(), Some(title), "{above}");
+        }
+        assert!(is_trail(&format!(
+            "Newsroom / Company news / {title} and three other towns of the province"
+        )));
+    }
+
+    #[test]
+    fn a_short_label_in_wrapped_text_starts_a_line_of_its_own() {
+        let lines = [
+            "The council said the new market would open in the spring, once the cold",
+            "rooms are fitted and the traders have moved back from the car park where",
+            "they have sold their fish since the storm.",
+            "TAGS",
+            "Fish market",
+            "Harbour",
+        ];
+        assert_eq!(paragraphs(&lines).len(), 4, "{:?}", paragraphs(&lines));
     }
 
     #[test]
