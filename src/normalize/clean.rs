@@ -63,10 +63,13 @@ const LONGEST_CAPTION: usize = 400;
 /// and not the release's text.
 pub fn is_caption(line: &str) -> bool {
     line.len() <= LONGEST_CAPTION
-        && (CAPTION_LABELS.iter().any(|label| {
+        && ({
             // `[Image: …]`, as some scrapers write a picture's text.
-            strip_prefix_ignore_case(line.trim_start_matches(['[', '(']), label).is_some()
-        }) || {
+            let opening = line.trim_start_matches(['[', '(']);
+            CAPTION_LABELS
+                .iter()
+                .any(|label| strip_prefix_ignore_case(opening, label).is_some())
+        } || {
             // The credit closes the caption: only the line's end is searched.
             let end = tail(line, CREDIT_TAIL_BYTES);
             CREDIT_WORD.is_match(end) && CAPTION_CREDIT.is_match(end)

@@ -276,7 +276,10 @@ fn phones(text: &str) -> impl Iterator<Item = regex::Match<'_>> {
         let coded = after.starts_with(|c: char| c.is_alphabetic())
             || (after.starts_with(['-', '/'])
                 && after[1..].starts_with(|c: char| c.is_alphabetic()));
-        is_phone(m.as_str()) && !text[..m.start()].ends_with('/') && !numbered && !coded
+        // `PR/2025`: the figures run on from the code's letters; a second
+        // number after ` / ` is still a number.
+        let after_code = text[..m.start()].ends_with('/');
+        is_phone(m.as_str()) && !after_code && !numbered && !coded
     })
 }
 
@@ -444,10 +447,9 @@ fn is_page_tail(line: &str) -> bool {
 /// The lines of a block as far as the page's own tail under it, once
 /// some details have come.
 fn before_page_tail(lines: &[String]) -> &[String] {
-    let is_tail = |line: &String| is_page_tail(line);
     lines
         .iter()
-        .position(is_tail)
+        .position(|l| is_page_tail(l))
         .filter(|&end| lines[..end].iter().any(|l| has_contact_detail(l)))
         .map_or(lines, |end| &lines[..end])
 }
@@ -513,13 +515,13 @@ pub fn parse(lines: &[String]) -> Contact {
                 // A name alone on the line above a person given with a
                 // role ("New York" over "Daniel Okafor, Media Officer")
                 // heads that person: a city, a team.
-                let heads = |p: &Person| p.email.is_none() && p.phone.is_none();
-                if role_follows()
-                    && people > 0
-                    && named_on.get(people - 1) == Some(&(at.wrapping_sub(1)))
-                    && heads(&contact.people[people - 1])
-                    && self::segments(&lines[at - 1]).len() == 1
-                {
+                let named_alone_above = people > 0
+                    && at > 0
+                    && named_on.get(people - 1) == Some(&(at - 1))
+                    && contact.people[people - 1].email.is_none()
+                    && contact.people[people - 1].phone.is_none()
+                    && self::segments(&lines[at - 1]).len() == 1;
+                if named_alone_above && role_follows() {
                     contact.people.remove(people - 1);
                     named_on.truncate(people - 1);
                 }

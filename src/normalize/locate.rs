@@ -222,7 +222,9 @@ fn infer(evidence: &Evidence<'_>, rules: &Rules) -> Located {
         } else {
             LATER_PARAGRAPH
         };
-        if i == opening {
+        // Only a release with a dateline is ever asked whether it speaks
+        // of the whole world.
+        if i == opening && tally.dateline.is_some() {
             tally.worldwide = speaks_worldwide(evidence.title) || speaks_worldwide(paragraph);
         }
         let mentions = taxonomy.mentions(paragraph);
@@ -742,6 +744,24 @@ impl<'a> Headquarters<'a> {
 mod tests {
     use super::*;
 
+    /// Where a release of `title` and `paragraphs` is, with the built-in
+    /// configuration and nothing else stated.
+    fn located_from(title: &str, paragraphs: &[&str]) -> Located {
+        let config = crate::config::Config::builtin().expect("built-in configuration");
+        let paragraphs: Vec<String> = paragraphs.iter().map(|p| (*p).to_owned()).collect();
+        locate(
+            &Evidence {
+                front_region: None,
+                front_country: None,
+                region_folder: None,
+                title,
+                title_prefix: None,
+                paragraphs: &paragraphs,
+            },
+            &config.rules,
+        )
+    }
+
     #[test]
     fn a_country_across_the_border_is_a_neighbour() {
         for before in [
@@ -769,83 +789,47 @@ mod tests {
 
     #[test]
     fn a_short_line_above_the_opening_leaves_it_the_opening_weight() {
-        let config = crate::config::Config::builtin().expect("built-in configuration");
-        let paragraphs = [
-            "Research news 8.4.2026".to_owned(),
-            "Engineers at a university in Tampere have built a battery that stores heat for a week, the team said on Tuesday.".to_owned(),
-        ];
-        let located = locate(
-            &Evidence {
-                front_region: None,
-                front_country: None,
-                region_folder: None,
-                title: "New battery stores heat for a week",
-                title_prefix: None,
-                paragraphs: &paragraphs,
-            },
-            &config.rules,
+        let located = located_from(
+            "New battery stores heat for a week",
+            &[
+                "Research news 8.4.2026",
+                "Engineers at a university in Tampere have built a battery that stores heat for a week, the team said on Tuesday.",
+            ],
         );
         assert_eq!(located.country.as_deref(), Some("FI"), "{located:?}");
     }
 
     #[test]
     fn a_dateline_over_a_list_of_other_countries_is_no_focus() {
-        let config = crate::config::Config::builtin().expect("built-in configuration");
-        let paragraphs = [
-            "JOHANNESBURG, 16 March 2026 – A consortium today appealed for help for farmers in Malawi, Mozambique, Zambia and Zimbabwe as the harvest fails.".to_owned(),
-        ];
-        let located = locate(
-            &Evidence {
-                front_region: None,
-                front_country: None,
-                region_folder: None,
-                title: "Consortium appeals for drought aid",
-                title_prefix: None,
-                paragraphs: &paragraphs,
-            },
-            &config.rules,
+        let located = located_from(
+            "Consortium appeals for drought aid",
+            &[
+                "JOHANNESBURG, 16 March 2026 – A consortium today appealed for help for farmers in Malawi, Mozambique, Zambia and Zimbabwe as the harvest fails.",
+            ],
         );
         assert_eq!(located.country, None, "{located:?}");
     }
 
     #[test]
     fn arrivals_from_a_list_of_countries_are_news_of_the_dateline() {
-        let config = crate::config::Config::builtin().expect("built-in configuration");
-        let paragraphs = [
-            "HALIFAX, N.S. — A newcomer centre today opened a housing hub for refugee families in the city's north end.".to_owned(),
-            "Most arrivals this year are from Sudan, Eritrea, Afghanistan and the Democratic Republic of the Congo.".to_owned(),
-        ];
-        let located = locate(
-            &Evidence {
-                front_region: None,
-                front_country: None,
-                region_folder: None,
-                title: "Newcomer centre opens housing hub for refugee families",
-                title_prefix: None,
-                paragraphs: &paragraphs,
-            },
-            &config.rules,
+        let located = located_from(
+            "Newcomer centre opens housing hub for refugee families",
+            &[
+                "HALIFAX, N.S. — A newcomer centre today opened a housing hub for refugee families in the city's north end.",
+                "Most arrivals this year are from Sudan, Eritrea, Afghanistan and the Democratic Republic of the Congo.",
+            ],
         );
         assert_eq!(located.country.as_deref(), Some("CA"), "{located:?}");
     }
 
     #[test]
     fn a_worldwide_release_from_a_city_named_only_in_its_dateline_is_global() {
-        let config = crate::config::Config::builtin().expect("built-in configuration");
-        let paragraphs = [
-            "WASHINGTON, March 18, 2026 — The global average cost of sending money home fell below 6% for the first time last year, a report by the bank found.".to_owned(),
-            "Digital services now carry more than half of all transfers.".to_owned(),
-        ];
-        let located = locate(
-            &Evidence {
-                front_region: None,
-                front_country: None,
-                region_folder: None,
-                title: "Cost of sending money home falls below 6%",
-                title_prefix: None,
-                paragraphs: &paragraphs,
-            },
-            &config.rules,
+        let located = located_from(
+            "Cost of sending money home falls below 6%",
+            &[
+                "WASHINGTON, March 18, 2026 — The global average cost of sending money home fell below 6% for the first time last year, a report by the bank found.",
+                "Digital services now carry more than half of all transfers.",
+            ],
         );
         assert_eq!(located.region, GLOBAL, "{located:?}");
         assert!(is_origin("refugees who came from "));

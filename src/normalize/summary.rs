@@ -58,7 +58,7 @@ pub fn summarize(
     // as a sentence, dated or not.
     let after_bare_deck = match leads.as_slice() {
         [deck, opening, ..]
-            if is_bare_deck(&body[*deck]) && opens_under_deck(&body[*opening], &body[*deck]) =>
+            if is_deck(&body[*deck]) && opens_under_deck(&body[*opening], &body[*deck]) =>
         {
             Some(opening)
         }
@@ -71,10 +71,6 @@ pub fn summarize(
         .map(|&i| &body[i])
         .or_else(|| body.iter().find(|p| line_key(p) != title_key));
     lead.map(|p| cut(p, max)).unwrap_or_default()
-}
-
-fn is_bare_deck(paragraph: &str) -> bool {
-    is_deck(paragraph)
 }
 
 /// A paragraph that ends with a full stop and runs longer than the deck
@@ -119,7 +115,7 @@ fn is_lead(paragraph: &str, title_key: &str) -> bool {
 }
 
 /// Most words a standfirst (one sentence that sums the release up) has.
-const MOST_DECK_WORDS: usize = 30;
+const MOST_STANDFIRST_WORDS: usize = 30;
 /// Most words a deck (the subtitle under a release's title, with no full
 /// stop) has: some run to a string of points (`€420 million invested /
 /// 600 jobs / production from 2028`).
@@ -149,7 +145,7 @@ fn opens_with_dash_dateline(t: &str) -> bool {
 fn is_standfirst(paragraph: &str) -> bool {
     let t = paragraph.trim_end();
     is_deck(t)
-        || (t.split_whitespace().nth(MOST_DECK_WORDS).is_none()
+        || (t.split_whitespace().nth(MOST_STANDFIRST_WORDS).is_none()
             && t.ends_with('.')
             && !t[..t.len() - 1].contains(". ")
             && !opens_with_dash_dateline(t))

@@ -212,12 +212,10 @@ fn parse_lines(
 /// hard-wrapped sentence does (`migration.` under `… for environmental`):
 /// text, however often other pages wrap a sentence the same way.
 fn carries_on_line_above(raw: &[&str], i: usize) -> bool {
-    i > 0
-        && raw[i].trim_start().starts_with(char::is_lowercase)
-        && !raw[i - 1].trim_end().is_empty()
-        && !raw[i - 1]
-            .trim_end()
-            .ends_with(['.', '!', '?', ':', ';', '"', '”'])
+    let above = i.checked_sub(1).map_or("", |a| raw[a].trim_end());
+    raw[i].trim_start().starts_with(char::is_lowercase)
+        && !above.is_empty()
+        && !above.ends_with(['.', '!', '?', ':', ';', '"', '”'])
 }
 
 /// Fewest words of a learned line taken back as the headline.
@@ -897,8 +895,10 @@ fn title_score(lines: &[String], i: usize) -> Option<i32> {
     // A wire's slug line (`WIRE -- GENERAL NEWS -- 0612 GMT`), a row of
     // agencies (`Ministry · Service · Agency`) and a list of partners
     // (`Office; Department; Council`) are fields too.
-    let separated = |sep: &str| line.matches(sep).nth(1).is_some();
-    if (line.contains('-') && separated(" -- ")) || separated(" · ") || separated("; ") {
+    // The separator's character first: most lines have none of them.
+    let separated =
+        |mark: char, sep: &str| line.contains(mark) && line.matches(sep).nth(1).is_some();
+    if separated('-', " -- ") || separated('·', " · ") || separated(';', "; ") {
         return None;
     }
     let parts: Vec<&str> = line.split('|').map(str::trim).collect();
@@ -1041,14 +1041,9 @@ fn is_trail(line: &str) -> bool {
         || line.matches(" / ").count() >= 2;
     // A trail that ends in a long headline still opens with short sections.
     let short_sections = || {
-        line.split([' ', '>', '›', '»', '/'])
-            .filter(|w| !w.is_empty())
-            .count()
-            <= 8
-            || line
-                .split(" / ")
-                .take(2)
-                .all(|s| s.split_whitespace().nth(2).is_none())
+        line.split(" / ")
+            .take(2)
+            .all(|s| s.split_whitespace().nth(2).is_none())
     };
     marked && (line.chars().count() < 120 || short_sections())
 }
