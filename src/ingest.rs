@@ -155,8 +155,13 @@ fn learned_state(folder: &str) -> String {
     format!("learned:{folder}")
 }
 
-/// Files per transaction during a full walk.
-const SCAN_CHUNK: usize = 2000;
+/// Files per transaction during a full walk. Each commit rewrites every
+/// page it touched of the indexes in random order (ids, fingerprints), so
+/// fewer, larger transactions write less: a cold start of 100,000 files
+/// took 15.7 / 19.1 s in chunks of 5,000 against 23.5 / 20.1 s in chunks
+/// of 2,000, for 15 MiB more peak memory (the records are let go of once
+/// written, [`Change::written`]).
+const SCAN_CHUNK: usize = 5000;
 /// Batches at least this large are normalized on every core.
 const PARALLEL_FROM: usize = 64;
 
@@ -877,10 +882,11 @@ impl Ingest {
         on_every_core_in_order(
             pending,
             |read| normalize_one(&shared, read),
-            |(change, counted)| {
+            |(mut change, counted)| {
                 report.add(&counted);
                 if failed.is_none() {
                     failed = writing.apply(&change).err();
+                    change.written();
                 }
                 normalized.push(change);
             },

@@ -226,6 +226,16 @@ pub struct Stored {
     pub record: String,
 }
 
+impl Change {
+    /// Lets go of what only the store needed (a record's encoding) once the
+    /// change is written: a batch holds its changes until it is committed.
+    pub fn written(&mut self) {
+        if let Change::Upsert(stored) = self {
+            stored.record = String::new();
+        }
+    }
+}
+
 /// What the daemon keeps in memory of a stored release: its file state,
 /// its [`Head`] and its content hash. The record itself stays in the store
 /// until a feed or page shows it ([`Bodies`]).
