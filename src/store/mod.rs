@@ -400,6 +400,12 @@ impl Store {
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "journal_size_limit", checkpoint::LOG_SIZE_LIMIT)?;
+        // 16 MiB of page cache instead of SQLite's 2: the id and fingerprint
+        // indexes (about 12 MB at 100,000 releases) take their inserts in
+        // random order, and with 2 MiB nearly each one read its page back
+        // from the file. A cold start of 100,000 files read 2.7 GB instead
+        // of 5.3 and wrote 2.0 GB instead of 4.3, for about 18 MiB of peak.
+        conn.pragma_update(None, "cache_size", -16384)?;
         schema::migrate(&mut conn)?;
         let checkpointer = match &path {
             Some(path) => checkpoint::Checkpointer::start(&mut conn, path),
