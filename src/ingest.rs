@@ -891,8 +891,10 @@ impl Ingest {
             |(mut change, counted)| {
                 report.add(&counted);
                 if failed.is_none() {
-                    failed = writing.apply(&change).err();
-                    change.written();
+                    match writing.apply(&change) {
+                        Ok(()) => change.written(),
+                        Err(e) => failed = Some(e),
+                    }
                 }
                 normalized.push(change);
             },
