@@ -74,6 +74,17 @@ fn on_every_core<T: Send, R: Send>(items: &mut [T], work: impl Fn(&mut T) -> R +
     done
 }
 
+/// Like [`on_every_core`], for work that mostly reads files: split between
+/// [`readers`] threads, more than there are cores.
+fn on_reading_threads<T: Send, R: Send>(
+    items: &mut [T],
+    work: impl Fn(&mut T) -> R + Sync,
+) -> Vec<R> {
+    let mut done = Vec::with_capacity(items.len());
+    on_threads_in_order(readers(), items, work, |r| done.push(r));
+    done
+}
+
 /// Like [`on_every_core`], but each result is handed to `take` on the
 /// calling thread, in item order, as soon as it and all before it are
 /// done: the caller works on the first results while the threads make the
@@ -82,10 +93,18 @@ fn on_every_core<T: Send, R: Send>(items: &mut [T], work: impl Fn(&mut T) -> R +
 fn on_every_core_in_order<T: Send, R: Send>(
     items: &mut [T],
     work: impl Fn(&mut T) -> R + Sync,
+    take: impl FnMut(R),
+) {
+    on_threads_in_order(threads(), items, work, take);
+}
+
+fn on_threads_in_order<T: Send, R: Send>(
+    threads: usize,
+    items: &mut [T],
+    work: impl Fn(&mut T) -> R + Sync,
     mut take: impl FnMut(R),
 ) {
     const RUN: usize = 8;
-    let threads = threads();
     if threads == 1 || items.len() < PARALLEL_FROM {
         items.iter_mut().map(&work).for_each(take);
         return;
@@ -143,6 +162,14 @@ fn threads() -> usize {
     std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8)
+}
+
+/// How many threads read files. A file not in the page cache keeps its
+/// reader waiting on the disk, which serves many requests at once: reading
+/// 100,000 files (445 MB) from a cold cache took 9.4 s with two readers
+/// and 5.9 s with eight, the kernel's own work being the limit after that.
+fn readers() -> usize {
+    (threads() * 4).clamp(8, 16)
 }
 
 /// How often a long walk logs how far it got.
@@ -700,7 +727,7 @@ impl Ingest {
                 .map(|text| (template::file_lines(&text), as_found)))
         };
         // Reading and hashing is pure: the files are split between threads.
-        let learned = on_every_core(&mut texts, |f| lines_of(f));
+        let learned = on_reading_threads(&mut texts, |f| lines_of(f));
         for (f, lines) in texts.iter().zip(learned) {
             if let Some((lines, as_found)) = lines? {
                 self.learned.add_lines(folder_of(&f.key), &lines);
@@ -978,7 +1005,7 @@ impl Ingest {
             .map(|f| self.decide_unread(f, force))
             .collect();
         let mut unread: Vec<&Found> = decided.iter().filter_map(|d| d.as_ref().err()).collect();
-        let mut loaded = on_every_core(&mut unread, |f| load(f)).into_iter();
+        let mut loaded = on_reading_threads(&mut unread, |f| load(f)).into_iter();
         decided
             .into_iter()
             .map(|d| match d {
