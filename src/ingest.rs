@@ -69,9 +69,7 @@ fn load(f: &Found) -> Loaded {
 /// its item (let go of what it no longer needs) but nothing else; it must
 /// not panic, and a panic is passed on.
 fn on_every_core<T: Send, R: Send>(items: &mut [T], work: impl Fn(&mut T) -> R + Sync) -> Vec<R> {
-    let mut done = Vec::with_capacity(items.len());
-    on_every_core_in_order(items, work, |r| done.push(r));
-    done
+    on_threads(threads(), items, work)
 }
 
 /// Like [`on_every_core`], for work that mostly reads files: split between
@@ -80,8 +78,16 @@ fn on_reading_threads<T: Send, R: Send>(
     items: &mut [T],
     work: impl Fn(&mut T) -> R + Sync,
 ) -> Vec<R> {
+    on_threads(readers(), items, work)
+}
+
+fn on_threads<T: Send, R: Send>(
+    threads: usize,
+    items: &mut [T],
+    work: impl Fn(&mut T) -> R + Sync,
+) -> Vec<R> {
     let mut done = Vec::with_capacity(items.len());
-    on_threads_in_order(readers(), items, work, |r| done.push(r));
+    on_threads_in_order(threads, items, work, |r| done.push(r));
     done
 }
 
@@ -98,6 +104,7 @@ fn on_every_core_in_order<T: Send, R: Send>(
     on_threads_in_order(threads(), items, work, take);
 }
 
+/// [`on_every_core_in_order`] on `threads` threads.
 fn on_threads_in_order<T: Send, R: Send>(
     threads: usize,
     items: &mut [T],
