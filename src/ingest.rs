@@ -15,7 +15,7 @@ use crate::model::Entry;
 use crate::normalize::{self, Format, LearnedTemplates, Refusal, Source, template};
 use crate::snapshot::Index;
 use crate::store::{self, Bodies, Change, FileState, Kept, Refused, Store, StoreError, Stored};
-use crate::watch::{Found, Roots};
+use crate::watch::{Found, Roots, readahead};
 
 // The maps here are keyed by file keys and hashed for every file of every
 // walk, on the one thread that stores: SipHash was a tenth of that thread's
@@ -734,7 +734,14 @@ impl Ingest {
                 .map(|text| (template::file_lines(&text), as_found)))
         };
         // Reading and hashing is pure: the files are split between threads.
-        let learned = on_reading_threads(&mut texts, |f| lines_of(f));
+        let paths: Vec<&std::path::Path> = texts.iter().map(|f| f.path.as_path()).collect();
+        let learned = readahead::while_reading(&paths, |progress| {
+            on_reading_threads(&mut texts, |f| {
+                let lines = lines_of(f);
+                progress.read_one();
+                lines
+            })
+        });
         for (f, lines) in texts.iter().zip(learned) {
             if let Some((lines, as_found)) = lines? {
                 self.learned.add_lines(folder_of(&f.key), &lines);
@@ -1012,7 +1019,24 @@ impl Ingest {
             .map(|f| self.decide_unread(f, force))
             .collect();
         let mut unread: Vec<&Found> = decided.iter().filter_map(|d| d.as_ref().err()).collect();
-        let mut loaded = on_reading_threads(&mut unread, |f| load(f)).into_iter();
+        // Those the learning has just read are in memory already.
+        let lines_read = &self.lines_read;
+        let just_read = |f: &Found| lines_read.get(&f.key) == Some(&(f.size, f.mtime_ns));
+        let uncached: Vec<&std::path::Path> = unread
+            .iter()
+            .filter(|f| !just_read(f))
+            .map(|f| f.path.as_path())
+            .collect();
+        let mut loaded = readahead::while_reading(&uncached, |progress| {
+            on_reading_threads(&mut unread, |f| {
+                let got = load(f);
+                if !just_read(f) {
+                    progress.read_one();
+                }
+                got
+            })
+        })
+        .into_iter();
         decided
             .into_iter()
             .map(|d| match d {

@@ -6,6 +6,7 @@
 //! and where to look.
 
 pub mod filter;
+pub mod readahead;
 pub mod scan;
 
 use std::path::{Path, PathBuf};
