@@ -62,21 +62,40 @@ enum Control {
     Stop,
 }
 
-/// Starts the watcher and its watches on a thread of their own. notify
-/// lists every folder again to watch it recursively, which takes about as
-/// long as loading a store of 100,000 releases, so the two overlap. The
-/// first scan makes sure of the watches again before it walks, and that is
-/// where a failure to watch is handled and reported.
+/// The watcher, and the walk of every folder made once it watched them.
+type WatchSetup = Result<(Watcher, EarlyWalk), watch::WatchError>;
+
+/// A walk of every folder made on the set-up thread, and
+/// [`Watcher::root_changes`] when it began.
+struct EarlyWalk {
+    found: std::io::Result<Vec<watch::Found>>,
+    root_changes: u64,
+}
+
+/// Starts the watcher and its watches on a thread of their own, then walks
+/// every folder there. notify lists every folder again to watch it
+/// recursively, and the walk reads every file's metadata: together about
+/// as long as loading a store of 100,000 releases, which they overlap
+/// (from a cold page cache, the walk alone is more than a second). The
+/// first scan makes sure of the watches again; it uses this walk only if
+/// that changed no watch, and that is where a failure to watch is handled
+/// and reported.
 fn start_watching(
     signals: std::sync::mpsc::SyncSender<Signal>,
     roots: watch::Roots,
-) -> Result<std::thread::JoinHandle<Result<Watcher, watch::WatchError>>, DaemonError> {
+) -> Result<std::thread::JoinHandle<WatchSetup>, DaemonError> {
     std::thread::Builder::new()
         .name("watch-setup".into())
         .spawn(move || {
             let mut watcher = Watcher::start(signals)?;
             let _ = watcher.ensure(&roots);
-            Ok(watcher)
+            // After the watches: whatever changes once the walk has begun
+            // is signalled, as in any walk of the ingest.
+            let early = EarlyWalk {
+                root_changes: watcher.root_changes(),
+                found: roots.walk(None),
+            };
+            Ok((watcher, early))
         })
         .map_err(|_| DaemonError::Thread("watch set-up"))
 }
@@ -107,7 +126,7 @@ pub async fn run(
         first,
     )));
 
-    let watcher = watching
+    let (watcher, early_walk) = watching
         .join()
         .map_err(|_| DaemonError::Thread("watch set-up"))??;
     let (control_tx, control_rx) = std::sync::mpsc::channel();
@@ -116,6 +135,7 @@ pub async fn run(
     let worker = IngestWorker {
         ingest,
         watcher,
+        early_walk: Some(early_walk),
         signals: signal_rx,
         control: control_rx,
         published: published.clone(),
@@ -243,6 +263,8 @@ static HEARTBEAT_EPOCH: std::sync::LazyLock<Instant> = std::sync::LazyLock::new(
 struct IngestWorker {
     ingest: Ingest,
     watcher: Watcher,
+    /// The set-up thread's walk, for the first scan.
+    early_walk: Option<EarlyWalk>,
     signals: Receiver<Signal>,
     control: Receiver<Control>,
     published: Arc<ArcSwap<Published>>,
@@ -306,7 +328,10 @@ impl IngestWorker {
         loop {
             self.beat();
             match self.control.try_recv() {
-                Ok(Control::Stop) | Err(std::sync::mpsc::TryRecvError::Disconnected) => return,
+                Ok(Control::Stop) | Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    self.ingest.close();
+                    return;
+                }
                 Ok(Control::Reload(config)) => self.reload(config),
                 Err(std::sync::mpsc::TryRecvError::Empty) => {}
             }
@@ -370,7 +395,13 @@ impl IngestWorker {
     fn first_scan(&mut self) -> bool {
         self.ensure_watched();
         tracing::info!(folders = ?self.ingest.config().watch, "first scan started");
-        let result = self.ingest.rescan_settled(false, FIRST_SCAN_WAIT);
+        let root_changes = self.watcher.root_changes();
+        let walked = self
+            .early_walk
+            .take()
+            .filter(|early| early.root_changes == root_changes)
+            .map(|early| early.found);
+        let result = self.ingest.rescan_settled(walked, false, FIRST_SCAN_WAIT);
         let Some(report) = self.stored(result) else {
             return false;
         };

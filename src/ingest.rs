@@ -378,6 +378,23 @@ impl Ingest {
         self.store.check()
     }
 
+    /// Leaves the store ready for the next start: its write-ahead log
+    /// copied into the database ([`Store::empty_log`]). A failure is
+    /// only logged; nothing is lost by it.
+    pub fn close(mut self) {
+        let started = Instant::now();
+        match self.store.empty_log() {
+            Ok(()) => tracing::debug!(
+                seconds = format!("{:.3}", started.elapsed().as_secs_f64()),
+                "write-ahead log copied into the database"
+            ),
+            Err(e) => tracing::warn!(
+                error = %e,
+                "cannot copy the write-ahead log into the database; the next start reads it"
+            ),
+        }
+    }
+
     /// Checks that the store can be written now, with one small write.
     pub fn probe_store(&mut self) -> Result<(), StoreError> {
         self.store.probe()
@@ -410,14 +427,28 @@ impl Ingest {
     /// included: a folder that could not be listed is not empty) and says
     /// so with [`Report::incomplete`].
     pub fn rescan(&mut self, force: bool) -> Result<Report, StoreError> {
-        let report = self.walk_all(force);
+        self.rescan_from(None, force)
+    }
+
+    /// [`Ingest::rescan`], from `walked` when given: a walk of every root
+    /// ([`Roots::walk`]) begun once they were all watched.
+    fn rescan_from(
+        &mut self,
+        walked: Option<std::io::Result<Vec<Found>>>,
+        force: bool,
+    ) -> Result<Report, StoreError> {
+        let report = self.walk_all(walked, force);
         self.lines_read.clear();
         self.lines_read.shrink_to_fit();
         report
     }
 
-    fn walk_all(&mut self, force: bool) -> Result<Report, StoreError> {
-        let found = match self.roots.walk(None) {
+    fn walk_all(
+        &mut self,
+        walked: Option<std::io::Result<Vec<Found>>>,
+        force: bool,
+    ) -> Result<Report, StoreError> {
+        let found = match walked.unwrap_or_else(|| self.roots.walk(None)) {
             Ok(found) => found,
             Err(e) => return Ok(short_of_files("listing the release folders", &e)),
         };
@@ -507,13 +538,15 @@ impl Ingest {
 
     /// A full walk that also waits (up to `limit`) for files still being
     /// written, as start-up and `render` need: every file present is in.
+    /// `walked` as for [`Ingest::rescan_from`].
     pub fn rescan_settled(
         &mut self,
+        walked: Option<std::io::Result<Vec<Found>>>,
         force: bool,
         limit: std::time::Duration,
     ) -> Result<Report, StoreError> {
         let deadline = Instant::now() + limit;
-        let mut report = self.rescan(force)?;
+        let mut report = self.rescan_from(walked, force)?;
         while self.has_deferred() && Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(50));
             report.add(&self.settle()?);

@@ -50,7 +50,7 @@ pub struct Rendered {
 pub fn render(config: Arc<Config>, out: &Path) -> Result<Rendered, RenderError> {
     let store = Store::open(&config.data)?;
     let mut ingest = Ingest::new(config.clone(), store, Arc::new(Metrics::new()))?;
-    ingest.rescan_settled(false, std::time::Duration::from_secs(10))?;
+    ingest.rescan_settled(None, false, std::time::Duration::from_secs(10))?;
     let snapshot = Arc::new(Snapshot::new(
         1,
         ingest.index().clone(),

@@ -555,6 +555,10 @@ fn restart_same_data(d: Daemon, logs: &Path, watch: &Path, data: &Path, extra: &
     let before = pages(&d);
     let status = d.terminate();
     assert_eq!(status.code(), Some(0), "SIGTERM exits 0");
+    // A clean stop copies the write-ahead log into the database.
+    let log = data.join("pressfeed.db-wal");
+    let left = std::fs::metadata(&log).map_or(0, |m| m.len());
+    assert_eq!(left, 0, "{} holds {left} bytes after a stop", log.display());
     let started = Instant::now();
     let d = serve(logs, watch, data, extra);
     eprintln!(
@@ -658,6 +662,31 @@ fn a_burst_of_files_ends_as_a_fresh_scan_would() {
     assert_as_fresh(&d, dir.path(), &root, &[]);
     let d = restart_same_data(d, dir.path(), &root, &dir.data(), &[]);
     assert_eq!(count(&d), n);
+}
+
+/// Files that arrive while the daemon starts on a store it already holds
+/// (the store loading while the folders are watched and walked) are all
+/// published, each once, as a fresh start would publish them.
+#[test]
+fn files_arriving_while_the_daemon_starts_are_all_published() {
+    let _serial = serial();
+    let dir = Dir::new("arriving");
+    let root = dir.releases();
+    let releases = |kind: &str, from: usize, n: usize| -> Vec<(String, String)> {
+        (from..from + n)
+            .map(|i| (format!("s{}/r{i:05}.txt", i % 4), doc(kind, i, 0).text))
+            .collect()
+    };
+    write_burst(&root, None, &releases("Kept", 0, 1_500));
+    let d = serve(dir.path(), &root, &dir.data(), &[]);
+    wait_count(&d, 1_500, LONG);
+    assert_eq!(d.terminate().code(), Some(0), "SIGTERM exits 0");
+    let d = launch(&[], dir.path(), &root, &dir.data(), &[]);
+    let late = releases("Late", 1_500, 500);
+    write_burst(&root, Some(&dir.path().join("staging")), &late);
+    wait_ready(&d);
+    wait_count(&d, 2_000, LONG);
+    assert_as_fresh(&d, dir.path(), &root, &[]);
 }
 
 // ---------------------------------------------------------------------------

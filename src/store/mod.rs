@@ -520,6 +520,22 @@ impl Store {
         stmt.query_row([], |_| Ok(()))?;
         Ok(())
     }
+
+    /// Copies all of the write-ahead log into the database and empties it,
+    /// for a daemon about to exit. Left as it is, the log can hold hundreds
+    /// of megabytes after a cold start (the checkpoint thread lags the
+    /// writer), and the next start reads the latest pages of the store from
+    /// it: scattered reads that, from a cold page cache, took a warm start
+    /// of 100,000 releases from 2.6 to 4.3 s. Failing leaves the log for the
+    /// next start, which reads it as usual.
+    pub fn empty_log(&mut self) -> Result<(), StoreError> {
+        if self.path.is_none() {
+            return Ok(());
+        }
+        self.conn
+            .wal_checkpoint_v2(Some("main"), rusqlite::wal::CheckpointMode::TRUNCATE)?;
+        Ok(())
+    }
 }
 
 /// A transaction of [`Store::begin`]: changes are written one at a time and
@@ -792,6 +808,35 @@ mod tests {
         assert!(copied, "the database file stayed at {before} bytes");
         drop(store);
         assert_eq!(Store::open(dir.path())?.releases()?.len(), 400);
+        Ok(())
+    }
+
+    #[test]
+    fn emptying_the_log_keeps_every_release_in_the_database() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let mut store = Store::open(dir.path())?;
+        let changes: Vec<Change> = (0..50)
+            .map(|n| Change::Upsert(sample(&format!("{n}.md"), "Lilongwe – a well dug.")))
+            .collect();
+        store.apply(&changes)?;
+        let log = dir.path().join(format!("{DB_FILE}-wal"));
+        assert!(
+            std::fs::metadata(&log)?.len() > 0,
+            "the writes are in the log"
+        );
+        // A reader of the store that has read, idle now, as the server's
+        // are at exit.
+        let bodies = store.bodies();
+        let first = changes.first().and_then(|c| match c {
+            Change::Upsert(s) => Some(s.entry.head()),
+            _ => None,
+        });
+        let first = first.ok_or("no first release")?;
+        assert_eq!(bodies.load(&[&first]).len(), 1);
+        store.empty_log()?;
+        assert_eq!(std::fs::metadata(&log)?.len(), 0);
+        drop((store, bodies));
+        assert_eq!(Store::open(dir.path())?.releases()?.len(), 50);
         Ok(())
     }
 

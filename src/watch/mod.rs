@@ -81,6 +81,8 @@ pub struct Watcher {
     watched: Vec<(PathBuf, Option<(u64, u64)>)>,
     /// Every root that has had a watch.
     ever_watched: std::collections::HashSet<PathBuf>,
+    /// How many times [`Watcher::ensure`] has set or dropped a root's watch.
+    root_changes: u64,
     /// Set by the callback when a signal could not be queued.
     pub overflowed: Arc<AtomicBool>,
     /// The roots, as the callback sees them: the parents' watches report
@@ -154,6 +156,7 @@ impl Watcher {
             inner,
             watched: Vec::new(),
             ever_watched: std::collections::HashSet::new(),
+            root_changes: 0,
             overflowed,
             folders,
         })
@@ -181,6 +184,7 @@ impl Watcher {
                 }
                 self.watched.remove(i);
             }
+            self.root_changes += 1;
             if let Some(parent) = root.parent().filter(|p| p.is_dir()) {
                 let _ = self.inner.watch(parent, RecursiveMode::NonRecursive);
             }
@@ -256,6 +260,13 @@ impl Watcher {
             }
         }
         forgot
+    }
+
+    /// How many times [`Watcher::ensure`] has set up (or tried to) a root's
+    /// watch: when this has not moved, a walk made after an earlier
+    /// `ensure` began with every root as watched as it is now.
+    pub fn root_changes(&self) -> u64 {
+        self.root_changes
     }
 
     /// True while every root is as it was when last ensured: the same
