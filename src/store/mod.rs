@@ -532,9 +532,23 @@ impl Store {
         if self.path.is_none() {
             return Ok(());
         }
-        self.conn
-            .wal_checkpoint_v2(Some("main"), rusqlite::wal::CheckpointMode::TRUNCATE)?;
-        Ok(())
+        // A checkpoint the checkpoint thread is running makes this one
+        // busy at once (SQLite waits on readers, not on another
+        // checkpoint): it is tried again until that one is done.
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        loop {
+            let mode = rusqlite::wal::CheckpointMode::TRUNCATE;
+            match self.conn.wal_checkpoint_v2(Some("main"), mode) {
+                Ok(_) => return Ok(()),
+                Err(e)
+                    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 }
 

@@ -263,8 +263,9 @@ impl Watcher {
     }
 
     /// How many times [`Watcher::ensure`] has set up (or tried to) a root's
-    /// watch: when this has not moved, a walk made after an earlier
-    /// `ensure` began with every root as watched as it is now.
+    /// watch. Only `ensure` counts: between two of its calls with nothing
+    /// else done to the watcher (as at start-up), an unchanged count means
+    /// the second found every root as the first left it.
     pub fn root_changes(&self) -> u64 {
         self.root_changes
     }

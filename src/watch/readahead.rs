@@ -56,10 +56,20 @@ pub fn while_reading<R>(paths: &[&Path], read: impl FnOnce(&Progress) -> R) -> R
         let _advising = std::thread::Builder::new()
             .name("readahead".into())
             .spawn_scoped(scope, || advise(paths, &progress));
-        let result = read(&progress);
-        progress.finished.store(true, Ordering::Relaxed);
-        result
+        // Set however `read` ends: should it panic, the advising thread
+        // must still stop, or the scope would wait for it for ever.
+        let _finish = Finish(&progress);
+        read(&progress)
     })
+}
+
+/// Marks the reading finished when dropped.
+struct Finish<'p>(&'p Progress);
+
+impl Drop for Finish<'_> {
+    fn drop(&mut self) {
+        self.0.finished.store(true, Ordering::Relaxed);
+    }
 }
 
 /// Advises `paths` in order, never more than [`AHEAD`] past what has been
@@ -128,16 +138,50 @@ mod tests {
         Ok(())
     }
 
+    /// Polls `done` for up to five seconds.
+    fn within_seconds(done: impl Fn() -> bool) -> bool {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !done() {
+            if std::time::Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(PAUSE);
+        }
+        true
+    }
+
     #[test]
     fn advice_waits_for_the_readers_and_stops_when_they_finish() {
-        let progress = Progress::default();
-        let paths: Vec<&Path> = vec![Path::new("/nonexistent/pressfeed"); AHEAD * 3];
-        std::thread::scope(|scope| {
-            let advising = scope.spawn(|| advise(&paths, &progress));
-            // Nothing read: the thread waits at AHEAD until told to stop.
-            std::thread::sleep(PAUSE * 20);
-            assert!(!advising.is_finished());
-            progress.finished.store(true, Ordering::Relaxed);
+        let progress = std::sync::Arc::new(Progress::default());
+        let paths: Vec<&'static Path> = vec![Path::new("/nonexistent/pressfeed"); AHEAD * 3];
+        // Not scoped: a thread that never stopped fails the test instead
+        // of hanging it.
+        let advising = std::thread::spawn({
+            let progress = progress.clone();
+            move || advise(&paths, &progress)
         });
+        // Nothing read: the thread waits at AHEAD until told to stop.
+        std::thread::sleep(PAUSE * 20);
+        assert!(!advising.is_finished());
+        progress.finished.store(true, Ordering::Relaxed);
+        assert!(within_seconds(|| advising.is_finished()));
+    }
+
+    #[test]
+    fn a_panic_while_reading_still_stops_the_advice() {
+        let paths: Vec<&Path> = vec![Path::new("/nonexistent/pressfeed"); AHEAD * 3];
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let panicked = std::panic::catch_unwind(|| {
+                while_reading(&paths, |_| panic!("a reader panics"));
+            });
+            let _ = done.send(panicked.is_err());
+        });
+        let got = finished.recv_timeout(Duration::from_secs(5));
+        assert_eq!(
+            got,
+            Ok(true),
+            "while_reading did not return after the panic"
+        );
     }
 }
