@@ -356,11 +356,14 @@ impl IngestWorker {
                 if let Err(e) = self.watcher.watch_new_folders(&batch.changed) {
                     self.watch_failed(&e);
                 }
-                let result = self
-                    .ingest
-                    .paths(&batch.changed, &batch.removed, &mut |path| {
+                let result = self.ingest.paths(
+                    &batch.changed,
+                    &batch.removed,
+                    &batch.renamed,
+                    &mut |path| {
                         Self::being_written(&self.signals, &mut self.early, &self.writing, path)
-                    });
+                    },
+                );
                 needs_rescan = self.after(result).is_none_or(|r| r.incomplete);
             }
             if self.recheck_roots.is_some_and(|due| Instant::now() >= due) {
@@ -450,6 +453,13 @@ impl IngestWorker {
                 writing.retain(|w| !w.starts_with(&p));
                 batch.removed.push(p);
             }
+            Signal::Renamed { from, to } => {
+                writing.retain(|w| !w.starts_with(&from));
+                writing.remove(&to);
+                batch.removed.push(from.clone());
+                batch.changed.push(to.clone());
+                batch.renamed.push((from, to));
+            }
             Signal::Rescan(reason) => {
                 tracing::warn!(reason, "rescanning every watched folder");
                 batch.rescan = true;
@@ -462,7 +472,7 @@ impl IngestWorker {
         // Whether the batch holds a removal (see [`LULL`]).
         let removal = std::cell::Cell::new(false);
         let mut take = |signal: Signal| {
-            if matches!(signal, Signal::Removed(_)) {
+            if matches!(signal, Signal::Removed(_) | Signal::Renamed { .. }) {
                 removal.set(true);
             }
             take(signal);
@@ -763,6 +773,8 @@ fn lower_priority() {
 struct Batch {
     changed: Vec<PathBuf>,
     removed: Vec<PathBuf>,
+    /// Renames, old path and new; each also in `removed` and `changed`.
+    renamed: Vec<(PathBuf, PathBuf)>,
     rescan: bool,
     /// A folder the watcher could not watch for lack of inotify watches.
     out_of_watches: Option<PathBuf>,

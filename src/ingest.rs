@@ -32,11 +32,39 @@ const QUIET: std::time::Duration = std::time::Duration::from_secs(1);
 const HOT_FOR: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Whether a batch's files come from watcher signals (or deferrals), whose
-/// list of paths that went away may still lack some, or from a full walk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Signalled {
-    Yes,
+/// list of paths that went away may still lack some, with the renames the
+/// watcher paired; or from a full walk.
+#[derive(Debug, Clone, Copy)]
+enum Signalled<'r> {
+    Yes(&'r Renames),
     No,
+}
+
+/// Renames the watcher paired, as keys (old, new), oldest first. A file
+/// renamed keeps its release's id even when its bytes changed on the way,
+/// which its fingerprint alone cannot tell from a removal and a new file.
+#[derive(Debug, Default)]
+struct Renames(Vec<(Arc<str>, Arc<str>)>);
+
+impl Renames {
+    /// The key the file at `key` had before it (or a folder above it) was
+    /// renamed, going back through renames of renames to the first key
+    /// that `is_origin` accepts.
+    fn origin(&self, key: &str, is_origin: impl Fn(&str) -> bool) -> Option<Arc<str>> {
+        let mut at: Arc<str> = key.into();
+        // Bounded: renames can go round in a circle.
+        for _ in 0..self.0.len() {
+            let (from, rest) = self.0.iter().rev().find_map(|(from, to)| {
+                let rest = at.strip_prefix(&**to)?;
+                (rest.is_empty() || rest.starts_with('/')).then_some((from, rest))
+            })?;
+            at = format!("{from}{rest}").into();
+            if is_origin(&at) {
+                return Some(at);
+            }
+        }
+        None
+    }
 }
 
 /// Reads a file, or `None` when it is not the file that was found: its size
@@ -613,25 +641,27 @@ impl Ingest {
                 }
                 None => {
                     self.deferred.remove(&key);
-                    gone.push(key);
+                    self.went_missing(key, &mut gone);
                 }
             }
         }
         if ready.is_empty() && gone.is_empty() {
             return Ok(Report::default());
         }
-        self.reconcile_in_chunks(ready, &mut gone, None)
+        self.reconcile_in_chunks(ready, &mut gone, &Renames::default(), None)
     }
 
     /// Reconciles the given paths: files to look at and paths that went away
-    /// (a file, or a folder and everything under it).
-    /// `being_written` tells whether a file is being written (again) since
-    /// it was read: what was read may be half a save, and the coming close
-    /// event brings the file back, so this batch leaves it out.
+    /// (a file, or a folder and everything under it), with the renames
+    /// among them (old path, new path; each also in `removed` and
+    /// `changed`). `being_written` tells whether a file is being written
+    /// (again) since it was read: what was read may be half a save, and the
+    /// coming close event brings the file back, so this batch leaves it out.
     pub fn paths(
         &mut self,
         changed: &[std::path::PathBuf],
         removed: &[std::path::PathBuf],
+        renamed: &[(std::path::PathBuf, std::path::PathBuf)],
         being_written: &mut dyn FnMut(&std::path::Path) -> bool,
     ) -> Result<Report, StoreError> {
         let mut found = Vec::new();
@@ -654,7 +684,12 @@ impl Ingest {
                     found.push(f);
                 }
             } else if let Some((key, _)) = self.roots.key_of(path) {
-                gone.push(key.into());
+                let missing = matches!(path.symlink_metadata(), Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+                if missing {
+                    self.went_missing(key.into(), &mut gone);
+                } else {
+                    gone.push(key.into());
+                }
             }
         }
         for path in removed {
@@ -692,7 +727,14 @@ impl Ingest {
         for key in &gone {
             self.deferred.remove(key);
         }
-        self.reconcile_in_chunks(found, &mut gone, Some(being_written))
+        let key = |path: &std::path::Path| self.roots.key_of(path).map(|(key, _)| Arc::from(key));
+        let renames = Renames(
+            renamed
+                .iter()
+                .filter_map(|(from, to)| Some((key(from)?, key(to)?)))
+                .collect(),
+        );
+        self.reconcile_in_chunks(found, &mut gone, &renames, Some(being_written))
     }
 
     /// Reconciles signalled files in chunks of [`SIGNALLED_CHUNK`], each its
@@ -703,6 +745,7 @@ impl Ingest {
         &mut self,
         found: Vec<Found>,
         gone: &mut Vec<Arc<str>>,
+        renames: &Renames,
         mut being_written: Option<&mut dyn FnMut(&std::path::Path) -> bool>,
     ) -> Result<Report, StoreError> {
         let mut total = Report::default();
@@ -711,7 +754,8 @@ impl Ingest {
             let chunk: Vec<Found> = found.by_ref().take(SIGNALLED_CHUNK).collect();
             let last = found.peek().is_none();
             let being_written = being_written.as_mut().map(|f| &mut **f as _);
-            match self.reconcile(chunk, gone, last, false, Signalled::Yes, being_written) {
+            let signalled = Signalled::Yes(renames);
+            match self.reconcile(chunk, gone, last, false, signalled, being_written) {
                 Ok(report) => total.add(&report),
                 // The chunks before are stored and must be published; the
                 // walk that follows an incomplete batch tries the rest again
@@ -725,6 +769,17 @@ impl Ingest {
             if last || total.incomplete {
                 return Ok(total);
             }
+        }
+    }
+
+    /// A file found (listed, signalled or deferred) that is gone when it is
+    /// looked at. A release's file is kept until its removal is signalled,
+    /// which a removal or rename inside a watched folder always is (or
+    /// until a walk finds it gone): the signal of a rename is what keeps
+    /// the release's id, and a removal here would lose it.
+    fn went_missing(&self, key: Arc<str>, gone: &mut Vec<Arc<str>>) {
+        if !matches!(self.known.get(&key), Some(Known::Release(_))) {
+            gone.push(key);
         }
     }
 
@@ -833,7 +888,7 @@ impl Ingest {
                     report.unchanged += 1;
                     changes.push(*change);
                 }
-                Examined::Vanished(key) => gone.push(key),
+                Examined::Vanished(key) => self.went_missing(key, gone),
                 Examined::Unreadable(f, reason) => {
                     report.refused += 1;
                     changes.push(self.shared().refuse(&f, String::new(), &reason));
@@ -1275,18 +1330,41 @@ impl Ingest {
                     .push(key.clone());
             }
         }
-        if signalled == Signalled::Yes {
+        let mut taken: HashSet<Arc<str>> = HashSet::default();
+        if let Signalled::Yes(renames) = signalled {
             self.unsignalled_origins(pending, &mut by_fingerprint);
+            let leaving: HashSet<&str> = gone.iter().chain(&departed).map(|k| &**k).collect();
+            for read in pending.iter_mut() {
+                if stored_fingerprint(&read.found.key).is_some_and(|f| f == read.file.fingerprint) {
+                    continue;
+                }
+                let is_origin = |key: &str| {
+                    leaving.contains(key)
+                        && !taken.contains(key)
+                        && matches!(self.known.get(key), Some(Known::Release(_)))
+                };
+                let Some(from) = renames.origin(&read.found.key, is_origin) else {
+                    continue;
+                };
+                changes.push(Change::Remove { key: from.clone() });
+                read.moved_from = Some(from.clone());
+                taken.insert(from);
+                report.moved += 1;
+            }
         }
-        let mut taken = HashSet::default();
         for read in pending.iter_mut() {
-            if stored_fingerprint(&read.found.key).is_some_and(|f| f == read.file.fingerprint) {
+            if read.moved_from.is_some()
+                || stored_fingerprint(&read.found.key).is_some_and(|f| f == read.file.fingerprint)
+            {
                 continue;
             }
             let Some(origins) = by_fingerprint.get_mut(&read.file.fingerprint) else {
                 continue;
             };
-            let Some(at) = origins.iter().position(|k| *k != read.found.key) else {
+            let Some(at) = origins
+                .iter()
+                .position(|k| *k != read.found.key && !taken.contains(k))
+            else {
                 continue;
             };
             let from = origins.swap_remove(at);
@@ -1782,12 +1860,12 @@ mod tests {
         std::fs::create_dir_all(&archive).expect("mkdir");
         std::fs::rename(&path, archive.join("kenya.txt")).expect("move");
         // Only the new folder is signalled; the removal has not come yet.
-        let report = ingest.paths(&[archive], &[], &mut |_| false)?;
+        let report = ingest.paths(&[archive], &[], &[], &mut |_| false)?;
         assert_eq!(report.moved, 1, "{report:?}");
         assert_eq!(id_at(&ingest, "archive/kenya.txt"), Some(id));
         assert!(!ingest.known.contains_key("kenya.txt"));
         // The removal arriving late changes nothing.
-        let late = ingest.paths(&[], &[path], &mut |_| false)?;
+        let late = ingest.paths(&[], &[path], &[], &mut |_| false)?;
         assert!(!late.changed(), "{late:?}");
         assert_eq!(ingest.known.len(), 1);
         Ok(())
@@ -1867,7 +1945,7 @@ mod tests {
         let changed: Vec<_> = (0..count)
             .map(|n| releases.join(format!("f{n:03}.txt")))
             .collect();
-        let report = ingest.paths(&changed, &[], &mut |_| false)?;
+        let report = ingest.paths(&changed, &[], &[], &mut |_| false)?;
         assert!(report.incomplete && report.stored, "{report:?}");
         assert_eq!(report.normalized, SIGNALLED_CHUNK, "{report:?}");
         assert_eq!(ingest.known.len(), SIGNALLED_CHUNK);
@@ -1930,10 +2008,186 @@ mod tests {
         let copy = releases.join("copy.txt");
         std::fs::copy(&path, &copy).expect("copy");
         age(&copy);
-        let report = ingest.paths(&[copy], &[], &mut |_| false)?;
+        let report = ingest.paths(&[copy], &[], &[], &mut |_| false)?;
         assert_eq!(report.moved, 0, "{report:?}");
         assert_eq!(id_at(&ingest, "kenya.txt"), Some(id.clone()));
         assert!(id_at(&ingest, "copy.txt").is_some_and(|other| other != id));
         Ok(())
+    }
+
+    fn title_at(ingest: &Ingest, key: &str) -> Option<String> {
+        match ingest.known.get(key) {
+            Some(Known::Release(kept)) => Some(kept.head.title.clone()),
+            _ => None,
+        }
+    }
+
+    const FLOODS: &str = "Families Return Home After Floods\nNairobi – More than 1,600 displaced people went back to their farms this week.\n";
+    const FLOODS_EDITED: &str = "Families Return Home After the Floods\nNairobi – More than 1,700 displaced people went back to their farms this week.\n";
+
+    /// An ingest that has stored `releases/kenya.txt` (as [`FLOODS`]), and
+    /// the release's id.
+    fn stored_kenya(dir: &std::path::Path) -> Result<(Ingest, String), StoreError> {
+        let releases = dir.join("releases");
+        std::fs::create_dir_all(&releases).expect("mkdir");
+        let path = releases.join("kenya.txt");
+        std::fs::write(&path, FLOODS).expect("write");
+        age(&path);
+        let config = Arc::new(Config::for_test(&releases, &dir.join("data")));
+        let mut ingest = Ingest::new(config, Store::open_in_memory()?, Arc::new(Metrics::new()))?;
+        ingest.rescan(false)?;
+        let id = id_at(&ingest, "kenya.txt").expect("stored");
+        Ok((ingest, id))
+    }
+
+    /// Edited, then renamed before the edit was read: the bytes at the new
+    /// path are no stored release's, and only the watcher's pairing of the
+    /// two paths tells it is the same release.
+    #[test]
+    fn a_file_edited_and_renamed_in_one_batch_keeps_its_id() -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (mut ingest, id) = stored_kenya(dir.path())?;
+        let releases = dir.path().join("releases");
+        let (old, new) = (
+            releases.join("kenya.txt"),
+            releases.join("kenya-floods.txt"),
+        );
+        std::fs::write(&old, FLOODS_EDITED).expect("edit");
+        age(&old);
+        std::fs::rename(&old, &new).expect("rename");
+
+        let renamed = [(old.clone(), new.clone())];
+        let report = ingest.paths(&[old.clone(), new], &[old], &renamed, &mut |_| false)?;
+        assert_eq!((report.moved, report.removed), (1, 0), "{report:?}");
+        assert_eq!(id_at(&ingest, "kenya-floods.txt"), Some(id));
+        assert_eq!(
+            title_at(&ingest, "kenya-floods.txt").as_deref(),
+            Some("Families Return Home After the Floods")
+        );
+        assert_eq!(ingest.known.len(), 1);
+        Ok(())
+    }
+
+    /// Without the pairing the same change is a removal and a new release:
+    /// what the test above relies on the pairing for.
+    #[test]
+    fn an_edited_file_arriving_unpaired_is_a_new_release() -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (mut ingest, id) = stored_kenya(dir.path())?;
+        let releases = dir.path().join("releases");
+        let (old, new) = (
+            releases.join("kenya.txt"),
+            releases.join("kenya-floods.txt"),
+        );
+        std::fs::write(&old, FLOODS_EDITED).expect("edit");
+        age(&old);
+        std::fs::rename(&old, &new).expect("rename");
+
+        let report = ingest.paths(&[new], &[old], &[], &mut |_| false)?;
+        assert_eq!((report.moved, report.removed), (0, 1), "{report:?}");
+        assert!(id_at(&ingest, "kenya-floods.txt").is_some_and(|other| other != id));
+        Ok(())
+    }
+
+    /// The edit's signal is handled after the file was renamed away, and
+    /// the rename comes in the next batch: the release waits for it
+    /// rather than being removed, and keeps its id.
+    #[test]
+    fn a_release_renamed_before_its_edit_is_read_waits_for_the_rename() -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (mut ingest, id) = stored_kenya(dir.path())?;
+        let releases = dir.path().join("releases");
+        let (old, new) = (
+            releases.join("kenya.txt"),
+            releases.join("kenya-floods.txt"),
+        );
+        std::fs::write(&old, FLOODS_EDITED).expect("edit");
+        age(&old);
+        std::fs::rename(&old, &new).expect("rename");
+
+        let first = ingest.paths(std::slice::from_ref(&old), &[], &[], &mut |_| false)?;
+        assert_eq!(first.removed, 0, "{first:?}");
+        assert_eq!(id_at(&ingest, "kenya.txt"), Some(id.clone()));
+
+        let renamed = [(old.clone(), new.clone())];
+        let second = ingest.paths(&[new], &[old], &renamed, &mut |_| false)?;
+        assert_eq!(second.moved, 1, "{second:?}");
+        assert_eq!(id_at(&ingest, "kenya-floods.txt"), Some(id));
+        assert_eq!(ingest.known.len(), 1);
+        Ok(())
+    }
+
+    /// A walk lists a file that is renamed before it is read (the window
+    /// the first scan has while the store loads): the release is kept for
+    /// the rename's signal, and a later walk that no longer lists it
+    /// removes it.
+    #[test]
+    fn a_release_gone_between_a_walks_listing_and_its_read_is_kept_for_the_signal()
+    -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (mut ingest, id) = stored_kenya(dir.path())?;
+        let releases = dir.path().join("releases");
+        let (old, new) = (
+            releases.join("kenya.txt"),
+            releases.join("kenya-floods.txt"),
+        );
+        std::fs::write(&old, FLOODS_EDITED).expect("edit");
+        age(&old);
+        let listed = ingest.roots().inspect(&old).expect("a release file");
+        std::fs::rename(&old, &new).expect("rename");
+
+        let mut gone = Vec::new();
+        let report = ingest.reconcile(vec![listed], &mut gone, true, false, Signalled::No, None)?;
+        assert_eq!(report.removed, 0, "{report:?}");
+        assert_eq!(id_at(&ingest, "kenya.txt"), Some(id.clone()));
+
+        let renamed = [(old.clone(), new.clone())];
+        let moved = ingest.paths(std::slice::from_ref(&new), &[old], &renamed, &mut |_| false)?;
+        assert_eq!(moved.moved, 1, "{moved:?}");
+        assert_eq!(id_at(&ingest, "kenya-floods.txt"), Some(id));
+
+        // With no signal to wait for (a folder walked while it cannot be
+        // watched), the next walk settles it.
+        let listed = ingest.roots().inspect(&new).expect("a release file");
+        std::fs::remove_file(&new).expect("remove");
+        let mut gone = Vec::new();
+        ingest.reconcile(vec![listed], &mut gone, true, false, Signalled::No, None)?;
+        assert_eq!(ingest.known.len(), 1);
+        let walked = ingest.rescan(false)?;
+        assert_eq!(walked.removed, 1, "{walked:?}");
+        assert!(ingest.known.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn renames_lead_back_through_folders_and_chains_to_a_known_key() {
+        let pair = |from: &str, to: &str| (Arc::from(from), Arc::from(to));
+        let renames = Renames(vec![
+            pair("a.txt", "b.txt"),
+            pair("b.txt", "c.txt"),
+            pair("inbox", "africa/inbox"),
+            pair("x.txt", "y.txt"),
+            pair("y.txt", "x.txt"),
+        ]);
+        let known = |keys: &'static [&'static str]| move |key: &str| keys.contains(&key);
+        assert_eq!(
+            renames.origin("c.txt", known(&["a.txt"])).as_deref(),
+            Some("a.txt")
+        );
+        assert_eq!(
+            renames.origin("c.txt", known(&["b.txt"])).as_deref(),
+            Some("b.txt")
+        );
+        assert_eq!(
+            renames
+                .origin("africa/inbox/kenya.txt", known(&["inbox/kenya.txt"]))
+                .as_deref(),
+            Some("inbox/kenya.txt")
+        );
+        // A name that only starts like a renamed one was not renamed.
+        assert_eq!(renames.origin("b.txt.bak", known(&["a.txt.bak"])), None);
+        // Round in a circle, and to nothing known.
+        assert_eq!(renames.origin("x.txt", known(&["z.txt"])), None);
+        assert_eq!(renames.origin("c.txt", known(&[])), None);
     }
 }

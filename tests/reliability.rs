@@ -926,6 +926,51 @@ fn renames_in_out_and_across_folders() {
     let _ = restart_same_data(d, dir.path(), &root, &dir.data(), &[]);
 }
 
+/// A file saved and renamed straight after, as a script tidying an inbox
+/// would. Whether the daemon reads the save before the rename or finds the
+/// file gone, the release keeps its id and shows the save.
+#[test]
+fn a_file_edited_and_renamed_at_once_keeps_its_id() {
+    let _serial = serial();
+    let dir = Dir::new("edit-rename");
+    let root = dir.releases();
+    const FILES: usize = 6;
+    for n in 0..FILES {
+        dir.put(&format!("r{n}.txt"), &doc("Edited", n, 0).text);
+    }
+    let d = serve(dir.path(), &root, &dir.data(), &[]);
+    let original = ids_by_title(&d);
+    assert_eq!(original.len(), FILES);
+    for n in 0..FILES {
+        let old = root.join(format!("r{n}.txt"));
+        std::fs::write(&old, doc("Edited", n, 1).text).expect("save");
+        // From no pause to more than a batch's wait, so that both orders
+        // of the save and the rename are met.
+        std::thread::sleep(Duration::from_micros(700 * n as u64));
+        std::fs::rename(&old, root.join(format!("renamed-{n}.txt"))).expect("rename");
+    }
+    let settled = || {
+        let now = releases(&d);
+        now.len() == FILES
+            && (0..FILES).all(|n| {
+                let edited = doc("Edited", n, 1);
+                let id = &original[&edited.title];
+                now.get(id).is_some_and(|i| i.summary == edited.summary)
+                    && key_of(&d, id).is_some_and(|k| k == format!("renamed-{n}.txt"))
+            })
+    };
+    let patient = Instant::now() + SHORT;
+    while !settled() && Instant::now() < patient {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        settled(),
+        "ids before: {original:#?}\nreleases now: {:#?}\nlog:\n{}",
+        releases(&d),
+        tail(&d.log())
+    );
+}
+
 /// `mv a t; mv b a; mv t b` in quick succession, as a script would.
 fn swap_at_once(root: &Path, a: &str, b: &str) {
     let t = root.join("swap.txt");

@@ -31,6 +31,15 @@ pub enum Signal {
     Changed(PathBuf),
     /// This path (file or folder) is gone or renamed away.
     Removed(PathBuf),
+    /// This path (file or folder) was renamed to that one, both watched:
+    /// the pair inotify matched, so what is at `to` is what was at `from`
+    /// even if its bytes changed on the way.
+    Renamed {
+        /// The path it left.
+        from: PathBuf,
+        /// The path it has now.
+        to: PathBuf,
+    },
     /// This file is being written (created, truncated or appended to): it
     /// waits for its close event, since reading it now could catch half a
     /// save.
@@ -90,13 +99,21 @@ pub struct Watcher {
     folders: Arc<ArcSwap<Vec<PathBuf>>>,
 }
 
-/// Whether a signal is about a root or something inside one.
-fn concerns(signal: &Signal, folders: &[PathBuf]) -> bool {
+/// What a signal says about the roots and what is inside them, if
+/// anything: a rename across a root's edge is only a removal or an arrival.
+fn concerning(signal: Signal, folders: &[PathBuf]) -> Option<Signal> {
+    let inside = |p: &std::path::Path| folders.iter().any(|f| p.starts_with(f));
     match signal {
-        Signal::Changed(p) | Signal::Removed(p) | Signal::Writing(p) => {
-            folders.iter().any(|f| p.starts_with(f))
+        Signal::Renamed { from, to } => match (inside(&from), inside(&to)) {
+            (true, true) => Some(Signal::Renamed { from, to }),
+            (true, false) => Some(Signal::Removed(from)),
+            (false, true) => Some(Signal::Changed(to)),
+            (false, false) => None,
+        },
+        Signal::Changed(ref p) | Signal::Removed(ref p) | Signal::Writing(ref p) if !inside(p) => {
+            None
         }
-        Signal::Rescan(_) | Signal::OutOfWatches(_) => true,
+        signal => Some(signal),
     }
 }
 
@@ -113,9 +130,9 @@ impl Watcher {
         let handler = move |result: notify::Result<notify::Event>| {
             let folders = watched_folders.load();
             for signal in translate(result) {
-                if !concerns(&signal, &folders) {
+                let Some(signal) = concerning(signal, &folders) else {
                     continue;
-                }
+                };
                 if let Signal::Writing(path) = &signal {
                     if last_writing.as_ref() == Some(path) {
                         continue;
@@ -357,6 +374,13 @@ pub fn translate(result: notify::Result<notify::Event>) -> Vec<Signal> {
         | EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Any)) => {
             paths.into_iter().map(Signal::Changed).collect()
         }
+        EventKind::Modify(ModifyKind::Name(RenameMode::Both)) if paths.len() == 2 => {
+            let mut paths = paths.into_iter();
+            match (paths.next(), paths.next()) {
+                (Some(from), Some(to)) => vec![Signal::Renamed { from, to }],
+                _ => Vec::new(),
+            }
+        }
         EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => {
             let mut signals = Vec::new();
             let mut paths = paths.into_iter();
@@ -399,11 +423,45 @@ mod tests {
                 EventKind::Modify(ModifyKind::Name(RenameMode::Both)),
                 &["/r/a.txt", "/r/b.txt"]
             )),
-            [
-                Signal::Removed("/r/a.txt".into()),
-                Signal::Changed("/r/b.txt".into())
-            ]
+            [Signal::Renamed {
+                from: "/r/a.txt".into(),
+                to: "/r/b.txt".into()
+            }]
         );
+        assert_eq!(
+            translate(event(
+                EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+                &["/r/b.txt"]
+            )),
+            [Signal::Changed("/r/b.txt".into())]
+        );
+    }
+
+    #[test]
+    fn a_rename_across_a_roots_edge_is_a_removal_or_an_arrival() {
+        let roots = [PathBuf::from("/r")];
+        let renamed = |from: &str, to: &str| Signal::Renamed {
+            from: from.into(),
+            to: to.into(),
+        };
+        assert_eq!(
+            concerning(renamed("/r/a.txt", "/r/b/a.txt"), &roots),
+            Some(renamed("/r/a.txt", "/r/b/a.txt"))
+        );
+        assert_eq!(
+            concerning(renamed("/r/a.txt", "/tmp/a.txt"), &roots),
+            Some(Signal::Removed("/r/a.txt".into()))
+        );
+        assert_eq!(
+            concerning(renamed("/tmp/a.txt", "/r/a.txt"), &roots),
+            Some(Signal::Changed("/r/a.txt".into()))
+        );
+        assert_eq!(concerning(renamed("/tmp/a", "/tmp/b"), &roots), None);
+        assert_eq!(
+            concerning(Signal::Changed("/rx/a.txt".into()), &roots),
+            None
+        );
+        assert!(concerning(Signal::Rescan("overflow".into()), &roots).is_some());
     }
 
     #[test]
