@@ -40,30 +40,48 @@ enum Signalled<'r> {
     No,
 }
 
-/// Renames the watcher paired, as keys (old, new), oldest first. A file
-/// renamed keeps its release's id even when its bytes changed on the way,
-/// which its fingerprint alone cannot tell from a removal and a new file.
+/// Renames the watcher paired, as keys: the key each new path had before.
+/// A file renamed keeps its release's id even when its bytes changed on
+/// the way, which its fingerprint alone cannot tell from a removal and a
+/// new file.
 #[derive(Debug, Default)]
-struct Renames(Vec<(Arc<str>, Arc<str>)>);
+struct Renames {
+    /// Old key by new key; a later rename onto the same path replaces an
+    /// earlier one.
+    by_target: HashMap<Arc<str>, Arc<str>>,
+}
 
 impl Renames {
+    /// From (old key, new key) pairs, oldest first.
+    fn new(pairs: impl IntoIterator<Item = (Arc<str>, Arc<str>)>) -> Renames {
+        let by_target = pairs.into_iter().map(|(from, to)| (to, from)).collect();
+        Renames { by_target }
+    }
+
     /// The key the file at `key` had before it (or a folder above it) was
     /// renamed, going back through renames of renames to the first key
     /// that `is_origin` accepts.
     fn origin(&self, key: &str, is_origin: impl Fn(&str) -> bool) -> Option<Arc<str>> {
-        let mut at: Arc<str> = key.into();
+        let mut at = key.to_owned();
         // Bounded: renames can go round in a circle.
-        for _ in 0..self.0.len() {
-            let (from, rest) = self.0.iter().rev().find_map(|(from, to)| {
-                let rest = at.strip_prefix(&**to)?;
-                (rest.is_empty() || rest.starts_with('/')).then_some((from, rest))
-            })?;
-            at = format!("{from}{rest}").into();
+        for _ in 0..self.by_target.len() {
+            at = self.before(&at)?;
             if is_origin(&at) {
-                return Some(at);
+                return Some(at.into());
             }
         }
         None
+    }
+
+    /// Where `key` was before the latest rename of it or of its nearest
+    /// renamed folder: a lookup per folder level, so a batch of thousands
+    /// of renames costs no more per file than one.
+    fn before(&self, key: &str) -> Option<String> {
+        let folders = key.rmatch_indices('/').map(|(at, _)| at);
+        std::iter::once(key.len()).chain(folders).find_map(|end| {
+            let from = self.by_target.get(&key[..end])?;
+            Some(format!("{from}{}", &key[end..]))
+        })
     }
 }
 
@@ -728,11 +746,10 @@ impl Ingest {
             self.deferred.remove(key);
         }
         let key = |path: &std::path::Path| self.roots.key_of(path).map(|(key, _)| Arc::from(key));
-        let renames = Renames(
+        let renames = Renames::new(
             renamed
                 .iter()
-                .filter_map(|(from, to)| Some((key(from)?, key(to)?)))
-                .collect(),
+                .filter_map(|(from, to)| Some((key(from)?, key(to)?))),
         );
         self.reconcile_in_chunks(found, &mut gone, &renames, Some(being_written))
     }
@@ -2162,10 +2179,11 @@ mod tests {
     #[test]
     fn renames_lead_back_through_folders_and_chains_to_a_known_key() {
         let pair = |from: &str, to: &str| (Arc::from(from), Arc::from(to));
-        let renames = Renames(vec![
+        let renames = Renames::new([
             pair("a.txt", "b.txt"),
             pair("b.txt", "c.txt"),
             pair("inbox", "africa/inbox"),
+            pair("africa/inbox/old.txt", "africa/inbox/new.txt"),
             pair("x.txt", "y.txt"),
             pair("y.txt", "x.txt"),
         ]);
@@ -2183,6 +2201,13 @@ mod tests {
                 .origin("africa/inbox/kenya.txt", known(&["inbox/kenya.txt"]))
                 .as_deref(),
             Some("inbox/kenya.txt")
+        );
+        // A file renamed inside a renamed folder: both renames, either order.
+        assert_eq!(
+            renames
+                .origin("africa/inbox/new.txt", known(&["inbox/old.txt"]))
+                .as_deref(),
+            Some("inbox/old.txt")
         );
         // A name that only starts like a renamed one was not renamed.
         assert_eq!(renames.origin("b.txt.bak", known(&["a.txt.bak"])), None);
