@@ -81,7 +81,7 @@ struct EarlyWalk {
 /// that changed no watch, and that is where a failure to watch is handled
 /// and reported.
 fn start_watching(
-    signals: std::sync::mpsc::SyncSender<Signal>,
+    signals: watch::queue::Sender,
     roots: watch::Roots,
 ) -> Result<std::thread::JoinHandle<WatchSetup>, DaemonError> {
     std::thread::Builder::new()
@@ -110,7 +110,7 @@ pub async fn run(
 ) -> Result<(), DaemonError> {
     let config = Arc::new(config);
     crate::limits::remember_limit();
-    let (signal_tx, signal_rx) = sync_channel(watch::CHANNEL_CAPACITY);
+    let (signal_tx, signal_rx) = watch::queue::queue();
     let watching = start_watching(signal_tx, watch::Roots::new(&config.watch))?;
     let store = Store::open(&config.data)?;
     let metrics = Arc::new(Metrics::new());
@@ -147,7 +147,7 @@ pub async fn run(
         warmer: Warmer::start(published.clone()).ok(),
         recheck_roots: None,
         writing: HashSet::new(),
-        early: Vec::new(),
+        early: Early::default(),
         ready: Some(ready_tx),
         store_retry: STORE_RETRY_FIRST,
         polling: None,
@@ -265,7 +265,7 @@ struct IngestWorker {
     watcher: Watcher,
     /// The set-up thread's walk, for the first scan.
     early_walk: Option<EarlyWalk>,
-    signals: Receiver<Signal>,
+    signals: watch::queue::Receiver,
     control: Receiver<Control>,
     published: Arc<ArcSwap<Published>>,
     health: Arc<Health>,
@@ -279,9 +279,9 @@ struct IngestWorker {
     recheck_roots: Option<Instant>,
     /// Files written to since their last close event.
     writing: HashSet<PathBuf>,
-    /// Signals taken from the channel while a batch was checked for files
+    /// Signals taken from the queue while a batch was checked for files
     /// written again; the next batch starts with them.
-    early: Vec<Signal>,
+    early: Early,
     /// Told once the first full scan is stored.
     ready: Option<tokio::sync::oneshot::Sender<Report>>,
     /// How long to wait before trying the store again after it failed.
@@ -306,6 +306,9 @@ const SETTLE: Duration = Duration::from_millis(2);
 /// together than this. A batch holding a removal waits it out, since the
 /// removal may be half of a move whose other half is still on its way.
 const LULL: Duration = Duration::from_micros(300);
+/// Most signals a batch takes past its end to complete a rename: its two
+/// halves and their pairing.
+const RENAME_HALVES: usize = 2;
 /// How long after a root is watched again it is watched (and walked) once more.
 const ROOT_RECHECK: Duration = Duration::from_secs(1);
 /// How long the first scan waits for files still being written.
@@ -337,8 +340,14 @@ impl IngestWorker {
             }
             let batch = self.collect();
             self.ingest.saved_in_place(&batch.written);
-            if self.watcher.overflowed.swap(false, Ordering::SeqCst) || !self.watcher.roots_intact()
-            {
+            if self.watcher.overflowed.swap(false, Ordering::SeqCst) {
+                tracing::warn!(
+                    waiting = watch::queue::CAPACITY,
+                    "file events came faster than they were taken; walking every watched folder"
+                );
+                needs_rescan = true;
+            }
+            if !self.watcher.roots_intact() {
                 needs_rescan = true;
             }
             if let Some(path) = batch.out_of_watches.clone() {
@@ -440,16 +449,15 @@ impl IngestWorker {
         let mut batch = Batch::default();
         let writing = &mut self.writing;
         let mut take = |signal: Signal| match signal {
-            Signal::Changed(p) => {
+            Signal::Changed(p) | Signal::RenamedTo(p) => {
                 writing.remove(&p);
                 batch.changed.push(p);
             }
             Signal::Writing(p) => {
-                batch.changed.retain(|c| c != &p);
                 batch.written.push(p.clone());
                 writing.insert(p);
             }
-            Signal::Removed(p) => {
+            Signal::Removed(p) | Signal::RenamedFrom(p) => {
                 writing.retain(|w| !w.starts_with(&p));
                 batch.removed.push(p);
             }
@@ -469,15 +477,24 @@ impl IngestWorker {
                 batch.rescan = true;
             }
         };
-        // Whether the batch holds a removal (see [`LULL`]).
+        // Whether the batch holds a removal (see [`LULL`]), and whether the
+        // last signal was half of a rename whose pairing may follow.
         let removal = std::cell::Cell::new(false);
+        let half_rename = std::cell::Cell::new(false);
         let mut take = |signal: Signal| {
-            if matches!(signal, Signal::Removed(_) | Signal::Renamed { .. }) {
+            if matches!(
+                signal,
+                Signal::Removed(_) | Signal::RenamedFrom(_) | Signal::Renamed { .. }
+            ) {
                 removal.set(true);
             }
+            half_rename.set(matches!(
+                signal,
+                Signal::RenamedFrom(_) | Signal::RenamedTo(_)
+            ));
             take(signal);
         };
-        let early = std::mem::take(&mut self.early);
+        let early = std::mem::take(&mut self.early).signals;
         if early.is_empty() {
             match self.signals.recv_timeout(TICK) {
                 Ok(signal) => take(signal),
@@ -498,6 +515,21 @@ impl IngestWorker {
                 Err(_) => break,
             }
         }
+        // The watcher sends a rename's halves and their pairing one after
+        // another: a batch that ended between them would remove the release
+        // and publish it again under a new id in the next.
+        for _ in 0..RENAME_HALVES {
+            if !half_rename.get() {
+                break;
+            }
+            match self.signals.recv_timeout(LULL) {
+                Ok(signal) => take(signal),
+                Err(_) => break,
+            }
+        }
+        // Written to again since its close: it waits for the next close.
+        // (Once per batch, not per signal: a batch can hold 10,000 files.)
+        batch.changed.retain(|p| !self.writing.contains(p));
         batch
     }
 
@@ -506,16 +538,18 @@ impl IngestWorker {
     /// watcher queued meanwhile (kept for the next batch) and looks for a
     /// write to it.
     fn being_written(
-        signals: &Receiver<Signal>,
-        early: &mut Vec<Signal>,
+        signals: &watch::queue::Receiver,
+        early: &mut Early,
         writing: &HashSet<PathBuf>,
         path: &std::path::Path,
     ) -> bool {
-        early.extend(signals.try_iter());
-        writing.contains(path)
-            || early
-                .iter()
-                .any(|s| matches!(s, Signal::Writing(p) if p == path))
+        for signal in signals.try_iter() {
+            if let Signal::Writing(p) = &signal {
+                early.writing.insert(p.clone());
+            }
+            early.signals.push(signal);
+        }
+        writing.contains(path) || early.writing.contains(path)
     }
 
     /// A full walk; true when everything found is stored.
@@ -766,6 +800,15 @@ fn lower_priority() {
     unsafe {
         libc::setpriority(libc::PRIO_PROCESS, 0, 10);
     }
+}
+
+/// Signals taken early (see [`IngestWorker::being_written`]), and the
+/// paths among them being written: a batch of 10,000 files asks about
+/// each, and the signals can number tens of thousands.
+#[derive(Default)]
+struct Early {
+    signals: Vec<Signal>,
+    writing: HashSet<PathBuf>,
 }
 
 /// The signals of one wait.

@@ -77,12 +77,19 @@ impl Renames {
     /// renamed folder: a lookup per folder level, so a batch of thousands
     /// of renames costs no more per file than one.
     fn before(&self, key: &str) -> Option<String> {
-        let folders = key.rmatch_indices('/').map(|(at, _)| at);
-        std::iter::once(key.len()).chain(folders).find_map(|end| {
-            let from = self.by_target.get(&key[..end])?;
-            Some(format!("{from}{}", &key[end..]))
+        key_and_folders(key).find_map(|at| {
+            let from = self.by_target.get(at)?;
+            Some(format!("{from}{}", &key[at.len()..]))
         })
     }
+}
+
+/// `key`, then each folder it is in, innermost first: `a/b/c.txt`, `a/b`, `a`.
+fn key_and_folders(key: &str) -> impl Iterator<Item = &str> {
+    let folders = key.rmatch_indices('/').map(|(at, _)| at);
+    std::iter::once(key.len())
+        .chain(folders)
+        .map(move |end| &key[..end])
 }
 
 /// Reads a file, or `None` when it is not the file that was found: its size
@@ -710,6 +717,7 @@ impl Ingest {
                 }
             }
         }
+        let mut removed_keys = HashSet::default();
         for path in removed {
             let Some((key, _)) = self.roots.key_of(path) else {
                 continue;
@@ -725,8 +733,9 @@ impl Ingest {
                 }
                 continue;
             }
-            gone.extend(self.keys_under(&key));
+            removed_keys.insert(key);
         }
+        gone.extend(self.keys_within(&removed_keys));
         gone.retain(|k| !seen.contains(k));
         gone.sort();
         gone.dedup();
@@ -798,6 +807,19 @@ impl Ingest {
         if !matches!(self.known.get(&key), Some(Known::Release(_))) {
             gone.push(key);
         }
+    }
+
+    /// The known keys that are one of `removed`, or inside one: one look at
+    /// every key for the whole batch, which may remove thousands of paths.
+    fn keys_within<'a>(
+        &'a self,
+        removed: &'a HashSet<String>,
+    ) -> impl Iterator<Item = Arc<str>> + 'a {
+        let inside = |key: &str| key_and_folders(key).any(|k| removed.contains(k));
+        self.known
+            .keys()
+            .filter(move |k| !removed.is_empty() && inside(k))
+            .cloned()
     }
 
     fn keys_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = Arc<str>> + 'a {

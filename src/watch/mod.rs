@@ -1,27 +1,24 @@
 //! Watching the release folders. notify's callback only translates each
-//! event into a [`Signal`] and `try_send`s it on a bounded channel; when the
-//! channel is full it raises a flag that makes the ingest rescan everything,
+//! event into a [`Signal`] and `try_send`s it on a bounded [`queue`]; when
+//! the queue is full it raises a flag that makes the ingest rescan everything,
 //! so a burst can delay a release but never lose it. Correctness rests on
 //! reconciling the folders with the store ([`scan`]); events only say when
 //! and where to look.
 
 pub mod filter;
+pub mod queue;
 pub mod readahead;
 pub mod scan;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{SyncSender, TrySendError};
 
 use arc_swap::ArcSwap;
 use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RemoveKind, RenameMode};
 use notify::{EventKind, RecursiveMode, Watcher as _};
 
 pub use scan::{Found, Roots};
-
-/// Capacity of the event channel; past it, the ingest rescans.
-pub const CHANNEL_CAPACITY: usize = 16_384;
 
 /// What the watcher tells the ingest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +28,12 @@ pub enum Signal {
     Changed(PathBuf),
     /// This path (file or folder) is gone or renamed away.
     Removed(PathBuf),
+    /// This path (file or folder) was renamed away: a removal, unless a
+    /// [`Signal::Renamed`] that follows pairs it with where it went.
+    RenamedFrom(PathBuf),
+    /// Something was renamed to this path: a change, which a
+    /// [`Signal::Renamed`] may follow to say where it came from.
+    RenamedTo(PathBuf),
     /// This path (file or folder) was renamed to that one, both watched:
     /// the pair inotify matched, so what is at `to` is what was at `from`
     /// even if its bytes changed on the way.
@@ -110,7 +113,13 @@ fn concerning(signal: Signal, folders: &[PathBuf]) -> Option<Signal> {
             (false, true) => Some(Signal::Changed(to)),
             (false, false) => None,
         },
-        Signal::Changed(ref p) | Signal::Removed(ref p) | Signal::Writing(ref p) if !inside(p) => {
+        Signal::Changed(ref p)
+        | Signal::Removed(ref p)
+        | Signal::Writing(ref p)
+        | Signal::RenamedFrom(ref p)
+        | Signal::RenamedTo(ref p)
+            if !inside(p) =>
+        {
             None
         }
         signal => Some(signal),
@@ -119,7 +128,7 @@ fn concerning(signal: Signal, folders: &[PathBuf]) -> Option<Signal> {
 
 impl Watcher {
     /// Starts watching; events go to `tx`.
-    pub fn start(tx: SyncSender<Signal>) -> Result<Watcher, WatchError> {
+    pub fn start(tx: queue::Sender) -> Result<Watcher, WatchError> {
         let overflowed = Arc::new(AtomicBool::new(false));
         let flag = overflowed.clone();
         // A file written in many chunks raises one modify event per write;
@@ -143,8 +152,8 @@ impl Watcher {
                 }
                 match tx.try_send(signal) {
                     Ok(()) => {}
-                    Err(TrySendError::Full(_)) => flag.store(true, Ordering::SeqCst),
-                    Err(TrySendError::Disconnected(_)) => return,
+                    Err(queue::Refused::Full) => flag.store(true, Ordering::SeqCst),
+                    Err(queue::Refused::Closed) => return,
                 }
             }
         };
@@ -371,8 +380,14 @@ pub fn translate(result: notify::Result<notify::Event>) -> Vec<Signal> {
         }
         EventKind::Access(AccessKind::Close(AccessMode::Write))
         | EventKind::Create(CreateKind::Folder)
-        | EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Any)) => {
+        | EventKind::Modify(ModifyKind::Name(RenameMode::Any)) => {
             paths.into_iter().map(Signal::Changed).collect()
+        }
+        EventKind::Modify(ModifyKind::Name(RenameMode::To)) => {
+            paths.into_iter().map(Signal::RenamedTo).collect()
+        }
+        EventKind::Modify(ModifyKind::Name(RenameMode::From)) => {
+            paths.into_iter().map(Signal::RenamedFrom).collect()
         }
         EventKind::Modify(ModifyKind::Name(RenameMode::Both)) if paths.len() == 2 => {
             let mut paths = paths.into_iter();
@@ -388,8 +403,7 @@ pub fn translate(result: notify::Result<notify::Event>) -> Vec<Signal> {
             signals.extend(paths.map(Signal::Changed));
             signals
         }
-        EventKind::Modify(ModifyKind::Name(RenameMode::From))
-        | EventKind::Remove(
+        EventKind::Remove(
             RemoveKind::Any | RemoveKind::File | RemoveKind::Folder | RemoveKind::Other,
         ) => paths.into_iter().map(Signal::Removed).collect(),
         _ => Vec::new(),
@@ -433,7 +447,14 @@ mod tests {
                 EventKind::Modify(ModifyKind::Name(RenameMode::To)),
                 &["/r/b.txt"]
             )),
-            [Signal::Changed("/r/b.txt".into())]
+            [Signal::RenamedTo("/r/b.txt".into())]
+        );
+        assert_eq!(
+            translate(event(
+                EventKind::Modify(ModifyKind::Name(RenameMode::From)),
+                &["/r/a.txt"]
+            )),
+            [Signal::RenamedFrom("/r/a.txt".into())]
         );
     }
 
