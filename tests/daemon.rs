@@ -452,6 +452,12 @@ fn a_restart_keeps_ids_and_dates_and_finds_files_added_while_stopped() {
     let before = d.json_feed("/feeds/all.json");
     assert_eq!(d.terminate().code(), Some(0), "SIGTERM exits 0");
 
+    // Renamed while stopped, bytes unchanged: the same release.
+    std::fs::rename(
+        dir.releases().join("peru.txt"),
+        dir.releases().join("peru-training.txt"),
+    )
+    .expect("rename");
     dir.put("added.txt", &release("Shelter Kits Reach Cyclone Survivors", "Beira", "Some 1,000 families received shelter kits this week in the coastal province, the agency said."));
     let d = Daemon::start(&dir, &[]);
     let after = d.json_feed("/feeds/all.json");
