@@ -815,10 +815,11 @@ impl Ingest {
         &'a self,
         removed: &'a HashSet<String>,
     ) -> impl Iterator<Item = Arc<str>> + 'a {
-        let inside = |key: &str| key_and_folders(key).any(|k| removed.contains(k));
-        self.known
-            .keys()
-            .filter(move |k| !removed.is_empty() && inside(k))
+        // Nothing removed, nothing to look at: most batches remove nothing.
+        let keys = (!removed.is_empty()).then(|| self.known.keys());
+        keys.into_iter()
+            .flatten()
+            .filter(|k| key_and_folders(k).any(|k| removed.contains(k)))
             .cloned()
     }
 
@@ -1370,8 +1371,12 @@ impl Ingest {
             }
         }
         let mut taken: HashSet<Arc<str>> = HashSet::default();
-        if let Signalled::Yes(renames) = signalled {
+        if matches!(signalled, Signalled::Yes(_)) {
             self.unsignalled_origins(pending, &mut by_fingerprint);
+        }
+        if let Signalled::Yes(renames) = signalled
+            && !renames.by_target.is_empty()
+        {
             let leaving: HashSet<&str> = gone.iter().chain(&departed).map(|k| &**k).collect();
             for read in pending.iter_mut() {
                 if stored_fingerprint(&read.found.key).is_some_and(|f| f == read.file.fingerprint) {
@@ -2079,6 +2084,16 @@ mod tests {
         Ok((ingest, id))
     }
 
+    /// Saves `releases/kenya.txt` again (as [`FLOODS_EDITED`]); returns its
+    /// path and the path it is to be renamed to.
+    fn saved_again(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+        let releases = dir.join("releases");
+        let old = releases.join("kenya.txt");
+        std::fs::write(&old, FLOODS_EDITED).expect("edit");
+        age(&old);
+        (old, releases.join("kenya-floods.txt"))
+    }
+
     /// Edited, then renamed before the edit was read: the bytes at the new
     /// path are no stored release's, and only the watcher's pairing of the
     /// two paths tells it is the same release.
@@ -2086,13 +2101,7 @@ mod tests {
     fn a_file_edited_and_renamed_in_one_batch_keeps_its_id() -> Result<(), StoreError> {
         let dir = tempfile::tempdir().expect("tempdir");
         let (mut ingest, id) = stored_kenya(dir.path())?;
-        let releases = dir.path().join("releases");
-        let (old, new) = (
-            releases.join("kenya.txt"),
-            releases.join("kenya-floods.txt"),
-        );
-        std::fs::write(&old, FLOODS_EDITED).expect("edit");
-        age(&old);
+        let (old, new) = saved_again(dir.path());
         std::fs::rename(&old, &new).expect("rename");
 
         let renamed = [(old.clone(), new.clone())];
@@ -2113,13 +2122,7 @@ mod tests {
     fn an_edited_file_arriving_unpaired_is_a_new_release() -> Result<(), StoreError> {
         let dir = tempfile::tempdir().expect("tempdir");
         let (mut ingest, id) = stored_kenya(dir.path())?;
-        let releases = dir.path().join("releases");
-        let (old, new) = (
-            releases.join("kenya.txt"),
-            releases.join("kenya-floods.txt"),
-        );
-        std::fs::write(&old, FLOODS_EDITED).expect("edit");
-        age(&old);
+        let (old, new) = saved_again(dir.path());
         std::fs::rename(&old, &new).expect("rename");
 
         let report = ingest.paths(&[new], &[old], &[], &mut |_| false)?;
@@ -2135,13 +2138,7 @@ mod tests {
     fn a_release_renamed_before_its_edit_is_read_waits_for_the_rename() -> Result<(), StoreError> {
         let dir = tempfile::tempdir().expect("tempdir");
         let (mut ingest, id) = stored_kenya(dir.path())?;
-        let releases = dir.path().join("releases");
-        let (old, new) = (
-            releases.join("kenya.txt"),
-            releases.join("kenya-floods.txt"),
-        );
-        std::fs::write(&old, FLOODS_EDITED).expect("edit");
-        age(&old);
+        let (old, new) = saved_again(dir.path());
         std::fs::rename(&old, &new).expect("rename");
 
         let first = ingest.paths(std::slice::from_ref(&old), &[], &[], &mut |_| false)?;
@@ -2165,13 +2162,7 @@ mod tests {
     -> Result<(), StoreError> {
         let dir = tempfile::tempdir().expect("tempdir");
         let (mut ingest, id) = stored_kenya(dir.path())?;
-        let releases = dir.path().join("releases");
-        let (old, new) = (
-            releases.join("kenya.txt"),
-            releases.join("kenya-floods.txt"),
-        );
-        std::fs::write(&old, FLOODS_EDITED).expect("edit");
-        age(&old);
+        let (old, new) = saved_again(dir.path());
         let listed = ingest.roots().inspect(&old).expect("a release file");
         std::fs::rename(&old, &new).expect("rename");
 
