@@ -45,8 +45,9 @@ pub enum Refusal {
         /// The configured limit.
         limit: u64,
     },
-    /// The file holds NUL bytes outside UTF-16 text.
-    #[error("binary file (NUL bytes)")]
+    /// The file holds NUL bytes outside UTF-16 text, or more control
+    /// characters than any text.
+    #[error("binary file (NUL bytes or control characters)")]
     Binary,
     /// Nothing in the file can serve as a title.
     #[error("no title found")]
