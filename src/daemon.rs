@@ -338,15 +338,12 @@ impl IngestWorker {
                 Ok(Control::Reload(config)) => self.reload(config),
                 Err(std::sync::mpsc::TryRecvError::Empty) => {}
             }
-            let batch = self.collect();
-            self.ingest.saved_in_place(&batch.written);
-            if self.watcher.overflowed.swap(false, Ordering::SeqCst) {
-                tracing::warn!(
-                    waiting = watch::queue::CAPACITY,
-                    "file events came faster than they were taken; walking every watched folder"
-                );
+            let mut batch = self.collect();
+            if let Some(overflow) = self.signals.overflow() {
+                self.overflowed(&mut batch, overflow);
                 needs_rescan = true;
             }
+            self.ingest.saved_in_place(&batch.written);
             if !self.watcher.roots_intact() {
                 needs_rescan = true;
             }
@@ -360,7 +357,7 @@ impl IngestWorker {
             if needs_rescan {
                 // The walk defers files modified a moment ago by itself.
                 self.writing.clear();
-                needs_rescan = !self.rescan();
+                needs_rescan = !self.rescan(&batch.renamed);
             } else if !batch.changed.is_empty() || !batch.removed.is_empty() {
                 if let Err(e) = self.watcher.watch_new_folders(&batch.changed) {
                     self.watch_failed(&e);
@@ -380,7 +377,7 @@ impl IngestWorker {
                 if let Err(e) = self.watcher.rewatch(self.ingest.roots()) {
                     self.watch_failed(&e);
                 }
-                needs_rescan = !self.rescan();
+                needs_rescan = !self.rescan(&[]);
             }
             if self.ingest.has_deferred() {
                 let result = self.ingest.settle();
@@ -448,35 +445,7 @@ impl IngestWorker {
     fn collect(&mut self) -> Batch {
         let mut batch = Batch::default();
         let writing = &mut self.writing;
-        let mut take = |signal: Signal| match signal {
-            Signal::Changed(p) | Signal::RenamedTo(p) => {
-                writing.remove(&p);
-                batch.changed.push(p);
-            }
-            Signal::Writing(p) => {
-                batch.written.push(p.clone());
-                writing.insert(p);
-            }
-            Signal::Removed(p) | Signal::RenamedFrom(p) => {
-                writing.retain(|w| !w.starts_with(&p));
-                batch.removed.push(p);
-            }
-            Signal::Renamed { from, to } => {
-                writing.retain(|w| !w.starts_with(&from));
-                writing.remove(&to);
-                batch.removed.push(from.clone());
-                batch.changed.push(to.clone());
-                batch.renamed.push((from, to));
-            }
-            Signal::Rescan(reason) => {
-                tracing::warn!(reason, "rescanning every watched folder");
-                batch.rescan = true;
-            }
-            Signal::OutOfWatches(path) => {
-                batch.out_of_watches = Some(path);
-                batch.rescan = true;
-            }
-        };
+        let mut take = |signal: Signal| batch.take(signal, writing);
         // Whether the batch holds a removal (see [`LULL`]), and whether the
         // last signal was half of a rename whose pairing may follow.
         let removal = std::cell::Cell::new(false);
@@ -552,14 +521,36 @@ impl IngestWorker {
         writing.contains(path) || early.writing.contains(path)
     }
 
-    /// A full walk; true when everything found is stored.
-    fn rescan(&mut self) -> bool {
+    /// The queue overflowed: the walk that follows gets the renames of the
+    /// signals still queued and of those kept aside (see [`watch::queue`]).
+    fn overflowed(&mut self, batch: &mut Batch, overflow: watch::queue::Overflow) {
+        tracing::warn!(
+            waiting = watch::queue::CAPACITY,
+            renames_kept = overflow.renames.len(),
+            "file events came faster than they were taken; walking every watched folder"
+        );
+        if overflow.renames_dropped > 0 {
+            tracing::warn!(
+                dropped = overflow.renames_dropped,
+                "too many renames to keep during the overflow; those files keep their ids only if their bytes did not change"
+            );
+        }
+        for signal in overflow.queued {
+            batch.take(signal, &mut self.writing);
+        }
+        batch.renamed.extend(overflow.renames);
+    }
+
+    /// A full walk, knowing that the files were `renamed` (old path, new
+    /// path; oldest first) since the last; true when everything found is
+    /// stored.
+    fn rescan(&mut self, renamed: &[(PathBuf, PathBuf)]) -> bool {
         self.metrics.rescans.inc();
         // While polling, watching is retried on its own schedule.
         if self.polling.is_none() {
             self.ensure_watched();
         }
-        let result = self.ingest.rescan(false);
+        let result = self.ingest.rescan_renamed(renamed);
         let Some(report) = self.after(result) else {
             return false;
         };
@@ -809,6 +800,42 @@ fn lower_priority() {
 struct Early {
     signals: Vec<Signal>,
     writing: HashSet<PathBuf>,
+}
+
+impl Batch {
+    /// Adds `signal`, keeping `writing` (the files written to since their
+    /// last close event) up to date.
+    fn take(&mut self, signal: Signal, writing: &mut HashSet<PathBuf>) {
+        match signal {
+            Signal::Changed(p) | Signal::RenamedTo(p) => {
+                writing.remove(&p);
+                self.changed.push(p);
+            }
+            Signal::Writing(p) => {
+                self.written.push(p.clone());
+                writing.insert(p);
+            }
+            Signal::Removed(p) | Signal::RenamedFrom(p) => {
+                writing.retain(|w| !w.starts_with(&p));
+                self.removed.push(p);
+            }
+            Signal::Renamed { from, to } => {
+                writing.retain(|w| !w.starts_with(&from));
+                writing.remove(&to);
+                self.removed.push(from.clone());
+                self.changed.push(to.clone());
+                self.renamed.push((from, to));
+            }
+            Signal::Rescan(reason) => {
+                tracing::warn!(reason, "rescanning every watched folder");
+                self.rescan = true;
+            }
+            Signal::OutOfWatches(path) => {
+                self.out_of_watches = Some(path);
+                self.rescan = true;
+            }
+        }
+    }
 }
 
 /// The signals of one wait.

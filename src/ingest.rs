@@ -32,12 +32,13 @@ const QUIET: std::time::Duration = std::time::Duration::from_secs(1);
 const HOT_FOR: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Whether a batch's files come from watcher signals (or deferrals), whose
-/// list of paths that went away may still lack some, with the renames the
-/// watcher paired; or from a full walk.
+/// list of paths that went away may still lack some; or from a full walk.
+/// Either way with the renames the watcher paired: a walk after the
+/// watcher's queue overflowed has those it kept aside.
 #[derive(Debug, Clone, Copy)]
 enum Signalled<'r> {
     Yes(&'r Renames),
-    No,
+    No(&'r Renames),
 }
 
 /// Renames the watcher paired, as keys: the key each new path had before.
@@ -503,7 +504,28 @@ impl Ingest {
     /// included: a folder that could not be listed is not empty) and says
     /// so with [`Report::incomplete`].
     pub fn rescan(&mut self, force: bool) -> Result<Report, StoreError> {
-        self.rescan_from(None, force)
+        self.rescan_from(None, force, &Renames::default())
+    }
+
+    /// [`Ingest::rescan`] after the watcher lost signals, knowing that the
+    /// files were `renamed` meanwhile (old path, new path; oldest first): a
+    /// file renamed keeps its release's id even if its bytes changed too.
+    pub fn rescan_renamed(
+        &mut self,
+        renamed: &[(std::path::PathBuf, std::path::PathBuf)],
+    ) -> Result<Report, StoreError> {
+        let renames = self.renames(renamed);
+        self.rescan_from(None, false, &renames)
+    }
+
+    /// `renamed` as keys; renames from or to outside the roots are left out.
+    fn renames(&self, renamed: &[(std::path::PathBuf, std::path::PathBuf)]) -> Renames {
+        let key = |path: &std::path::Path| self.roots.key_of(path).map(|(key, _)| Arc::from(key));
+        Renames::new(
+            renamed
+                .iter()
+                .filter_map(|(from, to)| Some((key(from)?, key(to)?))),
+        )
     }
 
     /// [`Ingest::rescan`], from `walked` when given: a walk of every root
@@ -512,8 +534,9 @@ impl Ingest {
         &mut self,
         walked: Option<std::io::Result<Vec<Found>>>,
         force: bool,
+        renames: &Renames,
     ) -> Result<Report, StoreError> {
-        let report = self.walk_all(walked, force);
+        let report = self.walk_all(walked, force, renames);
         self.lines_read.clear();
         self.lines_read.shrink_to_fit();
         report
@@ -523,6 +546,7 @@ impl Ingest {
         &mut self,
         walked: Option<std::io::Result<Vec<Found>>>,
         force: bool,
+        renames: &Renames,
     ) -> Result<Report, StoreError> {
         let found = match walked.unwrap_or_else(|| self.roots.walk(None)) {
             Ok(found) => found,
@@ -595,14 +619,15 @@ impl Ingest {
                     &mut gone,
                     false,
                     true,
-                    Signalled::No,
+                    Signalled::No(renames),
                     None,
                 )?);
             }
             if total.incomplete {
                 return Ok(total);
             }
-            total.add(&self.reconcile(rest, &mut gone, last, false, Signalled::No, None)?);
+            let walked = Signalled::No(renames);
+            total.add(&self.reconcile(rest, &mut gone, last, false, walked, None)?);
             if last || total.incomplete {
                 if !total.incomplete {
                     crate::limits::available();
@@ -622,7 +647,7 @@ impl Ingest {
         limit: std::time::Duration,
     ) -> Result<Report, StoreError> {
         let deadline = Instant::now() + limit;
-        let mut report = self.rescan_from(walked, force)?;
+        let mut report = self.rescan_from(walked, force, &Renames::default())?;
         while self.has_deferred() && Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(50));
             report.add(&self.settle()?);
@@ -754,12 +779,7 @@ impl Ingest {
         for key in &gone {
             self.deferred.remove(key);
         }
-        let key = |path: &std::path::Path| self.roots.key_of(path).map(|(key, _)| Arc::from(key));
-        let renames = Renames::new(
-            renamed
-                .iter()
-                .filter_map(|(from, to)| Some((key(from)?, key(to)?))),
-        );
+        let renames = self.renames(renamed);
         self.reconcile_in_chunks(found, &mut gone, &renames, Some(being_written))
     }
 
@@ -1374,7 +1394,7 @@ impl Ingest {
         if matches!(signalled, Signalled::Yes(_)) {
             self.unsignalled_origins(pending, &mut by_fingerprint);
         }
-        if let Signalled::Yes(renames) = signalled
+        if let Signalled::Yes(renames) | Signalled::No(renames) = signalled
             && !renames.by_target.is_empty()
         {
             let leaving: HashSet<&str> = gone.iter().chain(&departed).map(|k| &**k).collect();
@@ -2116,8 +2136,37 @@ mod tests {
         Ok(())
     }
 
+    /// The same change found by the walk after the watcher's queue
+    /// overflowed, with the renames it kept aside: a chain of two renames,
+    /// the first from outside the roots (which is left out) and a folder
+    /// renamed after the file.
+    #[test]
+    fn a_walk_after_an_overflow_follows_the_renames_kept_aside() -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (mut ingest, id) = stored_kenya(dir.path())?;
+        let (old, new) = saved_again(dir.path());
+        let releases = dir.path().join("releases");
+        std::fs::rename(&old, &new).expect("rename");
+        std::fs::create_dir(releases.join("inbox")).expect("mkdir");
+        let inside = releases.join("inbox").join("kenya-floods.txt");
+        std::fs::rename(&new, &inside).expect("rename");
+        std::fs::rename(releases.join("inbox"), releases.join("2026")).expect("rename");
+
+        let renamed = [
+            (dir.path().join("elsewhere.txt"), old.clone()),
+            (old, new.clone()),
+            (new, inside),
+            (releases.join("inbox"), releases.join("2026")),
+        ];
+        let report = ingest.rescan_renamed(&renamed)?;
+        assert_eq!((report.moved, report.removed), (1, 0), "{report:?}");
+        assert_eq!(id_at(&ingest, "2026/kenya-floods.txt"), Some(id));
+        assert_eq!(ingest.known.len(), 1);
+        Ok(())
+    }
+
     /// Without the pairing the same change is a removal and a new release:
-    /// what the test above relies on the pairing for.
+    /// what the tests above rely on the pairing for.
     #[test]
     fn an_edited_file_arriving_unpaired_is_a_new_release() -> Result<(), StoreError> {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -2167,7 +2216,14 @@ mod tests {
         std::fs::rename(&old, &new).expect("rename");
 
         let mut gone = Vec::new();
-        let report = ingest.reconcile(vec![listed], &mut gone, true, false, Signalled::No, None)?;
+        let report = ingest.reconcile(
+            vec![listed],
+            &mut gone,
+            true,
+            false,
+            Signalled::No(&Renames::default()),
+            None,
+        )?;
         assert_eq!(report.removed, 0, "{report:?}");
         assert_eq!(id_at(&ingest, "kenya.txt"), Some(id.clone()));
 
@@ -2181,7 +2237,14 @@ mod tests {
         let listed = ingest.roots().inspect(&new).expect("a release file");
         std::fs::remove_file(&new).expect("remove");
         let mut gone = Vec::new();
-        ingest.reconcile(vec![listed], &mut gone, true, false, Signalled::No, None)?;
+        ingest.reconcile(
+            vec![listed],
+            &mut gone,
+            true,
+            false,
+            Signalled::No(&Renames::default()),
+            None,
+        )?;
         assert_eq!(ingest.known.len(), 1);
         let walked = ingest.rescan(false)?;
         assert_eq!(walked.removed, 1, "{walked:?}");

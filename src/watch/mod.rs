@@ -1,6 +1,6 @@
 //! Watching the release folders. notify's callback only translates each
-//! event into a [`Signal`] and `try_send`s it on a bounded [`queue`]; when
-//! the queue is full it raises a flag that makes the ingest rescan everything,
+//! event into a [`Signal`] and sends it on a bounded [`queue`]; when the
+//! queue is full it overflows, which makes the ingest rescan everything,
 //! so a burst can delay a release but never lose it. Correctness rests on
 //! reconciling the folders with the store ([`scan`]); events only say when
 //! and where to look.
@@ -12,7 +12,6 @@ pub mod scan;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use arc_swap::ArcSwap;
 use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RemoveKind, RenameMode};
@@ -95,8 +94,6 @@ pub struct Watcher {
     ever_watched: std::collections::HashSet<PathBuf>,
     /// How many times [`Watcher::ensure`] has set or dropped a root's watch.
     root_changes: u64,
-    /// Set by the callback when a signal could not be queued.
-    pub overflowed: Arc<AtomicBool>,
     /// The roots, as the callback sees them: the parents' watches report
     /// their other files too, which are none of pressfeed's business.
     folders: Arc<ArcSwap<Vec<PathBuf>>>,
@@ -129,8 +126,6 @@ fn concerning(signal: Signal, folders: &[PathBuf]) -> Option<Signal> {
 impl Watcher {
     /// Starts watching; events go to `tx`.
     pub fn start(tx: queue::Sender) -> Result<Watcher, WatchError> {
-        let overflowed = Arc::new(AtomicBool::new(false));
-        let flag = overflowed.clone();
         // A file written in many chunks raises one modify event per write;
         // only the first of a run says anything new.
         let mut last_writing: Option<PathBuf> = None;
@@ -150,10 +145,8 @@ impl Watcher {
                 } else {
                     last_writing = None;
                 }
-                match tx.try_send(signal) {
-                    Ok(()) => {}
-                    Err(queue::Refused::Full) => flag.store(true, Ordering::SeqCst),
-                    Err(queue::Refused::Closed) => return,
+                if tx.send(signal).is_err() {
+                    return;
                 }
             }
         };
@@ -183,7 +176,6 @@ impl Watcher {
             watched: Vec::new(),
             ever_watched: std::collections::HashSet::new(),
             root_changes: 0,
-            overflowed,
             folders,
         })
     }
