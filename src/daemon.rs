@@ -535,6 +535,10 @@ impl IngestWorker {
                 "too many renames to keep during the overflow; those files keep their ids only if their bytes did not change"
             );
         }
+        // The walk defers files modified a moment ago by itself, so which
+        // are being written no longer matters (and with it cleared, taking
+        // tens of thousands of signals costs no more than reading them).
+        self.writing.clear();
         for signal in overflow.queued {
             batch.take(signal, &mut self.writing);
         }
