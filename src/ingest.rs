@@ -27,6 +27,11 @@ type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 /// How long a file a walk finds must have been left alone before it is read.
 const QUIET: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// Most renames awaiting the read of their new path (see `Ingest::awaited`);
+/// past it a rename whose file is still being written is a removal and a
+/// new release, as a walk makes of it.
+const AWAITED_MOST: usize = 4096;
+
 /// How long a file caught mid-save stays suspect: while it does, it is read
 /// only once it has been left alone for [`QUIET`].
 const HOT_FOR: std::time::Duration = std::time::Duration::from_secs(30);
@@ -356,6 +361,10 @@ pub struct Ingest {
     deferred: HashMap<Arc<str>, Found>,
     /// Files lately caught mid-save, and when: they wait until quiet.
     hot: HashMap<Arc<str>, Instant>,
+    /// Renames whose new path was still being written when their batch
+    /// came (old key by new key): the release stays at its old key until
+    /// the file is read, and keeps its id then. At most [`AWAITED_MOST`].
+    awaited: HashMap<Arc<str>, Arc<str>>,
     /// Learnable lines of each `.txt` file, to unlearn them when it goes.
     lines: HashMap<Arc<str>, Vec<template::LineHash>>,
     /// Files whose lines changed since the last commit (kept in the store
@@ -399,6 +408,7 @@ impl Ingest {
             state,
             deferred: HashMap::default(),
             hot: HashMap::default(),
+            awaited: HashMap::default(),
             config,
             roots,
             store,
@@ -504,7 +514,7 @@ impl Ingest {
     /// included: a folder that could not be listed is not empty) and says
     /// so with [`Report::incomplete`].
     pub fn rescan(&mut self, force: bool) -> Result<Report, StoreError> {
-        self.rescan_from(None, force, &Renames::default())
+        self.rescan_from(None, force, &[])
     }
 
     /// [`Ingest::rescan`] after the watcher lost signals, knowing that the
@@ -514,18 +524,20 @@ impl Ingest {
         &mut self,
         renamed: &[(std::path::PathBuf, std::path::PathBuf)],
     ) -> Result<Report, StoreError> {
-        let renames = self.renames(renamed);
-        self.rescan_from(None, false, &renames)
+        self.rescan_from(None, false, renamed)
     }
 
-    /// `renamed` as keys; renames from or to outside the roots are left out.
-    fn renames(&self, renamed: &[(std::path::PathBuf, std::path::PathBuf)]) -> Renames {
+    /// `renamed` as keys (old, new); renames from or to outside the roots
+    /// are left out.
+    fn rename_keys(
+        &self,
+        renamed: &[(std::path::PathBuf, std::path::PathBuf)],
+    ) -> Vec<(Arc<str>, Arc<str>)> {
         let key = |path: &std::path::Path| self.roots.key_of(path).map(|(key, _)| Arc::from(key));
-        Renames::new(
-            renamed
-                .iter()
-                .filter_map(|(from, to)| Some((key(from)?, key(to)?))),
-        )
+        renamed
+            .iter()
+            .filter_map(|(from, to)| Some((key(from)?, key(to)?)))
+            .collect()
     }
 
     /// [`Ingest::rescan`], from `walked` when given: a walk of every root
@@ -534,9 +546,14 @@ impl Ingest {
         &mut self,
         walked: Option<std::io::Result<Vec<Found>>>,
         force: bool,
-        renames: &Renames,
+        renamed: &[(std::path::PathBuf, std::path::PathBuf)],
     ) -> Result<Report, StoreError> {
-        let report = self.walk_all(walked, force, renames);
+        // A walk settles every awaited rename. One whose file it defers,
+        // still being written, is a removal and a new release after all.
+        let mut pairs: Vec<_> = self.awaited.drain().map(|(to, from)| (from, to)).collect();
+        pairs.extend(self.rename_keys(renamed));
+        let renames = Renames::new(pairs);
+        let report = self.walk_all(walked, force, &renames);
         self.lines_read.clear();
         self.lines_read.shrink_to_fit();
         report
@@ -647,7 +664,7 @@ impl Ingest {
         limit: std::time::Duration,
     ) -> Result<Report, StoreError> {
         let deadline = Instant::now() + limit;
-        let mut report = self.rescan_from(walked, force, &Renames::default())?;
+        let mut report = self.rescan_from(walked, force, &[])?;
         while self.has_deferred() && Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(50));
             report.add(&self.settle()?);
@@ -762,6 +779,8 @@ impl Ingest {
         }
         gone.extend(self.keys_within(&removed_keys));
         gone.retain(|k| !seen.contains(k));
+        let renamed = self.rename_keys(renamed);
+        let renamed = self.await_unread_renames(renamed, &seen, &removed_keys, &mut gone);
         gone.sort();
         gone.dedup();
         // A close event settles a file a walk deferred. An empty file
@@ -779,8 +798,55 @@ impl Ingest {
         for key in &gone {
             self.deferred.remove(key);
         }
-        let renames = self.renames(renamed);
+        let renames = Renames::new(renamed);
         self.reconcile_in_chunks(found, &mut gone, &renames, Some(being_written))
+    }
+
+    /// The renames of a batch, with those awaited before put first. A
+    /// rename whose new path is left out of its batch (still being written)
+    /// waits until that file is read, renamed again or gone: until then its
+    /// release stays at its old key (out of `gone`), since removing it would
+    /// lose its id. Awaited renames whose time has come rejoin the batch,
+    /// and their old keys leave it.
+    fn await_unread_renames(
+        &mut self,
+        renamed: Vec<(Arc<str>, Arc<str>)>,
+        seen: &HashSet<Arc<str>>,
+        removed: &HashSet<String>,
+        gone: &mut Vec<Arc<str>>,
+    ) -> Vec<(Arc<str>, Arc<str>)> {
+        let mut pairs = Vec::with_capacity(self.awaited.len() + renamed.len());
+        if !self.awaited.is_empty() {
+            let renamed_away: HashSet<&str> = renamed.iter().map(|(from, _)| &**from).collect();
+            let due: Vec<Arc<str>> = self
+                .awaited
+                .keys()
+                .filter(|to| {
+                    seen.contains(*to)
+                        || renamed_away.contains(&***to)
+                        || key_and_folders(to).any(|k| removed.contains(k))
+                        || self.roots.find(to).is_none()
+                })
+                .cloned()
+                .collect();
+            for to in due {
+                if let Some(from) = self.awaited.remove(&to) {
+                    gone.push(from.clone());
+                    pairs.push((from, to));
+                }
+            }
+        }
+        for (from, to) in renamed {
+            let unread = !seen.contains(&to) && self.roots.find(&to).is_some();
+            let release = matches!(self.known.get(&from), Some(Known::Release(_)));
+            if unread && release && self.awaited.len() < AWAITED_MOST {
+                gone.retain(|k| *k != from);
+                self.awaited.insert(to, from);
+            } else {
+                pairs.push((from, to));
+            }
+        }
+        pairs
     }
 
     /// Reconciles signalled files in chunks of [`SIGNALLED_CHUNK`], each its
@@ -2162,6 +2228,60 @@ mod tests {
         assert_eq!((report.moved, report.removed), (1, 0), "{report:?}");
         assert_eq!(id_at(&ingest, "2026/kenya-floods.txt"), Some(id));
         assert_eq!(ingest.known.len(), 1);
+        Ok(())
+    }
+
+    /// Renamed, then written to before its batch: the batch leaves the new
+    /// path out (it waits for its close), and the release stays at its old
+    /// key until then, to keep its id when it is read.
+    #[test]
+    fn a_rename_waits_for_its_file_to_be_written() -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (mut ingest, id) = stored_kenya(dir.path())?;
+        let (old, new) = saved_again(dir.path());
+        std::fs::rename(&old, &new).expect("rename");
+
+        let renamed = [(old.clone(), new.clone())];
+        let report = ingest.paths(&[], &[old], &renamed, &mut |_| false)?;
+        assert_eq!((report.moved, report.removed), (0, 0), "{report:?}");
+        assert_eq!(id_at(&ingest, "kenya.txt"), Some(id.clone()));
+
+        let report = ingest.paths(&[new], &[], &[], &mut |_| false)?;
+        assert_eq!((report.moved, report.removed), (1, 0), "{report:?}");
+        assert_eq!(id_at(&ingest, "kenya-floods.txt"), Some(id));
+        assert_eq!(ingest.known.len(), 1);
+        assert!(ingest.awaited.is_empty());
+        Ok(())
+    }
+
+    /// An awaited rename whose file is removed, or renamed again, before it
+    /// is read.
+    #[test]
+    fn an_awaited_rename_ends_with_its_file() -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (mut ingest, id) = stored_kenya(dir.path())?;
+        let (old, new) = saved_again(dir.path());
+        std::fs::rename(&old, &new).expect("rename");
+        let renamed = [(old.clone(), new.clone())];
+        ingest.paths(&[], &[old], &renamed, &mut |_| false)?;
+        let again = dir.path().join("releases").join("kenya-final.txt");
+        std::fs::rename(&new, &again).expect("rename");
+        let renamed = [(new.clone(), again.clone())];
+        let report = ingest.paths(std::slice::from_ref(&again), &[new], &renamed, &mut |_| {
+            false
+        })?;
+        assert_eq!((report.moved, report.removed), (1, 0), "{report:?}");
+        assert_eq!(id_at(&ingest, "kenya-final.txt"), Some(id));
+
+        let moved = dir.path().join("releases").join("kenya-gone.txt");
+        std::fs::rename(&again, &moved).expect("rename");
+        let renamed = [(again.clone(), moved.clone())];
+        ingest.paths(&[], &[again], &renamed, &mut |_| false)?;
+        assert_eq!(ingest.known.len(), 1);
+        std::fs::remove_file(&moved).expect("remove");
+        let report = ingest.paths(&[], &[moved], &[], &mut |_| false)?;
+        assert_eq!(report.removed, 1, "{report:?}");
+        assert!(ingest.known.is_empty() && ingest.awaited.is_empty());
         Ok(())
     }
 

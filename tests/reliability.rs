@@ -971,6 +971,58 @@ fn a_file_edited_and_renamed_at_once_keeps_its_id() {
     );
 }
 
+/// A file renamed, then opened and written at its new path for a while,
+/// as a program renaming a draft and finishing it would: meanwhile the
+/// release stays served at its old path, and once the file is closed it is
+/// served at the new one with its id and the new text.
+#[test]
+fn a_file_renamed_then_written_keeps_its_id() {
+    use std::io::Write as _;
+    let _serial = serial();
+    let dir = Dir::new("rename-write");
+    let root = dir.releases();
+    let first = doc("Drafted", 0, 0);
+    dir.put("draft.txt", &first.text);
+    let d = serve(dir.path(), &root, &dir.data(), &[]);
+    let original = ids_by_title(&d);
+    let id = original[&first.title].clone();
+
+    let finished = doc("Drafted", 0, 1);
+    let new = root.join("final.txt");
+    std::fs::rename(root.join("draft.txt"), &new).expect("rename");
+    let mut file = std::fs::File::create(&new).expect("open");
+    let (head, rest) = finished.text.as_bytes().split_at(finished.text.len() / 2);
+    file.write_all(head).expect("write");
+    // Longer than a batch's wait, so the rename's batch comes while the
+    // file is open.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        key_of(&d, &id).as_deref(),
+        Some("draft.txt"),
+        "while the file is written, log:\n{}",
+        tail(&d.log())
+    );
+    file.write_all(rest).expect("write");
+    drop(file);
+
+    let settled = || {
+        let now = releases(&d);
+        now.len() == 1
+            && now.get(&id).is_some_and(|r| r.summary == finished.summary)
+            && key_of(&d, &id).is_some_and(|k| k == "final.txt")
+    };
+    let patient = Instant::now() + SHORT;
+    while !settled() && Instant::now() < patient {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        settled(),
+        "id before: {id}\nreleases now: {:#?}\nlog:\n{}",
+        releases(&d),
+        tail(&d.log())
+    );
+}
+
 /// `mv a t; mv b a; mv t b` in quick succession, as a script would.
 fn swap_at_once(root: &Path, a: &str, b: &str) {
     let t = root.join("swap.txt");
