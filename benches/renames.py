@@ -19,10 +19,10 @@ Standard library only; the releases come from benches/serve-gen.py.
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,24 +30,17 @@ import time
 import urllib.request
 
 BENCHES = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(BENCHES)
 SAMPLE = 200
 
 
-def pressfeed_binary():
-    given = os.environ.get("PRESSFEED")
-    if given:
-        return given
-    built = os.path.join(ROOT, "target", "release", "pressfeed")
-    if not os.path.exists(built):
-        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    return built
+def load_tools():
+    spec = importlib.util.spec_from_file_location("scale_tools", os.path.join(BENCHES, "scale-tools.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+TOOLS = load_tools()
 
 
 def main():
@@ -58,7 +51,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
 
-    binary = pressfeed_binary()
+    binary = TOOLS.pressfeed_binary()
     tmp = tempfile.mkdtemp(prefix="pressfeed-renames.")
     inbox = os.path.join(tmp, "releases", "inbox")
     archive = os.path.join(tmp, "releases", "archive")
@@ -74,7 +67,7 @@ def main():
     for name in names:
         os.utime(os.path.join(inbox, name), (old, old))
 
-    port = free_port()
+    port = TOOLS.free_port()
     log = open(os.path.join(tmp, "pressfeed.log"), "w")
     daemon = subprocess.Popen(
         [binary, "serve", "--data", os.path.join(tmp, "data"), "--listen", f"127.0.0.1:{port}",

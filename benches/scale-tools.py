@@ -30,6 +30,7 @@ import os
 import random
 import re
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -88,6 +89,24 @@ def load_generator():
 
 # Shared with the other bench scripts through serve-gen.py.
 percentile = load_generator().percentile
+
+
+def pressfeed_binary():
+    """$PRESSFEED, or target/release/pressfeed (built when missing)."""
+    given = os.environ.get("PRESSFEED")
+    if given:
+        return given
+    root = os.path.dirname(HERE)
+    built = os.path.join(root, "target", "release", "pressfeed")
+    if not os.path.exists(built):
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=root, check=True)
+    return built
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def release_slug(key):

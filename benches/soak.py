@@ -46,7 +46,6 @@ import threading
 import time
 
 BENCHES = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(BENCHES)
 FOLDERS = ["asia-pacific", "east-horn-africa", "south-america", "inbox", "archive/2026"]
 FEEDS = ["all", "asia-pacific", "east-horn-africa", "south-america", "west-central-africa"]
 FORMATS = ["atom", "rss", "json"]
@@ -63,22 +62,6 @@ def load(name):
 
 GEN = load("serve-gen")
 TOOLS = load("scale-tools")
-
-
-def pressfeed_binary():
-    given = os.environ.get("PRESSFEED")
-    if given:
-        return given
-    built = os.path.join(ROOT, "target", "release", "pressfeed")
-    if not os.path.exists(built):
-        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    return built
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Files:
@@ -367,7 +350,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
 
-    binary = pressfeed_binary()
+    binary = TOOLS.pressfeed_binary()
     tmp = tempfile.mkdtemp(prefix="pressfeed-soak.")
     releases = os.path.join(tmp, "releases")
     data = os.path.join(tmp, "data")
@@ -375,7 +358,7 @@ def main():
     files = Files(releases, rng)
     files.seed(args.files)
 
-    port = free_port()
+    port = TOOLS.free_port()
     log = open(os.path.join(tmp, "pressfeed.log"), "w")
     daemon = subprocess.Popen(
         [binary, "serve", "--data", data, "--listen", f"127.0.0.1:{port}", "--watch", releases],
