@@ -2180,6 +2180,13 @@ mod tests {
         (old, releases.join("kenya-floods.txt"))
     }
 
+    /// [`saved_again`], then renamed to the path it returns.
+    fn saved_and_renamed(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+        let (old, new) = saved_again(dir);
+        std::fs::rename(&old, &new).expect("rename");
+        (old, new)
+    }
+
     /// Edited, then renamed before the edit was read: the bytes at the new
     /// path are no stored release's, and only the watcher's pairing of the
     /// two paths tells it is the same release.
@@ -2187,8 +2194,7 @@ mod tests {
     fn a_file_edited_and_renamed_in_one_batch_keeps_its_id() -> Result<(), StoreError> {
         let dir = tempfile::tempdir().expect("tempdir");
         let (mut ingest, id) = stored_kenya(dir.path())?;
-        let (old, new) = saved_again(dir.path());
-        std::fs::rename(&old, &new).expect("rename");
+        let (old, new) = saved_and_renamed(dir.path());
 
         let renamed = [(old.clone(), new.clone())];
         let report = ingest.paths(&[old.clone(), new], &[old], &renamed, &mut |_| false)?;
@@ -2238,8 +2244,7 @@ mod tests {
     fn a_rename_waits_for_its_file_to_be_written() -> Result<(), StoreError> {
         let dir = tempfile::tempdir().expect("tempdir");
         let (mut ingest, id) = stored_kenya(dir.path())?;
-        let (old, new) = saved_again(dir.path());
-        std::fs::rename(&old, &new).expect("rename");
+        let (old, new) = saved_and_renamed(dir.path());
 
         let renamed = [(old.clone(), new.clone())];
         let report = ingest.paths(&[], &[old], &renamed, &mut |_| false)?;
@@ -2260,8 +2265,7 @@ mod tests {
     fn an_awaited_rename_ends_with_its_file() -> Result<(), StoreError> {
         let dir = tempfile::tempdir().expect("tempdir");
         let (mut ingest, id) = stored_kenya(dir.path())?;
-        let (old, new) = saved_again(dir.path());
-        std::fs::rename(&old, &new).expect("rename");
+        let (old, new) = saved_and_renamed(dir.path());
         let renamed = [(old.clone(), new.clone())];
         ingest.paths(&[], &[old], &renamed, &mut |_| false)?;
         let again = dir.path().join("releases").join("kenya-final.txt");
@@ -2291,8 +2295,7 @@ mod tests {
     fn an_edited_file_arriving_unpaired_is_a_new_release() -> Result<(), StoreError> {
         let dir = tempfile::tempdir().expect("tempdir");
         let (mut ingest, id) = stored_kenya(dir.path())?;
-        let (old, new) = saved_again(dir.path());
-        std::fs::rename(&old, &new).expect("rename");
+        let (old, new) = saved_and_renamed(dir.path());
 
         let report = ingest.paths(&[new], &[old], &[], &mut |_| false)?;
         assert_eq!((report.moved, report.removed), (0, 1), "{report:?}");
@@ -2307,8 +2310,7 @@ mod tests {
     fn a_release_renamed_before_its_edit_is_read_waits_for_the_rename() -> Result<(), StoreError> {
         let dir = tempfile::tempdir().expect("tempdir");
         let (mut ingest, id) = stored_kenya(dir.path())?;
-        let (old, new) = saved_again(dir.path());
-        std::fs::rename(&old, &new).expect("rename");
+        let (old, new) = saved_and_renamed(dir.path());
 
         let first = ingest.paths(std::slice::from_ref(&old), &[], &[], &mut |_| false)?;
         assert_eq!(first.removed, 0, "{first:?}");

@@ -959,10 +959,7 @@ fn a_file_edited_and_renamed_at_once_keeps_its_id() {
                     && key_of(&d, id).is_some_and(|k| k == format!("renamed-{n}.txt"))
             })
     };
-    let patient = Instant::now() + SHORT;
-    while !settled() && Instant::now() < patient {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    within(SHORT, &settled);
     assert!(
         settled(),
         "ids before: {original:#?}\nreleases now: {:#?}\nlog:\n{}",
@@ -1011,10 +1008,7 @@ fn a_file_renamed_then_written_keeps_its_id() {
             && now.get(&id).is_some_and(|r| r.summary == finished.summary)
             && key_of(&d, &id).is_some_and(|k| k == "final.txt")
     };
-    let patient = Instant::now() + SHORT;
-    while !settled() && Instant::now() < patient {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    within(SHORT, &settled);
     assert!(
         settled(),
         "id before: {id}\nreleases now: {:#?}\nlog:\n{}",
