@@ -816,6 +816,9 @@ impl Ingest {
         gone: &mut Vec<Arc<str>>,
     ) -> Vec<(Arc<str>, Arc<str>)> {
         let mut pairs = Vec::with_capacity(self.awaited.len() + renamed.len());
+        // An old path read again holds another file now, whose release
+        // keeps the key: the awaited file will be a new release.
+        self.awaited.retain(|_, from| !seen.contains(from));
         if !self.awaited.is_empty() {
             let renamed_away: HashSet<&str> = renamed.iter().map(|(from, _)| &**from).collect();
             let due: Vec<Arc<str>> = self
@@ -837,9 +840,14 @@ impl Ingest {
             }
         }
         for (from, to) in renamed {
-            let unread = !seen.contains(&to) && self.roots.find(&to).is_some();
-            let release = matches!(self.known.get(&from), Some(Known::Release(_)));
-            if unread && release && self.awaited.len() < AWAITED_MOST {
+            // Only a release leaving its key waits: one whose old path holds
+            // a file again is read there in this batch.
+            let waits = !seen.contains(&to)
+                && gone.contains(&from)
+                && matches!(self.known.get(&from), Some(Known::Release(_)))
+                && self.awaited.len() < AWAITED_MOST
+                && self.roots.find(&to).is_some();
+            if waits {
                 gone.retain(|k| *k != from);
                 self.awaited.insert(to, from);
             } else {
@@ -2256,6 +2264,36 @@ mod tests {
         assert_eq!(id_at(&ingest, "kenya-floods.txt"), Some(id));
         assert_eq!(ingest.known.len(), 1);
         assert!(ingest.awaited.is_empty());
+        Ok(())
+    }
+
+    /// A file put at the old path at once, or later while the rename
+    /// waits: the release there keeps the key and its id, and the renamed
+    /// file, once read, is a new release.
+    #[test]
+    fn a_rename_whose_old_path_is_taken_again_does_not_wait() -> Result<(), StoreError> {
+        for later in [false, true] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let (mut ingest, id) = stored_kenya(dir.path())?;
+            let (old, new) = saved_and_renamed(dir.path());
+            let renamed = [(old.clone(), new.clone())];
+            if later {
+                ingest.paths(&[], std::slice::from_ref(&old), &renamed, &mut |_| false)?;
+                assert_eq!(ingest.awaited.len(), 1);
+            }
+            std::fs::write(&old, FLOODS).expect("write");
+            age(&old);
+            let renamed = if later { &[][..] } else { &renamed[..] };
+            ingest.paths(std::slice::from_ref(&old), &[], renamed, &mut |_| false)?;
+            assert!(ingest.awaited.is_empty(), "later: {later}");
+            ingest.paths(&[new], &[], &[], &mut |_| false)?;
+            assert_eq!(ingest.known.len(), 2, "later: {later}");
+            assert_eq!(
+                id_at(&ingest, "kenya.txt"),
+                Some(id.clone()),
+                "later: {later}"
+            );
+        }
         Ok(())
     }
 
